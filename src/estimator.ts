@@ -1,0 +1,201 @@
+/**
+ * One Estimator per loaded model: its own wasm instance and memory, its weights and buffers placed
+ * once, then estimate() many times, then dispose().
+ */
+import { Arena } from './arena.ts';
+import { base64ToBytes } from './base64.ts';
+import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
+import { dequantize, readWeightFile, type Precision, type WeightFile } from './format.ts';
+import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
+import { buildPlan, type HeadMode, type Plan } from './graph.ts';
+import { checkImage } from './image.ts';
+import { instantiateKernels, type Kernels } from './kernels.ts';
+import { fetchBytes } from './platform/fetch.ts';
+import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
+import type { ModelConfig } from './arch.ts';
+
+/** Largest linear memory one estimator may use (ResNet18 at 128x128 needs well under this). */
+const MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
+
+export interface EstimatorOptions {
+  /** a built-in model name, a URL or file path, or the bytes of a weight file; default: the built-in default */
+  model?: string | Uint8Array | ArrayBuffer;
+  /** built-in models: which file to load (default 'fp32'). For bytes/paths the file decides; a different value is an error. */
+  precision?: Precision;
+  /** interval sampling: use every k-th template age (1 = all 100) */
+  interval?: number;
+  /** kernel build; default: 'simd' where the engine validates SIMD, else 'scalar' */
+  backend?: Backend;
+  /** a compiled kernel module to use instead of the embedded one (e.g. workerd's imported .wasm) */
+  wasmModule?: WebAssembly.Module;
+  /** DAA head: 'factorised' (default where it applies) or 'naive' (the per-age reference) */
+  head?: HeadMode;
+}
+
+export interface EstimateOptions {
+  interval?: number;
+}
+
+export interface Estimate {
+  /** estimated age in years: the mean of perTemplate */
+  age: number;
+  /** per-template estimates y - Delta_y, one per template age in use */
+  perTemplate: Float32Array;
+  /** standard deviation of perTemplate: a free uncertainty signal */
+  spread: number;
+}
+
+export interface ImageInput {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+function checkInterval(v: unknown, T: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > T)
+    throw new OptionsError(`interval must be an integer in 1..${T}, got ${String(v)}`);
+  return v;
+}
+
+export async function loadWeightFile(model: EstimatorOptions['model'], precision: Precision | undefined): Promise<WeightFile> {
+  if (model === undefined || model === 'default' || (typeof model === 'string' && MODELS[model])) {
+    const name = model === undefined || model === 'default' ? DEFAULT_MODEL : model;
+    if (!name || !MODELS[name])
+      throw new ModelNotFoundError(
+        'no trained model is installed in this build of daa-wasm: pass { model } (a weight file path, URL or bytes) to createEstimator()',
+      );
+    const p = precision ?? 'fp32';
+    const b64 = MODELS[name][p];
+    if (!b64) throw new ModelNotFoundError(`built-in model ${name} has no ${p} weights`);
+    return readWeightFile(base64ToBytes(b64));
+  }
+  let bytes: Uint8Array | ArrayBuffer;
+  if (typeof model === 'string') bytes = await fetchBytes(model);
+  else if (model instanceof Uint8Array || model instanceof ArrayBuffer) bytes = model;
+  else throw new OptionsError(`model must be a name, URL, path, Uint8Array or ArrayBuffer, got ${typeof model}`);
+  const file = readWeightFile(bytes);
+  if (precision !== undefined && precision !== file.precision)
+    throw new OptionsError(`precision '${precision}' requested but the weight file holds ${file.precision} weights`);
+  return file;
+}
+
+export class Estimator {
+  readonly config: ModelConfig;
+  readonly precision: Precision;
+  readonly backend: Backend;
+  readonly meta: Record<string, unknown>;
+  private kernels: Kernels | null;
+  private arena: Arena | null;
+  private plan: Plan | null;
+  private interval: number;
+  private stage = 0;
+  private stageBytes = 0;
+
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number) {
+    this.config = file.config;
+    this.precision = file.precision;
+    this.meta = file.meta;
+    this.backend = backend;
+    this.kernels = kernels;
+    this.arena = arena;
+    this.plan = plan;
+    this.interval = interval;
+  }
+
+  static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
+    if (opts === null || typeof opts !== 'object') throw new OptionsError('options must be an object');
+    if (opts.precision !== undefined && opts.precision !== 'fp32' && opts.precision !== 'int8')
+      throw new OptionsError(`precision must be 'fp32' or 'int8', got ${String(opts.precision)}`);
+    if (opts.backend !== undefined && opts.backend !== 'simd' && opts.backend !== 'scalar')
+      throw new OptionsError(`backend must be 'simd' or 'scalar', got ${String(opts.backend)}`);
+    if (opts.head !== undefined && opts.head !== 'factorised' && opts.head !== 'naive')
+      throw new OptionsError(`head must be 'factorised' or 'naive', got ${String(opts.head)}`);
+    const file = await loadWeightFile(opts.model, opts.precision);
+    const T = file.config.daa === 'none' ? 1 : file.config.numTemplates;
+    const interval = opts.interval === undefined ? 1 : checkInterval(opts.interval, T);
+    const backend = opts.backend ?? defaultBackend();
+    const module = opts.wasmModule ?? (await compileBackend(backend));
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_MEMORY_BYTES / 65536 });
+    const kernels = await instantiateKernels(module, memory);
+    const arena = new Arena(memory, kernels.heap_base(), MAX_MEMORY_BYTES);
+    const weights = new Map<string, Float32Array>();
+    for (const [name, t] of file.tensors) weights.set(name, dequantize(t));
+    let plan: Plan;
+    try {
+      plan = buildPlan(kernels, arena, file.config, weights);
+      if (opts.head) plan.setHead(opts.head);
+      plan.setInterval(interval);
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
+    }
+    return new Estimator(file, backend, kernels, arena, plan, interval);
+  }
+
+  private live(): { arena: Arena; plan: Plan; kernels: Kernels } {
+    if (!this.plan || !this.arena || !this.kernels) throw new DisposedError();
+    return { arena: this.arena, plan: this.plan, kernels: this.kernels };
+  }
+
+  /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
+  estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
+    const { arena, plan, kernels } = this.live();
+    const img = checkImage(image);
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
+    const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
+    const interval = opts?.interval === undefined ? this.interval : checkInterval(opts.interval, T);
+    // stage the bytes in wasm memory; the staging area is the arena's last allocation and only grows
+    const bytes = img.data.length;
+    if (!this.stage) {
+      this.stage = arena.alloc(bytes);
+      this.stageBytes = bytes;
+    } else if (bytes > this.stageBytes) {
+      arena.growLast(this.stage, bytes);
+      this.stageBytes = bytes;
+    }
+    arena.u8(this.stage, bytes).set(img.data);
+    const S = this.config.inputSize;
+    kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
+    if (interval !== this.interval) plan.setInterval(interval);
+    try {
+      plan.run();
+    } finally {
+      if (interval !== this.interval) plan.setInterval(this.interval);
+    }
+    return this.result(plan, arena, interval);
+  }
+
+  private result(plan: Plan, arena: Arena, interval: number): Estimate {
+    const T = this.config.daa === 'none' ? 1 : Math.ceil(this.config.numTemplates / interval);
+    const perTemplate = arena.f32(plan.perTemplate, T).slice();
+    let sum = 0;
+    for (const v of perTemplate) sum += v;
+    const age = sum / T;
+    let ss = 0;
+    for (const v of perTemplate) ss += (v - age) * (v - age);
+    return { age, perTemplate, spread: Math.sqrt(ss / T) };
+  }
+
+  /** Encoder features E of the last estimate (h x w x C, channels-last); for tests and tools. */
+  lastFeatures(): Float32Array {
+    const { arena, plan } = this.live();
+    const [h, w, c] = plan.eShape;
+    return arena.f32(plan.e, h * w * c).slice();
+  }
+
+  /** Bytes of linear memory this estimator holds. */
+  memoryBytes(): number {
+    return this.live().arena.memory.buffer.byteLength;
+  }
+
+  get disposed(): boolean {
+    return this.plan === null;
+  }
+
+  /** Release the wasm instance and its memory. Using the estimator afterwards throws DisposedError. */
+  dispose(): void {
+    this.plan = null;
+    this.arena = null;
+    this.kernels = null;
+  }
+}

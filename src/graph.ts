@@ -1,0 +1,226 @@
+/**
+ * Config + weights -> a flat list of kernel calls over buffers placed once in an Arena.
+ *
+ * The estimate path: preprocessed image X -> encoder ops -> E -> DAA head -> perTemplate.
+ * The DAA head runs factorised wherever the template styles are one scalar pair per age (binary
+ * mapping, all-channel templates):
+ *   Conv(delta_y) = s_y Conv(N) + t_y Conv(1) - Conv(E) + b
+ * with Conv(1) computed here once at load. Per-channel templates (and the `naive` head option, the
+ * reference the factorised head is tested against) build delta_y and convolve it per template.
+ */
+import { binaryCodes, CODE_BITS, encoderGraph, templateIndices, type ModelConfig } from './arch.ts';
+import type { Arena } from './arena.ts';
+import type { Kernels } from './kernels.ts';
+
+const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
+
+export type HeadMode = 'factorised' | 'naive';
+
+export interface Plan {
+  /** input tensor X: inputSize x inputSize x 3 f32 */
+  x: number;
+  /** run the encoder and head on X; writes perTemplate */
+  run(): void;
+  /** encoder output E (h x w x C) */
+  e: number;
+  eShape: [number, number, number];
+  /** per-template estimates of the last run (T' = number of templates in use) */
+  perTemplate: number;
+  templates(): number;
+  /** choose the template subset: every `interval`-th age */
+  setInterval(interval: number): void;
+  setHead(mode: HeadMode): void;
+}
+
+/** t_y and s_y of the binary code mapping (column 0 = t, the style mean; column 1 = s, the style std). */
+export function binaryStyles(w: (n: string) => Float32Array, T: number): { t: Float32Array; s: Float32Array } {
+  const z = binaryCodes(T);
+  const dense = (x: Float64Array, cin: number, name: string, cout: number, relu: boolean) => {
+    const W = w(`${name}.w`);
+    const b = w(`${name}.b`);
+    const y = new Float64Array(cout);
+    for (let o = 0; o < cout; o++) {
+      let acc = b[o];
+      for (let i = 0; i < cin; i++) acc += x[i] * W[i * cout + o];
+      y[o] = relu ? Math.max(0, acc) : acc;
+    }
+    return y;
+  };
+  const t = new Float32Array(T);
+  const s = new Float32Array(T);
+  for (let y = 0; y < T; y++) {
+    const h1 = dense(Float64Array.from(z.subarray(y * CODE_BITS, (y + 1) * CODE_BITS)), CODE_BITS, 'map.fc1', 16, true);
+    const h2 = dense(h1, 16, 'map.fc2', 32, true);
+    const o = dense(h2, 32, 'map.fc3', 2, false);
+    t[y] = o[0];
+    s[y] = o[1];
+  }
+  return { t, s };
+}
+
+export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>): Plan {
+  const w = (n: string) => {
+    const v = weights.get(n);
+    if (!v) throw new Error(`graph: missing weight ${n}`);
+    return v;
+  };
+  const ptr = new Map<string, number>();
+  for (const [name, v] of weights) ptr.set(name, arena.putF32(v));
+  const wp = (n: string) => ptr.get(n)!;
+
+  const g = encoderGraph(cfg);
+  const buf = new Map<string, number>();
+  for (const [name, [h, ww, c]] of Object.entries(g.shapes)) buf.set(name, arena.allocF32(h * ww * c));
+  const steps: Array<() => void> = [];
+  let seTmp = 0;
+  const maxC = Math.max(...Object.values(g.shapes).map((s) => s[2]));
+  for (const op of g.ops) {
+    if (op.kind === 'conv') {
+      const [H, W, Cin] = g.shapes[op.src];
+      const src = buf.get(op.src)!;
+      const dst = buf.get(op.dst)!;
+      const res = op.add ? buf.get(op.add)! : 0;
+      const wt = wp(`${op.name}.w`);
+      const bs = wp(`${op.name}.b`);
+      const { k: K, stride, pad, cout } = op;
+      const act = ACT[op.act];
+      steps.push(() => k.f32_conv2d(src, H, W, Cin, wt, bs, dst, cout, K, stride, pad, act, res));
+    } else if (op.kind === 'avgpool2') {
+      const [H, W, C] = g.shapes[op.src];
+      const src = buf.get(op.src)!;
+      const dst = buf.get(op.dst)!;
+      steps.push(() => k.f32_avgpool2x2(src, H, W, C, dst));
+    } else {
+      if (!seTmp) seTmp = arena.allocF32(3 * maxC);
+      const [H, W, C] = g.shapes[op.buf];
+      const x = buf.get(op.buf)!;
+      const pooled = seTmp;
+      const mid = seTmp + 4 * maxC;
+      const scale = seTmp + 8 * maxC;
+      const [w1, b1, w2, b2] = ['fc1.w', 'fc1.b', 'fc2.w', 'fc2.b'].map((s) => wp(`${op.name}.${s}`));
+      steps.push(() => {
+        k.f32_global_avgpool(x, H * W, C, pooled);
+        k.f32_fc(pooled, C, w1, b1, mid, op.mid, ACT.hswish);
+        k.f32_fc(mid, op.mid, w2, b2, scale, C, ACT.sigmoid);
+        k.f32_scale_channels(x, H * W, C, scale);
+      });
+    }
+  }
+  const e = buf.get(g.out)!;
+  const eShape = g.shapes[g.out];
+  const [h, ww, C] = eShape;
+  const HW = h * ww;
+
+  if (cfg.daa === 'none') {
+    const pooled = arena.allocF32(C);
+    const out = arena.allocF32(1);
+    steps.push(() => {
+      k.f32_global_avgpool(e, HW, C, pooled);
+      k.f32_fc(pooled, C, wp('reg.fc.w'), wp('reg.fc.b'), out, 1, ACT.none);
+    });
+    return {
+      x: buf.get('x')!,
+      e,
+      eShape,
+      perTemplate: out,
+      run: () => steps.forEach((s) => s()),
+      templates: () => 1,
+      setInterval: () => {},
+      setHead: () => {},
+    };
+  }
+
+  // template styles, all T of them: t/s are T x tc (tc = 1 or C)
+  const T = cfg.numTemplates;
+  let tAll: Float32Array;
+  let sAll: Float32Array;
+  let agesAll: Float32Array;
+  let tc = 1;
+  if (cfg.daa === 'binary') {
+    ({ t: tAll, s: sAll } = binaryStyles(w, T));
+    agesAll = Float32Array.from({ length: T }, (_, i) => i);
+  } else {
+    tAll = w('tmpl.t');
+    sAll = w('tmpl.s');
+    agesAll = w('tmpl.age');
+    tc = cfg.daa === 'template_channel' ? C : 1;
+  }
+  const F = cfg.featDim;
+  const mean = arena.allocF32(C);
+  const std = arena.allocF32(C);
+  const n = arena.allocF32(HW * C);
+  const a = arena.allocF32(HW * F);
+  const cm = arena.allocF32(HW * F);
+  const zeroBias = arena.allocF32(F);
+  const bconst = arena.allocF32(HW * F);
+  const ones = arena.allocF32(HW * C);
+  arena.f32(ones, HW * C).fill(1);
+  // Conv(1): the decoder conv (BN folded, no bias) of an all-ones h x w x C map, once per model
+  k.f32_conv2d(ones, h, ww, C, wp('dec.conv.w'), zeroBias, bconst, F, 3, 1, 1, ACT.none, 0);
+  // the current template subset (interval sampling), contiguous for the head kernel
+  const tSel = arena.allocF32(T * tc);
+  const sSel = arena.allocF32(T * tc);
+  const ageSel = arena.allocF32(T);
+  const perTemplate = arena.allocF32(T);
+  // naive head scratch
+  const delta = arena.allocF32(HW * C);
+  const dconv = arena.allocF32(HW * F);
+  const dpool = arena.allocF32(F);
+  let nSel = 0;
+  let mode: HeadMode = tc === 1 ? 'factorised' : 'naive';
+
+  const setInterval = (interval: number) => {
+    const idx = templateIndices(T, interval);
+    nSel = idx.length;
+    const ts = arena.f32(tSel, T * tc);
+    const ss = arena.f32(sSel, T * tc);
+    const as = arena.f32(ageSel, T);
+    idx.forEach((j, i) => {
+      ts.set(tAll.subarray(j * tc, (j + 1) * tc), i * tc);
+      ss.set(sAll.subarray(j * tc, (j + 1) * tc), i * tc);
+      as[i] = agesAll[j];
+    });
+  };
+  setInterval(1);
+  const decW = wp('dec.conv.w');
+  const decB = wp('dec.conv.b');
+  const fcW = wp('dec.fc.w');
+  const fcB = w('dec.fc.b')[0];
+  const fcBp = wp('dec.fc.b');
+  const eps = cfg.statsEps;
+
+  const head = () => {
+    k.f32_channel_stats(e, HW, C, mean, std, eps);
+    k.f32_normalize(e, HW, C, mean, std, n);
+    if (mode === 'factorised') {
+      k.f32_conv2d(n, h, ww, C, decW, zeroBias, a, F, 3, 1, 1, ACT.none, 0);
+      k.f32_conv2d(e, h, ww, C, decW, zeroBias, cm, F, 3, 1, 1, ACT.none, 0);
+      k.f32_daa_head(a, bconst, cm, HW, F, decB, fcW, fcB, tSel, sSel, ageSel, nSel, perTemplate);
+      return;
+    }
+    // naive: one decoder pass per template on delta_y = s_y N + t_y - E (= (s_y - sigma) N + t_y - mu)
+    for (let j = 0; j < nSel; j++) {
+      k.f32_daa_delta(n, e, HW, C, sSel + 4 * j * tc, tSel + 4 * j * tc, tc === 1 ? 0 : 1, delta);
+      k.f32_conv2d(delta, h, ww, C, decW, decB, dconv, F, 3, 1, 1, ACT.relu, 0);
+      k.f32_global_avgpool(dconv, HW, F, dpool);
+      k.f32_fc(dpool, F, fcW, fcBp, perTemplate + 4 * j, 1, ACT.none);
+    }
+    const pt = arena.f32(perTemplate, nSel);
+    const ag = arena.f32(ageSel, nSel);
+    for (let j = 0; j < nSel; j++) pt[j] = ag[j] - pt[j];
+  };
+  steps.push(head);
+  return {
+    x: buf.get('x')!,
+    e,
+    eShape,
+    perTemplate,
+    run: () => steps.forEach((s) => s()),
+    templates: () => nSel,
+    setInterval,
+    setHead: (m: HeadMode) => {
+      if (m === 'factorised' && tc !== 1) throw new Error('per-channel templates have no factorised head');
+      mode = m;
+    },
+  };
+}

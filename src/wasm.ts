@@ -1,0 +1,35 @@
+/**
+ * Which kernel build runs: the SIMD build where WebAssembly.validate accepts a SIMD instruction,
+ * otherwise the scalar build. Modules are compiled once per process and instantiated once per
+ * Estimator (each has its own memory, released by dispose()).
+ */
+import { DaaError } from './errors.ts';
+import { simdSupported } from './kernels.ts';
+import { SCALAR_WASM_B64, SIMD_WASM_B64 } from './generated/assets.ts';
+import { base64ToBytes } from './base64.ts';
+
+export type Backend = 'simd' | 'scalar';
+
+export interface WasmSource {
+  /** override the kernel binary: bytes or a compiled module (workerd needs a module) */
+  module?: WebAssembly.Module | BufferSource;
+}
+
+const compiled = new Map<Backend, Promise<WebAssembly.Module>>();
+
+export function defaultBackend(): Backend {
+  return simdSupported() ? 'simd' : 'scalar';
+}
+
+export function compileBackend(backend: Backend): Promise<WebAssembly.Module> {
+  let p = compiled.get(backend);
+  if (!p) {
+    const b64 = backend === 'simd' ? SIMD_WASM_B64 : SCALAR_WASM_B64;
+    p = WebAssembly.compile(base64ToBytes(b64)).catch((e: Error) => {
+      compiled.delete(backend);
+      throw new DaaError('WASM', `could not compile the ${backend} kernel build: ${e.message}`);
+    });
+    compiled.set(backend, p);
+  }
+  return p;
+}

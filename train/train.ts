@@ -1,0 +1,259 @@
+/**
+ * Trainer: `npm run train -- [options]`. Trains the reference model (train/model.ts) on a face folder
+ * (labels.csv or UTKFace-style names), checkpoints often (small files, meant to be committed), resumes
+ * with --resume, and exports the best-on-validation weights as fp32 and int8 weight files.
+ *
+ * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
+ * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG, validateConfig, type ModelConfig } from '../src/arch.ts';
+import { selectBackend, type BackendChoice } from './backend.ts';
+import { loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
+import { exportWeights } from './export.ts';
+import { DaaModel, smoothL1 } from './model.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string', default: resolve(process.cwd(), '../shared/data/utkface') },
+    out: { type: 'string', default: 'train/runs/c3ae-daa' },
+    resume: { type: 'boolean', default: false },
+    encoder: { type: 'string', default: DEFAULT_CONFIG.encoder },
+    input: { type: 'string', default: '64' },
+    width: { type: 'string' },
+    feat: { type: 'string', default: String(DEFAULT_CONFIG.featDim) },
+    daa: { type: 'string', default: DEFAULT_CONFIG.daa },
+    epochs: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '32' },
+    lr: { type: 'string', default: '1e-3' },
+    wd: { type: 'string', default: '5e-4' },
+    'val-fraction': { type: 'string', default: '0.1' },
+    seed: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'auto' },
+    threads: { type: 'string', default: '1' },
+    'ckpt-steps': { type: 'string', default: '100' },
+    limit: { type: 'string' },
+    'max-steps': { type: 'string' },
+    'no-augment': { type: 'boolean', default: false },
+  },
+});
+
+interface RunState {
+  config: ModelConfig;
+  options: Record<string, unknown>;
+  epoch: number; // epoch in progress (0-based)
+  stepInEpoch: number; // steps of `epoch` already done
+  globalStep: number;
+  bestValMae: number | null;
+  bestEpoch: number | null;
+  history: Array<Record<string, number>>;
+  trainSeconds: number;
+  backend: string;
+  vars: Array<{ name: string; length: number }>;
+}
+
+const out = resolve(a.out!);
+mkdirSync(out, { recursive: true });
+const ckptJson = join(out, 'checkpoint.json');
+const ckptBin = join(out, 'checkpoint.bin');
+const logFile = join(out, 'log.jsonl');
+const log = (o: Record<string, unknown>) => appendFileSync(logFile, JSON.stringify({ time: new Date().toISOString(), ...o }) + '\n');
+
+let state: RunState | null = null;
+if (a.resume) {
+  if (!existsSync(ckptJson)) throw new Error(`--resume: no checkpoint in ${out}`);
+  state = JSON.parse(readFileSync(ckptJson, 'utf8')) as RunState;
+}
+const opt = (k: string) => (state ? state.options[k] : a[k as keyof typeof a]) as string;
+const config: ModelConfig = state
+  ? state.config
+  : validateConfig({
+      ...DEFAULT_CONFIG,
+      encoder: a.encoder,
+      inputSize: Number(a.input),
+      width: Number(a.width ?? (a.encoder === 'resnet18' ? 64 : 32)),
+      featDim: Number(a.feat),
+      daa: a.daa,
+    });
+if (config.daa === 'template_all' || config.daa === 'template_channel')
+  throw new Error('the trainer supports daa binary and none (image-template variants are reference-only)');
+const epochs = Number(opt('epochs'));
+const batch = Number(opt('batch'));
+const lr0 = Number(opt('lr'));
+const wd = Number(opt('wd'));
+const seed = Number(opt('seed'));
+const augmentOn = !opt('no-augment');
+const backend = await selectBackend(a.backend as BackendChoice, Number(a.threads));
+console.error(`backend: ${backend}; config ${JSON.stringify(config)}; out ${out}`);
+
+const t0 = Date.now();
+const dsAll = await loadDataset(a.data!, { size: config.inputSize, split: 'train', onProgress: (d: number, n: number) => process.stderr.write(`\rdecoding ${d}/${n}`) });
+process.stderr.write(`\rloaded ${dsAll.ages.length} train images at ${config.inputSize}px in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, Number(opt('val-fraction')), seed);
+const limit = a.limit ? Number(a.limit) : trainIdxAll.length;
+const trainIdx = trainIdxAll.slice(0, limit);
+const stepsPerEpoch = Math.floor(trainIdx.length / batch);
+const totalSteps = stepsPerEpoch * epochs;
+
+const model = new DaaModel(config, seed);
+const trainable = [...model.vars.entries()].filter(([, v]) => v.trainable);
+const adamM = new Map<string, tf.Variable>();
+const adamV = new Map<string, tf.Variable>();
+for (const [n, v] of trainable) {
+  adamM.set(n, tf.variable(tf.zerosLike(v), false));
+  adamV.set(n, tf.variable(tf.zerosLike(v), false));
+}
+const allState = (): Array<[string, tf.Variable]> => [
+  ...model.vars.entries(),
+  ...[...adamM.entries()].map(([n, v]) => [`adam.m.${n}`, v] as [string, tf.Variable]),
+  ...[...adamV.entries()].map(([n, v]) => [`adam.v.${n}`, v] as [string, tf.Variable]),
+];
+
+if (state) {
+  const buf = readFileSync(ckptBin);
+  const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const byName = new Map(allState());
+  let off = 0;
+  for (const { name, length } of state.vars) {
+    const v = byName.get(name);
+    if (!v || v.size !== length) throw new Error(`checkpoint variable ${name} does not fit this model`);
+    v.assign(tf.tensor(f.slice(off, off + length), v.shape));
+    off += length;
+  }
+  console.error(`resumed at epoch ${state.epoch + 1}, step ${state.stepInEpoch}/${stepsPerEpoch}`);
+} else {
+  state = {
+    config,
+    options: { ...a },
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    bestValMae: null,
+    bestEpoch: null,
+    history: [],
+    trainSeconds: 0,
+    backend,
+    vars: [],
+  };
+  log({ event: 'start', config, options: a, backend, train: trainIdx.length, val: valIdx.length });
+}
+const st = state;
+
+function saveCheckpoint(): void {
+  const vars = allState();
+  const total = vars.reduce((s, [, v]) => s + v.size, 0);
+  const f = new Float32Array(total);
+  let off = 0;
+  st.vars = vars.map(([name, v]) => {
+    f.set(v.dataSync() as Float32Array, off);
+    off += v.size;
+    return { name, length: v.size };
+  });
+  writeFileSync(ckptBin + '.tmp', new Uint8Array(f.buffer));
+  writeFileSync(ckptJson + '.tmp', JSON.stringify(st, null, 1));
+  renameSync(ckptBin + '.tmp', ckptBin);
+  renameSync(ckptJson + '.tmp', ckptJson);
+}
+
+function validate(): number {
+  let absErr = 0;
+  const vb = 128;
+  const rng = makeRng(0);
+  for (let s = 0; s < valIdx.length; s += vb) {
+    const n = Math.min(vb, valIdx.length - s);
+    const { x, y } = makeBatch(dsAll, valIdx, s, n, rng, false);
+    const pred = tf.tidy(() => model.forward(tf.tensor4d(x.subarray(0, n * config.inputSize ** 2 * 3), [n, config.inputSize, config.inputSize, 3])).age.dataSync());
+    for (let i = 0; i < n; i++) absErr += Math.abs(pred[i] - y[i]);
+  }
+  return absErr / valIdx.length;
+}
+
+const nameOf = new Map(trainable.map(([n, v]) => [v.name, n]));
+const b1 = 0.9;
+const b2 = 0.999;
+const maxSteps = a['max-steps'] ? Number(a['max-steps']) : Infinity;
+let stepsThisRun = 0;
+const ckptSteps = Number(a['ckpt-steps']);
+
+for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch = 0) {
+  const order = Int32Array.from(trainIdx);
+  shuffle(order, makeRng(seed * 1000 + st.epoch));
+  let lossSum = 0;
+  let maeSum = 0;
+  let seen = 0;
+  const epochStart = Date.now();
+  const stepStart = st.stepInEpoch;
+  for (; st.stepInEpoch < stepsPerEpoch && stepsThisRun < maxSteps; st.stepInEpoch++) {
+    const ts = Date.now();
+    const rng = makeRng(seed * 7919 + st.globalStep);
+    const { x, y } = makeBatch(dsAll, order, st.stepInEpoch * batch, batch, rng, augmentOn);
+    const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * st.globalStep) / totalSteps));
+    const t = st.globalStep + 1;
+    const [lossV, maeV] = tf.tidy(() => {
+      const xt = tf.tensor4d(x, [batch, config.inputSize, config.inputSize, 3]);
+      const yt = tf.tensor1d(y);
+      let ages: tf.Tensor1D | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        ages = model.forward(xt, { training: true }).age;
+        return smoothL1(ages, yt);
+      }, trainable.map(([, v]) => v));
+      for (const [vn, g] of Object.entries(grads)) {
+        const n = nameOf.get(vn)!;
+        const p = model.v(n);
+        const gd = tf.add(g, tf.mul(p, wd));
+        const m = adamM.get(n)!;
+        const v = adamV.get(n)!;
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(gd, 1 - b1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(gd), 1 - b2)));
+        const mh = tf.div(m, 1 - b1 ** t);
+        const vh = tf.div(v, 1 - b2 ** t);
+        p.assign(tf.sub(p, tf.mul(lr, tf.div(mh, tf.add(tf.sqrt(vh), 1e-8)))));
+      }
+      return [value.dataSync()[0], tf.mean(tf.abs(tf.sub(ages!, yt))).dataSync()[0]];
+    });
+    model.applyBnUpdates();
+    st.globalStep++;
+    stepsThisRun++;
+    st.trainSeconds += (Date.now() - ts) / 1000;
+    lossSum += lossV * batch;
+    maeSum += maeV * batch;
+    seen += batch;
+    const done = st.stepInEpoch + 1 - stepStart;
+    const ips = (done * batch) / ((Date.now() - epochStart) / 1000);
+    const eta = ((stepsPerEpoch - st.stepInEpoch - 1) * batch) / ips;
+    const w = 24;
+    const fill = Math.round((w * (st.stepInEpoch + 1)) / stepsPerEpoch);
+    process.stderr.write(
+      `\repoch ${st.epoch + 1}/${epochs} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${st.stepInEpoch + 1}/${stepsPerEpoch} loss ${(lossSum / seen).toFixed(3)} mae ${(maeSum / seen).toFixed(2)} ${ips.toFixed(1)} img/s eta ${Math.round(eta)}s   `,
+    );
+    if ((st.stepInEpoch + 1) % ckptSteps === 0) {
+      st.stepInEpoch++;
+      saveCheckpoint();
+      st.stepInEpoch--;
+    }
+  }
+  if (st.stepInEpoch < stepsPerEpoch) {
+    saveCheckpoint();
+    break; // --max-steps reached mid-epoch
+  }
+  const valMae = validate();
+  const rec = { epoch: st.epoch + 1, trainLoss: lossSum / Math.max(1, seen), trainMae: maeSum / Math.max(1, seen), valMae, trainSeconds: st.trainSeconds, imagesPerSecond: seen / ((Date.now() - epochStart) / 1000) };
+  st.history.push(rec);
+  log({ event: 'epoch', ...rec });
+  process.stderr.write(`\nepoch ${st.epoch + 1}: val MAE ${valMae.toFixed(3)}\n`);
+  if (st.bestValMae === null || valMae < st.bestValMae) {
+    st.bestValMae = valMae;
+    st.bestEpoch = st.epoch + 1;
+    const meta = { trainedBy: 'train/train.ts', epoch: st.epoch + 1, valMae, backend, trainSeconds: st.trainSeconds, data: 'UTKFace (non-commercial research use only)' };
+    writeFileSync(join(out, 'best.fp32.daaw'), exportWeights(model, 'fp32', meta));
+    writeFileSync(join(out, 'best.int8.daaw'), exportWeights(model, 'int8', meta));
+  }
+  st.epoch++;
+  st.stepInEpoch = 0;
+  saveCheckpoint();
+  st.epoch--;
+}
+console.error(`\nstopped at epoch ${st.epoch + (st.stepInEpoch ? 1 : 0)}; best val MAE ${st.bestValMae?.toFixed(3)} (epoch ${st.bestEpoch})`);
