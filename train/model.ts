@@ -159,8 +159,8 @@ export class DaaModel {
       const count = x.size / x.shape[x.shape.length - 1];
       this.pendingBn.push({
         name,
-        mean: tf.keep(tf.stopGradient(mean)) as tf.Tensor1D,
-        variance: tf.keep(tf.stopGradient(variance)) as tf.Tensor1D,
+        mean: tf.keep(tf.clone(mean)) as tf.Tensor1D,
+        variance: tf.keep(tf.clone(variance)) as tf.Tensor1D,
         count,
       });
     } else {
@@ -267,15 +267,13 @@ export class DaaModel {
     return tf.conv2d(x, this.v('dec.conv.w') as tf.Tensor4D, 1, 1);
   }
 
-  /** BN + ReLU + GAP + Linear on pre-BN decoder activations [..., h, w, F] -> Delta [...] */
-  private decoderTail(pre: tf.Tensor, training: boolean): tf.Tensor {
+  /** BN + ReLU + GAP + Linear on pre-BN decoder activations [B, T, h*w, F] -> Delta [B, T] */
+  private decoderTail(pre: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    const [B, T, , F] = pre.shape;
     const r = tf.relu(this.batchNorm(pre, 'dec.conv', training));
-    const rank = r.shape.length;
-    const pooled = tf.mean(r, [rank - 3, rank - 2]);
-    const F = this.cfg.featDim;
-    const lead = pooled.shape.slice(0, -1);
-    const d = tf.add(tf.matMul(tf.reshape(pooled, [-1, F]), this.v('dec.fc.w') as tf.Tensor2D), this.v('dec.fc.b'));
-    return tf.reshape(d, lead);
+    const pooled = tf.mean(r, 2) as tf.Tensor3D; // [B, T, F]
+    const d = tf.add(tf.matMul(tf.reshape(pooled, [B * T, F]) as tf.Tensor2D, this.v('dec.fc.w') as tf.Tensor2D), this.v('dec.fc.b'));
+    return tf.reshape(d, [B, T]) as tf.Tensor2D;
   }
 
   forward(x: tf.Tensor4D, opts: ForwardOptions = {}): ForwardResult {
@@ -318,28 +316,30 @@ export class DaaModel {
     }
     const T = t.shape[0];
     const tc = t.shape[1];
-    let pre: tf.Tensor; // [B, T, h, w, F], before the decoder's BN
+    // rank-4 throughout ([B, T, h*w, F]): tfjs's broadcast gradients fail on rank 5
+    let pre: tf.Tensor4D; // before the decoder's BN
     const F = this.cfg.featDim;
+    const hw = h * w;
     if ((opts.head ?? 'factorised') === 'factorised' && tc === 1) {
       // Conv(delta_y) = s_y Conv(N) + t_y Conv(1) - Conv(E) + b
-      const A = this.decoderConv(N);
-      const Cm = this.decoderConv(E);
-      const Bc = this.decoderConv(tf.ones([1, h, w, C]) as tf.Tensor4D);
-      const s5 = tf.reshape(s, [1, T, 1, 1, 1]);
-      const t5 = tf.reshape(t, [1, T, 1, 1, 1]);
-      const base = tf.sub(this.v('dec.conv.b'), Cm).reshape([B, 1, h, w, F]);
-      pre = tf.add(tf.add(tf.mul(s5, A.reshape([B, 1, h, w, F])), tf.mul(t5, Bc.reshape([1, 1, h, w, F]))), base);
+      const A = tf.reshape(this.decoderConv(N), [B, 1, hw, F]);
+      const Cm = tf.reshape(this.decoderConv(E), [B, 1, hw, F]);
+      const Bc = tf.reshape(this.decoderConv(tf.ones([1, h, w, C]) as tf.Tensor4D), [1, 1, hw, F]);
+      const s4 = tf.reshape(s, [1, T, 1, 1]);
+      const t4 = tf.reshape(t, [1, T, 1, 1]);
+      const base = tf.sub(this.v('dec.conv.b'), Cm);
+      pre = tf.add(tf.add(tf.mul(s4, A), tf.mul(t4, Bc)), base) as tf.Tensor4D;
     } else {
       // the naive head: delta_y = (s_y - sigma) N + t_y - mu, one convolution per template
-      const s5 = tf.reshape(s, [1, T, 1, 1, tc]);
-      const t5 = tf.reshape(t, [1, T, 1, 1, tc]);
-      const sig5 = tf.reshape(sigma, [B, 1, 1, 1, C]);
-      const mu5 = tf.reshape(mu, [B, 1, 1, 1, C]);
-      const delta = tf.add(tf.mul(tf.sub(s5, sig5), tf.reshape(N, [B, 1, h, w, C])), tf.sub(t5, mu5));
+      const s4 = tf.reshape(s, [1, T, 1, tc]);
+      const t4 = tf.reshape(t, [1, T, 1, tc]);
+      const sig4 = tf.reshape(sigma, [B, 1, 1, C]);
+      const mu4 = tf.reshape(mu, [B, 1, 1, C]);
+      const delta = tf.add(tf.mul(tf.sub(s4, sig4), tf.reshape(N, [B, 1, hw, C])), tf.sub(t4, mu4));
       const conv = tf.add(this.decoderConv(tf.reshape(delta, [B * T, h, w, C]) as tf.Tensor4D), this.v('dec.conv.b'));
-      pre = tf.reshape(conv, [B, T, h, w, F]);
+      pre = tf.reshape(conv, [B, T, hw, F]) as tf.Tensor4D;
     }
-    const D = this.decoderTail(pre, training) as tf.Tensor2D; // [B, T]
+    const D = this.decoderTail(pre, training); // [B, T]
     const perTemplate = tf.sub(tf.reshape(ages, [1, T]), D) as tf.Tensor2D;
     return { age: tf.mean(perTemplate, 1) as tf.Tensor1D, perTemplate, E };
   }
@@ -354,6 +354,8 @@ export class DaaModel {
 
 /** Smooth L1 (Huber with delta 1), mean over the batch. */
 export function smoothL1(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  // with q = min(|d|, 1): 0.5 q^2 + (|d| - q) is 0.5 d^2 below 1 and |d| - 0.5 above (differentiable ops only)
   const d = tf.abs(tf.sub(pred, target));
-  return tf.mean(tf.where(tf.less(d, 1), tf.mul(0.5, tf.square(d)), tf.sub(d, 0.5))) as tf.Scalar;
+  const q = tf.minimum(d, 1);
+  return tf.mean(tf.add(tf.mul(0.5, tf.square(q)), tf.sub(d, q))) as tf.Scalar;
 }

@@ -15,6 +15,7 @@ import { selectBackend, type BackendChoice } from './backend.ts';
 import { loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
 import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
+import { registerTrainingKernels } from './kernels/index.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -87,7 +88,8 @@ const wd = Number(opt('wd'));
 const seed = Number(opt('seed'));
 const augmentOn = !opt('no-augment');
 const backend = await selectBackend(a.backend as BackendChoice, Number(a.threads));
-console.error(`backend: ${backend}; config ${JSON.stringify(config)}; out ${out}`);
+const accelerated = backend === 'wasm' ? await registerTrainingKernels() : [];
+console.error(`backend: ${backend} (+ ${accelerated.join(', ') || 'no'} project kernels); config ${JSON.stringify(config)}; out ${out}`);
 
 const t0 = Date.now();
 const dsAll = await loadDataset(a.data!, { size: config.inputSize, split: 'train', onProgress: (d: number, n: number) => process.stderr.write(`\rdecoding ${d}/${n}`) });
@@ -197,7 +199,7 @@ for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch 
       const yt = tf.tensor1d(y);
       let ages: tf.Tensor1D | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        ages = model.forward(xt, { training: true }).age;
+        ages = tf.keep(model.forward(xt, { training: true }).age);
         return smoothL1(ages, yt);
       }, trainable.map(([, v]) => v));
       for (const [vn, g] of Object.entries(grads)) {
@@ -212,7 +214,9 @@ for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch 
         const vh = tf.div(v, 1 - b2 ** t);
         p.assign(tf.sub(p, tf.mul(lr, tf.div(mh, tf.add(tf.sqrt(vh), 1e-8)))));
       }
-      return [value.dataSync()[0], tf.mean(tf.abs(tf.sub(ages!, yt))).dataSync()[0]];
+      const mae = tf.mean(tf.abs(tf.sub(ages!, yt))).dataSync()[0];
+      (ages as tf.Tensor | null)?.dispose();
+      return [value.dataSync()[0], mae];
     });
     model.applyBnUpdates();
     st.globalStep++;
