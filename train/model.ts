@@ -244,7 +244,7 @@ export class DaaModel {
     const [T, h, w, C] = E.shape;
     const perChannel = this.cfg.daa === 'template_channel';
     const flat = perChannel ? tf.reshape(E, [T, h * w, C]) : tf.reshape(E, [T, h * w * C, 1]);
-    const n = flat.shape[1];
+    const n = perChannel ? h * w : h * w * C;
     const mean = tf.mean(flat, 1, true);
     const ss = tf.sum(tf.square(tf.sub(flat, mean)), 1);
     const variance = n > 1 ? tf.div(ss, n - 1) : tf.mul(ss, 0);

@@ -1,0 +1,20 @@
+// SIMD build entry (build/daa.simd.wasm): exports the `__wasmsimd` kernels under the plain ABI
+// names of docs/kernels.md. Compiled with --enable simd.
+export { f32_conv2d__wasmsimd as f32_conv2d } from "./f32/conv2d.simd";
+export {
+  f32_avgpool2x2__wasmsimd as f32_avgpool2x2,
+  f32_global_avgpool__wasmsimd as f32_global_avgpool,
+  f32_scale_channels__wasmsimd as f32_scale_channels,
+} from "./f32/pool.simd";
+export { f32_fc__wasmsimd as f32_fc } from "./f32/fc.simd";
+export { f32_channel_stats__wasmsimd as f32_channel_stats, f32_normalize__wasmsimd as f32_normalize } from "./f32/stats.simd";
+export { f32_daa_delta__wasmsimd as f32_daa_delta } from "./daa/delta.simd";
+export { f32_daa_head__wasmsimd as f32_daa_head } from "./daa/head.simd";
+// Scalar in both builds (see image/resize.ts for why).
+export { f32_resize_bilinear_u8 } from "./image/resize";
+
+/** First byte after the module's static data (0 bytes of data in release builds; debug builds
+ *  place assertion strings below it). The runtime / tests must not place buffers below it. */
+export function heap_base(): usize {
+  return __heap_base;
+}

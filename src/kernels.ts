@@ -1,0 +1,101 @@
+// Typed loader for the WebAssembly kernel library (build/daa.simd.wasm, build/daa.scalar.wasm and
+// their .debug twins). ABI: docs/kernels.md. Browser- and Node-safe: no Node built-ins, no tfjs.
+
+/** Byte offset into the shared linear memory. */
+export type Ptr = number;
+
+/**
+ * Every export of the kernel modules. Pointers are byte offsets (`Ptr`), sizes are element counts,
+ * scalar parameters (`eps`, `lb`) are f32. All kernels return nothing and never allocate.
+ */
+export interface Kernels {
+  /** y = act(conv(x, w) + b + res); x HWC, w HWIO, K 1|3, stride 1|2, pad 0|1, res 0 or OHxOWxCout. */
+  f32_conv2d(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number,
+    K: number, stride: number, pad: number, act: number, res: Ptr): void;
+  /** 2x2 / stride 2 average pool, floor mode. */
+  f32_avgpool2x2(x: Ptr, H: number, W: number, C: number, y: Ptr): void;
+  /** y[c] = mean_p x[p, c]. */
+  f32_global_avgpool(x: Ptr, HW: number, C: number, y: Ptr): void;
+  /** In place x[p, c] *= s[c]. */
+  f32_scale_channels(x: Ptr, HW: number, C: number, s: Ptr): void;
+  /** y[co] = act(b[co] + sum_ci x[ci] w[ci * Cout + co]). */
+  f32_fc(x: Ptr, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, act: number): void;
+  /** Per-channel mean and sqrt(unbiased var + eps). */
+  f32_channel_stats(x: Ptr, HW: number, C: number, mean: Ptr, std: Ptr, eps: number): void;
+  /** y = (x - mean[c]) / std[c]. */
+  f32_normalize(x: Ptr, HW: number, C: number, mean: Ptr, std: Ptr, y: Ptr): void;
+  /** y = s' n + t' - e (per channel or scalar s/t). */
+  f32_daa_delta(n: Ptr, e: Ptr, HW: number, C: number, s: Ptr, t: Ptr, perChannel: number, y: Ptr): void;
+  /** Factorised DAA head: out[j] = age_j - D_j. */
+  f32_daa_head(a: Ptr, bconst: Ptr, c: Ptr, HW: number, F: number, bias: Ptr, lw: Ptr, lb: number,
+    tpl_t: Ptr, tpl_s: Ptr, tpl_age: Ptr, T: number, out: Ptr): void;
+  /** u8 srcH x srcW x srcC -> f32 dstH x dstW x 3 in [0, 1] (note: widths before heights). */
+  f32_resize_bilinear_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number, dstH: number): void;
+  /** First byte the module does not use for static data; place buffers at or above it. */
+  heap_base(): number;
+}
+
+const KERNEL_NAMES = [
+  "f32_conv2d", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
+  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8", "heap_base",
+] as const satisfies readonly (keyof Kernels)[];
+
+/** Reads an AssemblyScript string (UTF-16LE, byte length stored at ptr - 4) for abort messages. */
+function readAscString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return "";
+  const buf = memory.buffer;
+  if (ptr < 4 || ptr > buf.byteLength) return `<string @${ptr}>`;
+  const len = new DataView(buf).getUint32(ptr - 4, true);
+  if (ptr + len > buf.byteLength || (len & 1)) return `<string @${ptr}>`;
+  const u16 = new Uint16Array(buf, ptr, len >>> 1);
+  let s = "";
+  for (let i = 0; i < u16.length; i += 4096) s += String.fromCharCode(...u16.subarray(i, i + 4096));
+  return s;
+}
+
+/**
+ * Instantiates a kernel module against `memory` (imported as `env.memory`). Release builds import
+ * nothing else; debug builds also import `env.abort`, which throws an Error carrying the assertion
+ * message and source location. Throws if an expected export is missing. `wasm` may be the bytes
+ * (any ArrayBuffer / view) or an already compiled module (required on workerd-like hosts).
+ */
+export async function instantiateKernels(
+  wasm: BufferSource | ArrayBufferView<ArrayBufferLike> | WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<Kernels> {
+  const imports: WebAssembly.Imports = {
+    env: {
+      memory,
+      abort(msg: number, file: number, line: number, column: number): never {
+        throw new Error(`daa-wasm kernel abort: ${readAscString(memory, msg) || "assertion failed"}`
+          + ` at ${readAscString(memory, file) || "?"}:${line}:${column}`);
+      },
+    },
+  };
+  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm as BufferSource);
+  const instance = await WebAssembly.instantiate(module, imports);
+  const ex = instance.exports as Record<string, unknown>;
+  for (const name of KERNEL_NAMES) {
+    if (typeof ex[name] !== "function") throw new Error(`daa-wasm: kernel module lacks export ${name}`);
+  }
+  return ex as unknown as Kernels;
+}
+
+// (module (func (result v128) (v128.const i32x4 0 0 0 0)))  -- wasm-feature-detect's simd probe shape
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,       // type section: [] -> [v128]
+  0x03, 0x02, 0x01, 0x00,                         // function section: 1 func of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00,                   // code section: 1 body, 20 bytes, 0 locals
+  0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+  0x0b,                                           // end
+]);
+
+/** True when this engine validates WebAssembly SIMD (fixed-width v128), i.e. daa.simd.wasm can run. */
+export function simdSupported(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}

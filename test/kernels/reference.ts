@@ -1,0 +1,205 @@
+// Plain-loop TypeScript references for every kernel. Accumulation in f64 (JS numbers); inputs are
+// the same f32 values the kernels see. Layouts and semantics: docs/kernels.md.
+
+export type Act = 0 | 1 | 2 | 3;
+
+export function act(v: number, code: number): number {
+  switch (code) {
+    case 1: return Math.max(v, 0);
+    case 2: return (v * Math.min(Math.max(v + 3, 0), 6)) / 6; // divide by 6, as the kernels do
+    case 3: return 1 / (1 + Math.exp(-v));
+    default: return v;
+  }
+}
+
+export function convOut(n: number, K: number, stride: number, pad: number): number {
+  const span = n + 2 * pad - K;
+  return span < 0 ? 0 : Math.floor(span / stride) + 1;
+}
+
+/** y = act(conv(x, w) + b + res); x HWC, w HWIO, zero padding. */
+export function conv2d(
+  x: ArrayLike<number>, H: number, W: number, Cin: number, w: ArrayLike<number>, b: ArrayLike<number> | null,
+  Cout: number, K: number, stride: number, pad: number, actCode: number, res: ArrayLike<number> | null,
+): { y: Float64Array; OH: number; OW: number } {
+  const OH = convOut(H, K, stride, pad), OW = convOut(W, K, stride, pad);
+  const y = new Float64Array(OH * OW * Cout);
+  const acc = new Float64Array(Cout);
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let co = 0; co < Cout; co++) acc[co] = b ? b[co] : 0;
+      for (let ky = 0; ky < K; ky++) {
+        const iy = oy * stride - pad + ky;
+        if (iy < 0 || iy >= H) continue;
+        for (let kx = 0; kx < K; kx++) {
+          const ix = ox * stride - pad + kx;
+          if (ix < 0 || ix >= W) continue;
+          for (let ci = 0; ci < Cin; ci++) {
+            const xv = x[(iy * W + ix) * Cin + ci];
+            const wo = ((ky * K + kx) * Cin + ci) * Cout;
+            for (let co = 0; co < Cout; co++) acc[co] += xv * w[wo + co];
+          }
+        }
+      }
+      const o = (oy * OW + ox) * Cout;
+      for (let co = 0; co < Cout; co++) y[o + co] = act(acc[co] + (res ? res[o + co] : 0), actCode);
+    }
+  }
+  return { y, OH, OW };
+}
+
+export function avgpool2x2(x: ArrayLike<number>, H: number, W: number, C: number): Float64Array {
+  const OH = H >> 1, OW = W >> 1;
+  const y = new Float64Array(OH * OW * C);
+  for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let c = 0; c < C; c++) {
+    const at = (yy: number, xx: number) => x[(yy * W + xx) * C + c];
+    y[(oy * OW + ox) * C + c] = (at(2 * oy, 2 * ox) + at(2 * oy, 2 * ox + 1) + at(2 * oy + 1, 2 * ox) + at(2 * oy + 1, 2 * ox + 1)) / 4;
+  }
+  return y;
+}
+
+export function globalAvgpool(x: ArrayLike<number>, HW: number, C: number): Float64Array {
+  const y = new Float64Array(C);
+  for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[c] += x[p * C + c];
+  for (let c = 0; c < C; c++) y[c] /= HW;
+  return y;
+}
+
+export function scaleChannels(x: ArrayLike<number>, HW: number, C: number, s: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(HW * C);
+  for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[p * C + c] = x[p * C + c] * s[c];
+  return y;
+}
+
+export function fc(x: ArrayLike<number>, Cin: number, w: ArrayLike<number>, b: ArrayLike<number>, Cout: number, actCode: number): Float64Array {
+  const y = new Float64Array(Cout);
+  for (let co = 0; co < Cout; co++) {
+    let a = b[co];
+    for (let ci = 0; ci < Cin; ci++) a += x[ci] * w[ci * Cout + co];
+    y[co] = act(a, actCode);
+  }
+  return y;
+}
+
+/** mean and sqrt(unbiased var + eps), two passes in f64. */
+export function channelStats(x: ArrayLike<number>, HW: number, C: number, eps: number): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(C), std = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let p = 0; p < HW; p++) s += x[p * C + c];
+    const m = s / HW;
+    let v = 0;
+    for (let p = 0; p < HW; p++) { const d = x[p * C + c] - m; v += d * d; }
+    mean[c] = m;
+    std[c] = Math.sqrt((HW > 1 ? v / (HW - 1) : 0) + eps);
+  }
+  return { mean, std };
+}
+
+export function normalize(x: ArrayLike<number>, HW: number, C: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(HW * C);
+  for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[p * C + c] = (x[p * C + c] - mean[c]) / std[c];
+  return y;
+}
+
+export function daaDelta(
+  n: ArrayLike<number>, e: ArrayLike<number>, HW: number, C: number, s: ArrayLike<number>, t: ArrayLike<number>, perChannel: boolean,
+): Float64Array {
+  const y = new Float64Array(HW * C);
+  for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) {
+    const sc = perChannel ? s[c] : s[0], tc = perChannel ? t[c] : t[0];
+    y[p * C + c] = sc * n[p * C + c] + tc - e[p * C + c];
+  }
+  return y;
+}
+
+export interface Templates { t: ArrayLike<number>; s: ArrayLike<number>; age: ArrayLike<number> }
+
+/** The factorised head, formula of docs/kernels.md, in f64. */
+export function daaHead(
+  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number,
+  bias: ArrayLike<number>, lw: ArrayLike<number>, lb: number, tpl: Templates, T: number,
+): Float64Array {
+  const out = new Float64Array(T);
+  for (let j = 0; j < T; j++) {
+    const t = tpl.t[j], s = tpl.s[j];
+    let sum = 0;
+    for (let p = 0; p < HW; p++) for (let f = 0; f < F; f++) {
+      const o = p * F + f;
+      sum += lw[f] * Math.max(s * a[o] + t * bconst[o] - c[o] + bias[f], 0);
+    }
+    out[j] = tpl.age[j] - (lb + sum / HW);
+  }
+  return out;
+}
+
+/** (1/HW) sum_p sum_f |lw[f] * relu(...)| per template: the conditioning scale for tolerances. */
+export function daaHeadScale(
+  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number,
+  bias: ArrayLike<number>, lw: ArrayLike<number>, tpl: Templates, T: number,
+): Float64Array {
+  const out = new Float64Array(T);
+  for (let j = 0; j < T; j++) {
+    let sum = 0;
+    for (let p = 0; p < HW; p++) for (let f = 0; f < F; f++) {
+      const o = p * F + f;
+      sum += Math.abs(lw[f] * Math.max(tpl.s[j] * a[o] + tpl.t[j] * bconst[o] - c[o] + bias[f], 0))
+        + Math.abs(lw[f]) * (Math.abs(tpl.s[j] * a[o]) + Math.abs(tpl.t[j] * bconst[o]) + Math.abs(c[o]) + Math.abs(bias[f]));
+    }
+    out[j] = sum / HW;
+  }
+  return out;
+}
+
+/**
+ * The naive head the factorisation replaces: for every template build delta = s N + t - E
+ * (scalar s, t), run the decoder conv (3x3, pad 1, stride 1, C -> F, HWIO weights) + bias + ReLU,
+ * global-average-pool, then the linear layer; out = age - D.
+ */
+export function daaHeadNaive(
+  N: ArrayLike<number>, E: ArrayLike<number>, H: number, W: number, C: number,
+  wDec: ArrayLike<number>, bias: ArrayLike<number>, F: number, lw: ArrayLike<number>, lb: number, tpl: Templates, T: number,
+): Float64Array {
+  const HW = H * W;
+  const out = new Float64Array(T);
+  for (let j = 0; j < T; j++) {
+    const delta = daaDelta(N, E, HW, C, [tpl.s[j]], [tpl.t[j]], false);
+    const { y } = conv2d(delta, H, W, C, wDec, bias, F, 3, 1, 1, 1, null);
+    const g = globalAvgpool(y, HW, F);
+    let D = lb;
+    for (let f = 0; f < F; f++) D += lw[f] * g[f];
+    out[j] = tpl.age[j] - D;
+  }
+  return out;
+}
+
+/** Bilinear resize following docs/kernels.md step by step (f64 coordinates, f32 pixel arithmetic). */
+export function resizeBilinearU8(
+  src: ArrayLike<number>, srcW: number, srcH: number, srcC: number, dstW: number, dstH: number,
+): Float32Array {
+  const f = Math.fround;
+  const dst = new Float32Array(dstW * dstH * 3);
+  const ry = srcH / dstH, rx = srcW / dstW;
+  for (let i = 0; i < dstH; i++) {
+    const fy = ry * (i + 0.5) - 0.5;
+    const y0 = Math.max(0, Math.floor(fy));
+    const rf = f(fy - y0);
+    const y1 = Math.min(srcH - 1, Math.ceil(fy));
+    for (let j = 0; j < dstW; j++) {
+      const fx = rx * (j + 0.5) - 0.5;
+      const x0 = Math.max(0, Math.floor(fx));
+      const cf = f(fx - x0);
+      const x1 = Math.min(srcW - 1, Math.ceil(fx));
+      for (let ch = 0; ch < 3; ch++) {
+        const sc = srcC === 1 ? 0 : ch;
+        const px = (yy: number, xx: number) => src[(yy * srcW + xx) * srcC + sc];
+        const tl = px(y0, x0), tr = px(y0, x1), bl = px(y1, x0), br = px(y1, x1);
+        const top = f(tl + f(f(tr - tl) * cf));
+        const bot = f(bl + f(f(br - bl) * cf));
+        const v = f(top + f(f(bot - top) * rf));
+        dst[(i * dstW + j) * 3 + ch] = f(v / 255);
+      }
+    }
+  }
+  return dst;
+}

@@ -1,0 +1,116 @@
+/**
+ * Age-estimation metrics: MAE, cumulative accuracy CA(k) (share of |pred - truth| <= k years),
+ * mean signed error, MAE per age band (bands by the true age), and, when the model reports a
+ * per-image spread (e.g. the std of the per-template estimates), the Pearson correlation between
+ * that spread and the absolute error.
+ */
+
+export interface AgeBand {
+  band: string;
+  /** inclusive bounds on the true age (hi = Infinity for the last band; a true age t belongs to
+   *  the band with lo <= t < next band's lo, so fractional ages fall in the lower band) */
+  lo: number;
+  hi: number;
+  n: number;
+  /** NaN when the band is empty */
+  mae: number;
+}
+
+export interface AgeMetrics {
+  n: number;
+  mae: number;
+  /** percentages (0..100) of |err| <= 3 / 5 / 7 years */
+  ca3: number;
+  ca5: number;
+  ca7: number;
+  /** mean of pred - truth */
+  meanSignedError: number;
+  bands: AgeBand[];
+  /** Pearson(spread, |err|); null without spread or when either side has zero variance */
+  spreadErrorCorrelation: number | null;
+}
+
+export const AGE_BANDS: ReadonlyArray<{ band: string; lo: number; hi: number }> = [
+  { band: '0-12', lo: 0, hi: 12 },
+  { band: '13-19', lo: 13, hi: 19 },
+  { band: '20-39', lo: 20, hi: 39 },
+  { band: '40-59', lo: 40, hi: 59 },
+  { band: '60+', lo: 60, hi: Infinity },
+];
+
+function bandOf(t: number): number {
+  for (let k = AGE_BANDS.length - 1; k > 0; k--) if (t >= AGE_BANDS[k].lo) return k;
+  return 0;
+}
+
+/** Pearson correlation; null when n < 2 or a side has zero variance. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  const n = a.length;
+  if (n !== b.length) throw new Error(`pearson: lengths differ (${n} vs ${b.length})`);
+  if (n < 2) return null;
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
+  ma /= n; mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma, db = b[i] - mb;
+    sab += da * db; saa += da * da; sbb += db * db;
+  }
+  if (saa === 0 || sbb === 0) return null;
+  return sab / Math.sqrt(saa * sbb);
+}
+
+export function ageMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, spread?: ArrayLike<number>): AgeMetrics {
+  const n = pred.length;
+  if (truth.length !== n) throw new Error(`ageMetrics: ${n} predictions but ${truth.length} true ages`);
+  if (spread && spread.length !== n) throw new Error(`ageMetrics: ${n} predictions but ${spread.length} spreads`);
+  const absErr = new Float64Array(n);
+  let sumAbs = 0, sumSigned = 0, c3 = 0, c5 = 0, c7 = 0;
+  const bn = new Array<number>(AGE_BANDS.length).fill(0);
+  const bs = new Array<number>(AGE_BANDS.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const p = pred[i], t = truth[i];
+    if (!Number.isFinite(p)) throw new Error(`ageMetrics: prediction ${i} is ${p}`);
+    if (!Number.isFinite(t)) throw new Error(`ageMetrics: true age ${i} is ${t}`);
+    const e = p - t;
+    const a = Math.abs(e);
+    absErr[i] = a;
+    sumAbs += a;
+    sumSigned += e;
+    if (a <= 3) c3++;
+    if (a <= 5) c5++;
+    if (a <= 7) c7++;
+    const k = bandOf(t);
+    bn[k]++;
+    bs[k] += a;
+  }
+  return {
+    n,
+    mae: sumAbs / n,
+    ca3: (100 * c3) / n,
+    ca5: (100 * c5) / n,
+    ca7: (100 * c7) / n,
+    meanSignedError: sumSigned / n,
+    bands: AGE_BANDS.map((b, k) => ({ ...b, n: bn[k], mae: bn[k] ? bs[k] / bn[k] : NaN })),
+    spreadErrorCorrelation: spread ? pearson(spread, absErr) : null,
+  };
+}
+
+const fmt = (v: number | null, d = 2) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
+
+/** A markdown section: a heading, the overall metrics table and the per-band MAE table. */
+export function metricsMarkdown(m: AgeMetrics, title = 'Age estimation'): string {
+  const lines = [
+    `### ${title}`,
+    '',
+    '| n | MAE (years) | CA(3) % | CA(5) % | CA(7) % | mean signed error | corr(spread, abs err) |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${m.n} | ${fmt(m.mae, 3)} | ${fmt(m.ca3, 1)} | ${fmt(m.ca5, 1)} | ${fmt(m.ca7, 1)} | ${m.meanSignedError >= 0 ? '+' : ''}${fmt(m.meanSignedError, 3)} | ${fmt(m.spreadErrorCorrelation, 3)} |`,
+    '',
+    '| true age | n | MAE (years) |',
+    '|---|---:|---:|',
+    ...m.bands.map((b) => `| ${b.band} | ${b.n} | ${fmt(b.mae, 3)} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
