@@ -140,7 +140,14 @@ if (state) {
     backend,
     vars: [],
   };
-  log({ event: 'start', config, options: a, backend, train: trainIdx.length, val: valIdx.length });
+  // start the output at the mean training age: age = mean_y(y) - Delta, so Delta's bias starts at
+  // mean(template ages) - mean(train ages) (Adam moves a bias ~lr per step: 16 years would take 16k steps)
+  let meanAge = 0;
+  for (const i of trainIdx) meanAge += dsAll.ages[i];
+  meanAge /= trainIdx.length;
+  if (config.daa === 'none') model.v('reg.fc.b').assign(tf.tensor1d([meanAge]));
+  else model.v('dec.fc.b').assign(tf.tensor1d([(config.numTemplates - 1) / 2 - meanAge]));
+  log({ event: 'start', config, options: a, backend, train: trainIdx.length, val: valIdx.length, meanAge });
 }
 const st = state;
 
