@@ -47,7 +47,9 @@ function fail(code: DaaErrorCode, msg: string): never {
 }
 
 function toBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
-  if (input instanceof Uint8Array) return input;
+  // a plain Uint8Array view: Node's Buffer is a Uint8Array whose slice() shares memory (and whose
+  // .buffer may be a shared pool), so the copies below must come from Uint8Array.prototype.slice
+  if (input instanceof Uint8Array) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   return fail('WEIGHTS_TRUNCATED', `expected a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(input)}`);
 }

@@ -51,6 +51,12 @@ test('round trip fp32: config, names, shapes, values bit for bit', () => {
   for (let i = 0; i < tensors.length; i++) assert.is(dv.getUint32(table + i * 96 + 84, true) % 16, 0);
 });
 
+test('a Node Buffer from a pooled allocation reads the same (Buffer.slice shares memory)', () => {
+  const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(good)]).subarray(3);
+  const f = readWeightFile(pooled);
+  for (const t of tensors) assert.equal(Array.from(f.tensors.get(t.name)!.data), Array.from(t.data), t.name);
+});
+
 test('round trip int8: codes and scales equal the reference quantiser', () => {
   const q = quantizeTensors(tensors);
   const f = readWeightFile(writeWeightFile(cfg, 'int8', q));
