@@ -39,6 +39,7 @@ const { values: a } = parseArgs({
     limit: { type: 'string' },
     'max-steps': { type: 'string' },
     'no-augment': { type: 'boolean', default: false },
+    'save-every': { type: 'string', default: '5' },
   },
 });
 
@@ -255,6 +256,9 @@ for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch 
   st.history.push(rec);
   log({ event: 'epoch', ...rec });
   process.stderr.write(`\nepoch ${st.epoch + 1}: val MAE ${valMae.toFixed(3)}\n`);
+  const saveEvery = Number(opt('save-every') ?? 5);
+  if (saveEvery > 0 && (st.epoch + 1) % saveEvery === 0)
+    writeFileSync(join(out, `epoch-${st.epoch + 1}.fp32.daaw`), exportWeights(model, 'fp32', { trainedBy: 'train/train.ts', epoch: st.epoch + 1, valMae, backend }));
   if (st.bestValMae === null || valMae < st.bestValMae) {
     st.bestValMae = valMae;
     st.bestEpoch = st.epoch + 1;

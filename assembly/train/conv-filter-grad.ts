@@ -11,15 +11,14 @@
 // while every (row block, channel block) pair reads it; the accumulators are reloaded from dW per
 // chunk. No allocation, no globals: all memory is the caller's.
 
-/** Copy x [B,H,W,C] into xp [B,H+2p,W+2p,C] with a zero border. */
-export function pad_nhwc(x: usize, xp: usize, B: i32, H: i32, W: i32, C: i32, p: i32): void {
-  const Wp = W + 2 * p, Hp = H + 2 * p;
+/** Copy x [B,H,W,C] into xp [B,Hp,Wp,C] at row pt, column pl, with a zero border. */
+export function pad_nhwc(x: usize, xp: usize, B: i32, H: i32, W: i32, C: i32, pt: i32, pl: i32, Hp: i32, Wp: i32): void {
   const rowB = <usize>(Wp * C) << 2;
   memory.fill(xp, 0, <usize>B * <usize>Hp * rowB);
   const srcRow = <usize>(W * C) << 2;
   for (let b = 0; b < B; b++)
     for (let y = 0; y < H; y++) {
-      const dst = xp + (<usize>(b * Hp + y + p)) * rowB + ((<usize>(p * C)) << 2);
+      const dst = xp + (<usize>(b * Hp + y + pt)) * rowB + ((<usize>(pl * C)) << 2);
       memory.copy(dst, x + <usize>(b * H + y) * srcRow, srcRow);
     }
 }
@@ -142,23 +141,25 @@ function blk1x1(
 }
 
 /**
- * dw [K,K,Cin,Cout] = filter gradient. x: the (already padded) input [B,Hp,Wp,Cin]; dy
- * [B,OH,OW,Cout]; roff: scratch for K*K*Cin i32 byte offsets. Byte pointers, 4-byte aligned.
+ * dw [KH,KW,Cin,Cout] = filter gradient. x: the (already padded) input [B,Hp,Wp,Cin]; dy
+ * [B,OH,OW,Cout]; strides sh, sw; roff: scratch for KH*KW*Cin i32 byte offsets. Byte pointers,
+ * 4-byte aligned.
  */
 export function conv2d_backprop_filter(
   x: usize, dy: usize, dw: usize, roff: usize,
-  B: i32, Hp: i32, Wp: i32, Cin: i32, OH: i32, OW: i32, Cout: i32, K: i32, s: i32,
+  B: i32, Hp: i32, Wp: i32, Cin: i32, OH: i32, OW: i32, Cout: i32, KH: i32, KW: i32, sh: i32, sw: i32,
 ): void {
-  const R = K * K * Cin;
+  const R = KH * KW * Cin;
+  const s = sh;
   const coutB = <usize>Cout << 2;
   memory.fill(dw, 0, <usize>R * coutB);
   if (B == 0 || OH <= 0 || OW <= 0 || Cout == 0 || R == 0) return;
-  for (let ky = 0; ky < K; ky++)
-    for (let kx = 0; kx < K; kx++)
+  for (let ky = 0; ky < KH; ky++)
+    for (let kx = 0; kx < KW; kx++)
       for (let ci = 0; ci < Cin; ci++)
-        store<u32>(roff + (<usize>((ky * K + kx) * Cin + ci) << 2), <u32>(((ky * Wp + kx) * Cin + ci) << 2));
+        store<u32>(roff + (<usize>((ky * KW + kx) * Cin + ci) << 2), <u32>(((ky * Wp + kx) * Cin + ci) << 2));
   const xRowB = <usize>(Wp * Cin) << 2;
-  const pxX = <usize>(s * Cin) << 2;
+  const pxX = <usize>(sw * Cin) << 2;
   const rows = B * OH;
   let chunk = 256 / OW;
   if (chunk < 1) chunk = 1;

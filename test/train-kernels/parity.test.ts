@@ -1,0 +1,153 @@
+// Every accelerated kernel / gradient (registerTrainingKernels) against the stock tfjs-wasm path
+// (unregisterTrainingKernels: stock kernels, tfjs-core gradients, plain JS filter gradient):
+// op-level forward outputs and gradients, then loss + the gradient of every trainable variable of a
+// small DaaModel (C3AE + binary DAA). Tolerances: ops |a - b| <= 1e-5 * (1 + max|b|); model loss
+// relative 1e-5, each variable's gradient max|a - b| <= 2e-3 * max|b| + 1e-5 * (largest |gradient|
+// of any variable) (the batch-norm
+// gradients cancel large sums, so f32 summation-order differences are amplified there; our
+// reductions sum in blocks and are the more accurate ones: see README.md).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { registerTrainingKernels, unregisterTrainingKernels } from '../../train/kernels/index.ts';
+import { loadTrainRuntime, type WasmBackend } from '../../train/kernels/runtime.ts';
+import { registerAcceleratedOps, unregisterAcceleratedOps } from '../../train/kernels/ops.ts';
+import { registerConv2dBackpropFilterWasm } from '../../train/kernels/conv2d-backprop-filter.ts';
+import { DaaModel, smoothL1 } from '../../train/model.ts';
+import { DEFAULT_CONFIG } from '../../src/arch.ts';
+import { wasmBackend } from './setup.ts';
+
+const SEED = 7;
+await wasmBackend();
+
+/** run f under stock kernels, then accelerated ones (shared memory, or the copying fallback) */
+async function both(f: () => tf.Tensor[], mode: 'shared' | 'copy' = 'shared'): Promise<{ stock: Float32Array[]; acc: Float32Array[] }> {
+  unregisterTrainingKernels();
+  const stock = tf.tidy(f).map((t) => { const d = t.dataSync() as Float32Array; t.dispose(); return d; });
+  if (mode === 'shared') await registerTrainingKernels();
+  else {
+    const rt = loadTrainRuntime(tf.backend() as unknown as WasmBackend, true)!;
+    registerConv2dBackpropFilterWasm(rt);
+    registerAcceleratedOps(rt);
+  }
+  try {
+    const acc = tf.tidy(f).map((t) => { const d = t.dataSync() as Float32Array; t.dispose(); return d; });
+    return { stock, acc };
+  } finally {
+    unregisterAcceleratedOps();
+    unregisterTrainingKernels();
+  }
+}
+
+function close(label: string, a: Float32Array[], b: Float32Array[], rel = 1e-5, abs = 0) {
+  assert.is(a.length, b.length, `${label}: number of outputs`);
+  b.forEach((want, k) => {
+    const got = a[k];
+    assert.is(got.length, want.length, `${label}[${k}]: size`);
+    let mx = 0;
+    for (const v of want) mx = Math.max(mx, Math.abs(v));
+    const tol = rel * (1 + mx) + abs;
+    for (let i = 0; i < want.length; i++) {
+      if (!(Math.abs(got[i] - want[i]) <= tol)) assert.unreachable(`${label}[${k}] seed ${SEED} index ${i}: expected ${want[i]}, actual ${got[i]} (tol ${tol})`);
+    }
+  });
+}
+
+const rnd = (shape: number[], seed: number, lo = -1, hi = 1) => tf.randomUniform(shape, lo, hi, 'float32', seed);
+
+test('Sum / Mean over every axis pattern (forward) and their gradients', async () => {
+  const shapes: number[][] = [[3, 5, 7, 6], [2, 9, 4, 17], [4, 100, 16, 8], [33], [5, 1, 3]];
+  for (const shape of shapes) {
+    const rank = shape.length;
+    const axesList: number[][] = [];
+    for (let m = 1; m < 1 << rank; m++) axesList.push([...Array(rank).keys()].filter((i) => m & (1 << i)));
+    for (const axes of axesList) for (const keep of [false, true]) {
+      const r = await both(() => {
+        const x = rnd(shape, SEED);
+        const w = rnd(shape.map((n, i) => (axes.includes(i) ? 1 : n)).filter((_, i) => keep || !axes.includes(i)), SEED + 1);
+        const s = tf.sum(x, axes, keep), mn = tf.mean(x, axes, keep);
+        const gs = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sum(x, axes, keep), w)))(x);
+        const gm = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.mean(x, axes, keep), w)))(x);
+        return [s, mn, gs, gm];
+      });
+      // |x| <= 1: a sum of n terms may differ by ~n ulp-scale roundings between summation orders
+      const n = axes.reduce((p, a) => p * shape[a], 1);
+      close(`sum ${JSON.stringify(shape)} axes ${axes} keepDims ${keep}`, [r.acc[0]], [r.stock[0]], 1e-5, 2e-7 * n);
+      close(`mean/grads ${JSON.stringify(shape)} axes ${axes} keepDims ${keep}`, r.acc.slice(1), r.stock.slice(1));
+    }
+  }
+});
+
+test('FusedBatchNorm forward + gradient (all five inputs), moments-fed as in the model', async () => {
+  for (const shape of [[4, 7, 7, 8], [2, 5, 3, 5], [3, 10, 16, 64]]) {
+    const r = await both(() => {
+      const x = rnd(shape, SEED, -2, 3), C = shape[shape.length - 1];
+      const g = rnd([C], SEED + 1, 0.5, 1.5), b = rnd([C], SEED + 2), w = rnd(shape, SEED + 3);
+      const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const m = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(x, m.mean, m.variance, b, g, 1e-5), w));
+      };
+      const y = tf.tidy(() => { const m = tf.moments(x, [0, 1, 2]); return tf.batchNorm(x, m.mean, m.variance, b, g, 1e-5); });
+      const gr = tf.grads(f)([x, g, b]);
+      const m = tf.mean(x, [0, 1, 2]), v = rnd([C], SEED + 4, 0.5, 2);
+      const gr2 = tf.grads((m: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(x, m, v, b, g, 1e-3), w)))([m, v]);
+      return [y, ...gr, ...gr2];
+    });
+    close(`batchNorm ${JSON.stringify(shape)}`, r.acc, r.stock, 2e-4);
+  }
+});
+
+test('relu6 / hard-swish gradient, AvgPoolGrad, Conv2DBackpropInput, Identity, Cast', async () => {
+  const r = await both(() => {
+    const x = rnd([3, 9, 11, 6], SEED, -8, 8);
+    const hs = (x: tf.Tensor) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+    const g1 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(hs(x), x)))(x);
+    const p = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), rnd([3, 4, 5, 6], SEED + 1))))(x as tf.Tensor4D);
+    const w = rnd([3, 3, 6, 5], SEED + 2);
+    const convs = [0, 1].map((pad) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad), 1.5)))(x as tf.Tensor4D));
+    const s2 = tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)))(x as tf.Tensor4D);
+    const id = tf.clone(x), c = tf.cast(x, 'float32'), ci = tf.cast(tf.cast(x, 'int32'), 'float32');
+    return [g1, p, ...convs, s2, id, c, ci];
+  });
+  close('elementwise/pool/conv', r.acc, r.stock);
+});
+
+async function modelParity(mode: 'shared' | 'copy') {
+  const cfg = { ...DEFAULT_CONFIG, inputSize: 64 };
+  let names: string[] = [];
+  const r = await both(() => {
+    const m = new DaaModel(cfg, SEED);
+    m.randomizeBatchNorm(SEED);
+    const vars = m.trainableVariables();
+    const x = rnd([4, 64, 64, 3], SEED + 10, 0, 1) as tf.Tensor4D;
+    const y = rnd([4], SEED + 11, 1, 90);
+    const { value, grads } = tf.variableGrads(() => smoothL1(m.forward(x, { training: true }).age, y), vars);
+    const age = m.forward(x, { training: false }).age;
+    names = [...m.vars.entries()].filter(([, v]) => v.trainable).map(([k]) => k);
+    const out = [value, age, ...vars.map((v) => grads[v.name])];
+    m.dispose();
+    return out;
+  }, mode);
+  close('loss', [r.acc[0]], [r.stock[0]], 1e-5);
+  console.log(`  ${mode}: loss stock ${r.stock[0][0]} accelerated ${r.acc[0][0]}`);
+  close('eval ages', [r.acc[1]], [r.stock[1]], 1e-5);
+  let gmax = 0, worst = 0, worstName = '';
+  for (const g of r.stock.slice(2)) for (const v of g) gmax = Math.max(gmax, Math.abs(v));
+  r.stock.slice(2).forEach((want, k) => {
+    const got = r.acc[2 + k];
+    let mx = 0, err = 0, at = 0;
+    for (let i = 0; i < want.length; i++) {
+      mx = Math.max(mx, Math.abs(want[i]));
+      const e = Math.abs(got[i] - want[i]);
+      if (e > err) { err = e; at = i; }
+    }
+    if (mx > 1e-3 * gmax && err / mx > worst) { worst = err / mx; worstName = names[k]; }
+    assert.ok(err <= 2e-3 * mx + 1e-5 * gmax, `${mode}: gradient of ${names[k]}: max |diff| ${err} at index ${at} (expected ${want[at]}, actual ${got[at]}), max |grad| ${mx}`);
+  });
+  console.log(`  ${mode}: worst max|diff|/max|grad| ${worst.toExponential(2)} (${worstName}) over ${names.length} variables`);
+}
+
+test('DaaModel (C3AE + binary DAA): loss, eval output and every variable gradient, shared memory', () => modelParity('shared'));
+test('DaaModel: same through the copying fallback runtime', () => modelParity('copy'));
+
+test.run();
