@@ -4,6 +4,8 @@
  * estimate except when an input image is larger than every one before it (the staging area is the
  * last allocation, so it grows in place).
  */
+import { DaaError } from './errors.ts';
+
 const PAGE = 65536;
 const ALIGN = 16;
 
@@ -23,10 +25,16 @@ export class Arena {
     return this.top;
   }
 
+  /** Grow the memory to hold `end` bytes; a failure is a DaaError('MEMORY') and leaves the arena as it was. */
   private ensure(end: number): void {
-    if (end > this.maxBytes) throw new RangeError(`arena: ${end} bytes exceed the ${this.maxBytes}-byte limit`);
+    if (!(end <= this.maxBytes)) throw new DaaError('MEMORY', `arena: ${end} bytes exceed the ${this.maxBytes}-byte limit of one estimator`);
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new DaaError('MEMORY', `arena: could not grow the wasm memory to ${end} bytes (${(e as Error).message})`);
+    }
   }
 
   /** `bytes` bytes, 16-byte aligned, zero-filled; returns the byte offset */

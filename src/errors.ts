@@ -15,6 +15,7 @@ export type DaaErrorCode =
   | 'OPTIONS'
   | 'NO_MODEL'
   | 'MODEL_LOAD'
+  | 'MEMORY'
   | 'DISPOSED'
   | 'WASM';
 

@@ -18,7 +18,7 @@ export {
   type DaaErrorCode,
 } from './errors.ts';
 export type { ModelConfig, DaaVariant, EncoderName } from './arch.ts';
-export type { Precision } from './format.ts';
+export { MAX_MODEL_BYTES, MAX_MODEL_MACS, modelCost, type Precision } from './format.ts';
 export { MAX_SIDE, MAX_PIXELS } from './image.ts';
 
 /** Load a model once and estimate many images with it; call dispose() when done. */
