@@ -1,6 +1,6 @@
 // SIMD build entry (build/daa.simd.wasm): exports the `__wasmsimd` kernels under the plain ABI
 // names of docs/kernels.md. Compiled with --enable simd.
-export { f32_conv2d__wasmsimd as f32_conv2d } from "./f32/conv2d.simd";
+export { f32_conv2d__wasmsimd as f32_conv2d, f32_conv2d_packed__wasmsimd as f32_conv2d_packed } from "./f32/conv2d.simd";
 export {
   f32_avgpool2x2__wasmsimd as f32_avgpool2x2,
   f32_global_avgpool__wasmsimd as f32_global_avgpool,
@@ -10,6 +10,7 @@ export { f32_fc__wasmsimd as f32_fc } from "./f32/fc.simd";
 export { f32_channel_stats__wasmsimd as f32_channel_stats, f32_normalize__wasmsimd as f32_normalize } from "./f32/stats.simd";
 export { f32_daa_delta__wasmsimd as f32_daa_delta } from "./daa/delta.simd";
 export { f32_daa_head__wasmsimd as f32_daa_head } from "./daa/head.simd";
+export { qs8_conv2d__wasmsimd as qs8_conv2d, qs8_quantize__wasmsimd as qs8_quantize } from "./q8/conv2d.simd";
 // Scalar in both builds (see image/resize.ts for why).
 export { f32_resize_bilinear_u8 } from "./image/resize";
 

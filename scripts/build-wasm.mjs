@@ -2,8 +2,10 @@
 // Builds the WebAssembly kernel library (assembly/) into build/:
 //   daa.simd.wasm          release, -O3, --enable simd, --noAssert, then binaryen wasm-opt -O3
 //   daa.scalar.wasm        release, -O3, no simd, --noAssert, then binaryen wasm-opt -O3
+//   daa.relaxed.wasm       release, -O3, --enable simd,relaxed-simd, --noAssert, then wasm-opt -O3
 //   daa.simd.debug.wasm    assertions on, debug info (name section), unoptimised
 //   daa.scalar.debug.wasm  assertions on, debug info (name section), unoptimised
+//   daa.relaxed.debug.wasm assertions on, debug info, unoptimised (relaxed SIMD)
 // Target options live in asconfig.json (targets simd, scalar, simd-debug, scalar-debug); this
 // script is the single entry point:   node scripts/build-wasm.mjs
 // After building it checks the release binaries (an opcode-level walk of the code section: simd
@@ -25,8 +27,10 @@ const base = ["--enable-nontrapping-float-to-int", "--enable-bulk-memory", "--en
 const targets = [
   { target: "simd", entry: "assembly/index.ts", out: "build/daa.simd.wasm", opt: [...base, "--enable-simd"] },
   { target: "scalar", entry: "assembly/index.scalar.ts", out: "build/daa.scalar.wasm", opt: base },
+  { target: "relaxed", entry: "assembly/index.relaxed.ts", out: "build/daa.relaxed.wasm", opt: [...base, "--enable-simd", "--enable-relaxed-simd"] },
   { target: "simd-debug", entry: "assembly/index.ts", out: "build/daa.simd.debug.wasm" },
   { target: "scalar-debug", entry: "assembly/index.scalar.ts", out: "build/daa.scalar.debug.wasm" },
+  { target: "relaxed-debug", entry: "assembly/index.relaxed.ts", out: "build/daa.relaxed.debug.wasm" },
 ];
 
 async function buildOne(t) {
@@ -150,15 +154,21 @@ try {
 
 const simd = new Uint8Array(await readFile(path.join(root, "build/daa.simd.wasm")));
 const scalar = new Uint8Array(await readFile(path.join(root, "build/daa.scalar.wasm")));
+const relaxed = new Uint8Array(await readFile(path.join(root, "build/daa.relaxed.wasm")));
+checkRelease("daa.relaxed.wasm", relaxed);
 checkRelease("daa.simd.wasm", simd);
 checkRelease("daa.scalar.wasm", scalar);
 const fdSimd = countSimdOps(simd), fdScalar = countSimdOps(scalar);
 if (fdSimd === 0) throw new Error("daa.simd.wasm: no SIMD (0xFD-prefixed) instructions in the code section");
 if (fdScalar > 0) throw new Error(`daa.scalar.wasm: ${fdScalar} SIMD (0xFD-prefixed) instructions: it would not load where SIMD is unavailable`);
 if (!WebAssembly.validate(simd) || !WebAssembly.validate(scalar)) throw new Error("a release binary does not validate");
+const fdRelaxed = countSimdOps(relaxed);
+if (fdRelaxed === 0) throw new Error("daa.relaxed.wasm: no SIMD instructions");
+// The relaxed build only validates where the engine has relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd);
+// binaryen already validated it with the feature enabled.
 
 for (const [i, t] of targets.entries()) {
   const s = await stat(path.join(root, t.out));
   console.log(`${t.out.padEnd(28)} ${String(s.size).padStart(7)} bytes  (${times[i]} ms)`);
 }
-console.log(`simd: ${fdSimd} SIMD instructions; scalar: 0. Release builds: no data segment, no start, no mutable global. ${Date.now() - t0} ms`);
+console.log(`simd: ${fdSimd} SIMD instructions; relaxed: ${fdRelaxed}; scalar: 0. Release builds: no data segment, no start, no mutable global. ${Date.now() - t0} ms`);

@@ -1,24 +1,33 @@
-// Runs every test file (test/**/*.test.ts) with uvu under tsx, in one process, and closes with the
-// plain summary line "N passed, N failed, N skipped" that CI reads. Exit code: uvu's.
-// Usage: node scripts/run-tests.mjs [dir] [pattern]   e.g. node scripts/run-tests.mjs test/kernels
-import { spawn } from 'node:child_process';
+// Runs the uvu test files (test/**/*.test.ts) under tsx, one process per folder of test/ (tfjs keeps
+// global state -- backend, registered kernels and gradients -- that must not leak between suites),
+// and closes with the plain summary line "N passed, N failed, N skipped" that CI reads.
+// Usage: node scripts/run-tests.mjs [dir ...]   e.g. node scripts/run-tests.mjs test/kernels
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
-const dir = process.argv[2] ?? 'test';
-const pattern = process.argv[3] ?? '.test.ts$';
-const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, pattern], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let out = '';
-child.stdout.on('data', (d) => {
-  process.stdout.write(d);
-  out += d.toString();
-});
-child.on('close', (code) => {
+const dirs = process.argv.length > 2 ? process.argv.slice(2) : readdirSync('test').map((d) => join('test', d)).filter((d) => statSync(d).isDirectory()).sort();
+let passed = 0;
+let total = 0;
+let skipped = 0;
+const failedSuites = [];
+for (const dir of dirs) {
+  const hasTests = (d) => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? hasTests(join(d, e.name)) : e.name.endsWith('.test.ts')));
+  if (!hasTests(dir)) continue;
+  console.log(`\n=== ${dir}`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, '.test.ts$'], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
+  const out = r.stdout.toString();
+  process.stdout.write(out);
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
   const num = (label) => Number((plain.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
-  const total = num('Total');
-  const passed = num('Passed');
-  const skipped = num('Skipped');
-  console.log(`\n${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`);
-  process.exit(code ?? 1);
-});
+  total += num('Total');
+  passed += num('Passed');
+  skipped += num('Skipped');
+  console.log(`=== ${dir}: ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${r.status}`);
+  if (r.status !== 0) failedSuites.push(dir);
+}
+if (failedSuites.length) console.log(`\nfailed suites: ${failedSuites.join(', ')}`);
+const failed = Math.max(total - passed - skipped, failedSuites.length && total === passed + skipped ? 1 : 0);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failedSuites.length ? 1 : 0);

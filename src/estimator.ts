@@ -7,9 +7,10 @@ import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
 import { dequantize, readWeightFile, type Precision, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
-import { buildPlan, type HeadMode, type Plan } from './graph.ts';
+import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
+import { calibrate, scalesFromMeta } from './quant.ts';
 import { checkImage } from './image.ts';
-import { instantiateKernels, type Kernels } from './kernels.ts';
+import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
 import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
 import type { ModelConfig } from './arch.ts';
@@ -24,7 +25,7 @@ export interface EstimatorOptions {
   precision?: Precision;
   /** interval sampling: use every k-th template age (1 = all 100) */
   interval?: number;
-  /** kernel build; default: 'simd' where the engine validates SIMD, else 'scalar' */
+  /** kernel build; default: 'relaxed' where the engine validates relaxed SIMD, else 'simd' where it validates SIMD, else 'scalar' */
   backend?: Backend;
   /** a compiled kernel module to use instead of the embedded one (e.g. workerd's imported .wasm) */
   wasmModule?: WebAssembly.Module;
@@ -106,23 +107,47 @@ export class Estimator {
     if (opts === null || typeof opts !== 'object') throw new OptionsError('options must be an object');
     if (opts.precision !== undefined && opts.precision !== 'fp32' && opts.precision !== 'int8')
       throw new OptionsError(`precision must be 'fp32' or 'int8', got ${String(opts.precision)}`);
-    if (opts.backend !== undefined && opts.backend !== 'simd' && opts.backend !== 'scalar')
-      throw new OptionsError(`backend must be 'simd' or 'scalar', got ${String(opts.backend)}`);
+    if (opts.backend !== undefined && opts.backend !== 'relaxed' && opts.backend !== 'simd' && opts.backend !== 'scalar')
+      throw new OptionsError(`backend must be 'relaxed', 'simd' or 'scalar', got ${String(opts.backend)}`);
     if (opts.head !== undefined && opts.head !== 'factorised' && opts.head !== 'naive')
       throw new OptionsError(`head must be 'factorised' or 'naive', got ${String(opts.head)}`);
     const file = await loadWeightFile(opts.model, opts.precision);
     const T = file.config.daa === 'none' ? 1 : file.config.numTemplates;
     const interval = opts.interval === undefined ? 1 : checkInterval(opts.interval, T);
     const backend = opts.backend ?? defaultBackend();
+    if (opts.wasmModule !== undefined && !(opts.wasmModule instanceof WebAssembly.Module))
+      throw new OptionsError('wasmModule must be a WebAssembly.Module');
     const module = opts.wasmModule ?? (await compileBackend(backend));
-    const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_MEMORY_BYTES / 65536 });
-    const kernels = await instantiateKernels(module, memory);
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_MEMORY_BYTES / 65536 });
+    } catch (e) {
+      throw new DaaError('MEMORY', `could not reserve the estimator's wasm memory (${(e as Error).message})`);
+    }
+    let kernels: Kernels;
+    try {
+      kernels = await instantiateKernels(module, memory);
+    } catch (e) {
+      throw new DaaError('WASM', `could not instantiate the kernel module: ${(e as Error).message}`);
+    }
     const arena = new Arena(memory, kernels.heap_base(), MAX_MEMORY_BYTES);
     const weights = new Map<string, Float32Array>();
     for (const [name, t] of file.tensors) weights.set(name, dequantize(t));
     let plan: Plan;
     try {
-      plan = buildPlan(kernels, arena, file.config, weights);
+      // int8 files compute the encoder's convs in int8 (src/quant.ts); activation scales from the file or calibrated here
+      let q8: Q8Model | undefined;
+      if (file.precision === 'int8') {
+        // calibrate on the SIMD build wherever it runs, so that every build gets the same scales (and the same codes)
+        const calModule = opts.wasmModule || !simdSupported() ? module : await compileBackend('simd');
+        const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate(calModule, file.config, weights));
+        const codes = (n: string) => {
+          const t = file.tensors.get(n);
+          return t && t.dtype === 'i8' ? { codes: t.data as Int8Array, scales: t.scales! } : null;
+        };
+        q8 = { codes, scales };
+      }
+      plan = buildPlan(kernels, arena, file.config, weights, q8);
       if (opts.head) plan.setHead(opts.head);
       plan.setInterval(interval);
     } catch (e) {
@@ -140,12 +165,20 @@ export class Estimator {
   /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
   estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
     const { arena, plan, kernels } = this.live();
-    const img = checkImage(image);
+    // options first, then the image: no caller code (a getter) runs between the image check and the copy
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
-    const interval = opts?.interval === undefined ? this.interval : checkInterval(opts.interval, T);
+    let requested: unknown;
+    try {
+      requested = opts?.interval;
+    } catch (e) {
+      throw new OptionsError(`reading estimate options threw: ${(e as Error)?.message ?? String(e)}`);
+    }
+    const interval = requested === undefined ? this.interval : checkInterval(requested, T);
+    const img = checkImage(image);
     // stage the bytes in wasm memory; the staging area is the arena's last allocation and only grows
-    const bytes = img.data.length;
+    // (a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was)
+    const bytes = img.bytes;
     if (!this.stage) {
       this.stage = arena.alloc(bytes);
       this.stageBytes = bytes;
@@ -155,12 +188,17 @@ export class Estimator {
     }
     arena.u8(this.stage, bytes).set(img.data);
     const S = this.config.inputSize;
-    kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
-    if (interval !== this.interval) plan.setInterval(interval);
     try {
-      plan.run();
-    } finally {
-      if (interval !== this.interval) plan.setInterval(this.interval);
+      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
+      if (interval !== this.interval) plan.setInterval(interval);
+      try {
+        plan.run();
+      } finally {
+        if (interval !== this.interval) plan.setInterval(this.interval);
+      }
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
     return this.result(plan, arena, interval);
   }
@@ -192,10 +230,16 @@ export class Estimator {
     return this.plan === null;
   }
 
-  /** Release the wasm instance and its memory. Using the estimator afterwards throws DisposedError. */
+  /**
+   * Release the wasm instance and its memory: the estimator keeps no reference to either (they are
+   * freed with the next garbage collection). Idempotent. Using the estimator afterwards (estimate,
+   * lastFeatures, memoryBytes) throws DisposedError.
+   */
   dispose(): void {
     this.plan = null;
     this.arena = null;
     this.kernels = null;
+    this.stage = 0;
+    this.stageBytes = 0;
   }
 }

@@ -11,6 +11,7 @@
 import { binaryCodes, CODE_BITS, encoderGraph, templateIndices, type ModelConfig } from './arch.ts';
 import type { Arena } from './arena.ts';
 import type { Kernels } from './kernels.ts';
+import { codeStride, packF32Weights, packQ8Weights, type ActivationScales } from './quant.ts';
 
 const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
 
@@ -21,6 +22,12 @@ export interface Plan {
   x: number;
   /** run the encoder and head on X; writes perTemplate */
   run(): void;
+  /** f32 activation buffers by name (encoderGraph's buffer names), for calibration and tools */
+  buffers: Map<string, number>;
+  /** run the encoder only (X -> E) */
+  runEncoder(): void;
+  /** how many encoder convolutions run as qs8_conv2d (0 for fp32 models) */
+  int8Convs: number;
   /** encoder output E (h x w x C) */
   e: number;
   eShape: [number, number, number];
@@ -58,15 +65,38 @@ export function binaryStyles(w: (n: string) => Float32Array, T: number): { t: Fl
   return { t, s };
 }
 
-export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>): Plan {
+/**
+ * The int8 compute path (precision 'int8', docs/kernels.md "int8"): the encoder's convolutions run
+ * as qs8_conv2d on u7 activation codes; SE, pooling, the DAA head and its decoder conv stay f32.
+ */
+export interface Q8Model {
+  /** the file's int8 codes (HWIO) and per-output-channel scales of a conv weight, or null (f32 conv) */
+  codes(name: string): { codes: Int8Array; scales: Float32Array } | null;
+  /** per-tensor activation quantisation parameters of every conv input (src/quant.ts) */
+  scales: ActivationScales;
+}
+
+/** A u7 code tensor: H x W x C stored with a zero border of `border` pixels and Cs bytes per pixel. */
+interface CodeTensor {
+  ptr: number;
+  border: number;
+  pitch: number;
+  cs: number;
+}
+
+export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>, q8?: Q8Model): Plan {
   const w = (n: string) => {
     const v = weights.get(n);
     if (!v) throw new Error(`graph: missing weight ${n}`);
     return v;
   };
+  // f32 weights are placed on first use (the int8 path never places its convs' f32 weights)
   const ptr = new Map<string, number>();
-  for (const [name, v] of weights) ptr.set(name, arena.putF32(v));
-  const wp = (n: string) => ptr.get(n)!;
+  const wp = (n: string) => {
+    let p = ptr.get(n);
+    if (p === undefined) ptr.set(n, (p = arena.putF32(w(n))));
+    return p;
+  };
 
   const g = encoderGraph(cfg);
   const buf = new Map<string, number>();
@@ -74,17 +104,95 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   const steps: Array<() => void> = [];
   let seTmp = 0;
   const maxC = Math.max(...Object.values(g.shapes).map((s) => s[2]));
+
+  // ---- int8 path: which convs run quantised, which tensors get codes, where codes come from
+  const convs = g.ops.filter((o): o is Extract<typeof o, { kind: 'conv' }> => o.kind === 'conv');
+  const isQ = (op: (typeof convs)[number]) => {
+    // layers with fewer than 8 input channels (the RGB stems) stay f32: a 4-byte code quad holds
+    // at most 3 real channels there, so f32 is faster (and exact on the image)
+    if (!q8 || op.cin < 8 || !q8.codes(`${op.name}.w`)) return false;
+    const p = q8.scales[op.src];
+    // an offset tensor has no zero code, so its zero padding cannot be stored as codes: f32 conv
+    return !!p && !(p[1] !== 0 && op.pad > 0);
+  };
+  const border = new Map<string, number>();
+  for (const op of convs) if (isQ(op)) border.set(op.src, Math.max(border.get(op.src) ?? 0, op.pad));
+  const seOn = new Set(g.ops.flatMap((o) => (o.kind === 'se' ? [o.buf] : [])));
+  const qProduced = new Set(convs.filter(isQ).map((o) => o.dst));
+  const direct = (b: string) => border.has(b) && qProduced.has(b) && !seOn.has(b);
+  const f32Used = new Set<string>([g.out]);
+  for (const o of g.ops) {
+    if (o.kind === 'avgpool2') f32Used.add(o.src);
+    else if (o.kind === 'se') f32Used.add(o.buf);
+    else {
+      if (o.add) f32Used.add(o.add);
+      if (!isQ(o)) f32Used.add(o.src);
+    }
+  }
+  for (const b of border.keys()) if (!direct(b)) f32Used.add(b);
+  const codeT = new Map<string, CodeTensor>();
+  for (const [name, bd] of border) {
+    const [h, ww, c] = g.shapes[name];
+    const cs = codeStride(c);
+    const pitch = ww + 2 * bd;
+    codeT.set(name, { ptr: arena.alloc((h + 2 * bd) * pitch * cs), border: bd, pitch, cs });
+  }
+  const quantised = new Set<string>();
+  const quantiseStep = (name: string) => {
+    if (direct(name) || quantised.has(name)) return;
+    quantised.add(name);
+    const [H, W, C] = g.shapes[name];
+    const t = codeT.get(name)!;
+    const [scale, off] = q8!.scales[name];
+    const at = t.ptr + (t.border * t.pitch + t.border) * t.cs;
+    const inv = Math.fround(1 / scale);
+    const src = buf.get(name)!;
+    steps.push(() => k.qs8_quantize(src, H, W, C, at, t.pitch, t.cs, inv, off));
+  };
+
   for (const op of g.ops) {
-    if (op.kind === 'conv') {
+    if (op.kind === 'conv' && isQ(op)) {
+      const [H, W, Cin] = g.shapes[op.src];
+      const { k: K, stride, pad, cout } = op;
+      quantiseStep(op.src);
+      const xt = codeT.get(op.src)!;
+      const xq = xt.ptr + ((xt.border - pad) * xt.pitch + (xt.border - pad)) * xt.cs;
+      const { codes, scales: wsc } = q8!.codes(`${op.name}.w`)!;
+      const packed = packQ8Weights(codes, K, Cin, cout);
+      const wq = arena.alloc(packed.length);
+      new Int8Array(arena.memory.buffer, wq, packed.length).set(packed);
+      const [sx, ox] = q8!.scales[op.src];
+      const bias = Float64Array.from(w(`${op.name}.b`));
+      if (ox !== 0) {
+        // x = sx q + ox: the offset's contribution ox * sum of the (dequantised) weights is a per-channel constant (pad 0)
+        for (let i = 0; i < codes.length; i++) bias[i % cout] += ox * codes[i] * wsc[i % cout];
+      }
+      const ms = arena.putF32(Array.from(wsc, (s) => Math.fround(sx * s)));
+      const bs = arena.putF32(bias);
+      const y = f32Used.has(op.dst) ? buf.get(op.dst)! : 0;
+      const res = op.add ? buf.get(op.add)! : 0;
+      const act = ACT[op.act];
+      let yq = 0, yW = 0, yCs = 0, yInv = 0, yOff = 0;
+      if (direct(op.dst)) {
+        const t = codeT.get(op.dst)!;
+        yq = t.ptr + (t.border * t.pitch + t.border) * t.cs;
+        yW = t.pitch;
+        yCs = t.cs;
+        yInv = Math.fround(1 / q8!.scales[op.dst][0]);
+        yOff = q8!.scales[op.dst][1];
+      }
+      const Hi = H + 2 * pad, Wi = W + 2 * pad;
+      steps.push(() => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff));
+    } else if (op.kind === 'conv') {
       const [H, W, Cin] = g.shapes[op.src];
       const src = buf.get(op.src)!;
       const dst = buf.get(op.dst)!;
       const res = op.add ? buf.get(op.add)! : 0;
-      const wt = wp(`${op.name}.w`);
-      const bs = wp(`${op.name}.b`);
       const { k: K, stride, pad, cout } = op;
+      const wt = arena.putF32(packF32Weights(w(`${op.name}.w`), K, Cin, cout));
+      const bs = wp(`${op.name}.b`);
       const act = ACT[op.act];
-      steps.push(() => k.f32_conv2d(src, H, W, Cin, wt, bs, dst, cout, K, stride, pad, act, res));
+      steps.push(() => k.f32_conv2d_packed(src, H, W, Cin, wt, bs, dst, cout, K, stride, pad, act, res));
     } else if (op.kind === 'avgpool2') {
       const [H, W, C] = g.shapes[op.src];
       const src = buf.get(op.src)!;
@@ -106,6 +214,9 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       });
     }
   }
+  const encSteps = steps.slice();
+  const int8Convs = convs.filter(isQ).length;
+  const runEncoder = () => encSteps.forEach((s) => s());
   const e = buf.get(g.out)!;
   const eShape = g.shapes[g.out];
   const [h, ww, C] = eShape;
@@ -120,6 +231,9 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     });
     return {
       x: buf.get('x')!,
+      buffers: buf,
+      runEncoder,
+      int8Convs,
       e,
       eShape,
       perTemplate: out,
@@ -156,7 +270,8 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   const ones = arena.allocF32(HW * C);
   arena.f32(ones, HW * C).fill(1);
   // Conv(1): the decoder conv (BN folded, no bias) of an all-ones h x w x C map, once per model
-  k.f32_conv2d(ones, h, ww, C, wp('dec.conv.w'), zeroBias, bconst, F, 3, 1, 1, ACT.none, 0);
+  const decW = arena.putF32(packF32Weights(w('dec.conv.w'), 3, C, F));
+  k.f32_conv2d_packed(ones, h, ww, C, decW, zeroBias, bconst, F, 3, 1, 1, ACT.none, 0);
   // the current template subset (interval sampling), contiguous for the head kernel
   const tSel = arena.allocF32(T * tc);
   const sSel = arena.allocF32(T * tc);
@@ -182,7 +297,6 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     });
   };
   setInterval(1);
-  const decW = wp('dec.conv.w');
   const decB = wp('dec.conv.b');
   const fcW = wp('dec.fc.w');
   const fcB = w('dec.fc.b')[0];
@@ -193,15 +307,15 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     k.f32_channel_stats(e, HW, C, mean, std, eps);
     k.f32_normalize(e, HW, C, mean, std, n);
     if (mode === 'factorised') {
-      k.f32_conv2d(n, h, ww, C, decW, zeroBias, a, F, 3, 1, 1, ACT.none, 0);
-      k.f32_conv2d(e, h, ww, C, decW, zeroBias, cm, F, 3, 1, 1, ACT.none, 0);
+      k.f32_conv2d_packed(n, h, ww, C, decW, zeroBias, a, F, 3, 1, 1, ACT.none, 0);
+      k.f32_conv2d_packed(e, h, ww, C, decW, zeroBias, cm, F, 3, 1, 1, ACT.none, 0);
       k.f32_daa_head(a, bconst, cm, HW, F, decB, fcW, fcB, tSel, sSel, ageSel, nSel, perTemplate);
       return;
     }
     // naive: one decoder pass per template on delta_y = s_y N + t_y - E (= (s_y - sigma) N + t_y - mu)
     for (let j = 0; j < nSel; j++) {
       k.f32_daa_delta(n, e, HW, C, sSel + 4 * j * tc, tSel + 4 * j * tc, tc === 1 ? 0 : 1, delta);
-      k.f32_conv2d(delta, h, ww, C, decW, decB, dconv, F, 3, 1, 1, ACT.relu, 0);
+      k.f32_conv2d_packed(delta, h, ww, C, decW, decB, dconv, F, 3, 1, 1, ACT.relu, 0);
       k.f32_global_avgpool(dconv, HW, F, dpool);
       k.f32_fc(dpool, F, fcW, fcBp, perTemplate + 4 * j, 1, ACT.none);
     }
@@ -212,6 +326,9 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   steps.push(head);
   return {
     x: buf.get('x')!,
+    buffers: buf,
+    runEncoder,
+    int8Convs,
     e,
     eShape,
     perTemplate,

@@ -12,6 +12,9 @@ export interface Kernels {
   /** y = act(conv(x, w) + b + res); x HWC, w HWIO, K 1|3, stride 1|2, pad 0|1, res 0 or OHxOWxCout. */
   f32_conv2d(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number,
     K: number, stride: number, pad: number, act: number, res: Ptr): void;
+  /** f32_conv2d with w packed [ceil(Cout/8)][K][K][Cin][8] (src/quant.ts packF32Weights); identical results. */
+  f32_conv2d_packed(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number,
+    K: number, stride: number, pad: number, act: number, res: Ptr): void;
   /** 2x2 / stride 2 average pool, floor mode. */
   f32_avgpool2x2(x: Ptr, H: number, W: number, C: number, y: Ptr): void;
   /** y[c] = mean_p x[p, c]. */
@@ -31,13 +34,24 @@ export interface Kernels {
     tpl_t: Ptr, tpl_s: Ptr, tpl_age: Ptr, T: number, out: Ptr): void;
   /** u8 srcH x srcW x srcC -> f32 dstH x dstW x 3 in [0, 1] (note: widths before heights). */
   f32_resize_bilinear_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number, dstH: number): void;
+  /**
+   * Quantised convolution (docs/kernels.md `qs8_conv2d`): valid conv over an Hi x Wi region of u7
+   * codes (row pitch xW pixels, Cs bytes per pixel, Cs % 4 == 0), weights packed by
+   * src/quant.ts packQ8Weights, exact i32 accumulation, then act(f32(acc) * ms[co] + b[co] + res)
+   * to y (f32, optional) and/or requantised codes to yq (row pitch yW pixels, yCs bytes per pixel).
+   */
+  qs8_conv2d(xq: Ptr, Hi: number, Wi: number, xW: number, Cs: number, wq: Ptr, Cout: number, K: number, stride: number,
+    ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number): void;
+  /** f32 H x W x C -> u7 codes nearest((x - off) * inv) clamped to 0..127, at yq (pitch yW pixels, yCs bytes per pixel). */
+  qs8_quantize(x: Ptr, H: number, W: number, C: number, yq: Ptr, yW: number, yCs: number, inv: number, off: number): void;
   /** First byte the module does not use for static data; place buffers at or above it. */
   heap_base(): number;
 }
 
 const KERNEL_NAMES = [
-  "f32_conv2d", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
-  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8", "heap_base",
+  "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
+  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8",
+  "qs8_conv2d", "qs8_quantize", "heap_base",
 ] as const satisfies readonly (keyof Kernels)[];
 
 /** Reads an AssemblyScript string (UTF-16LE, byte length stored at ptr - 4) for abort messages. */
@@ -98,4 +112,53 @@ export function simdSupported(): boolean {
   } catch {
     return false;
   }
+}
+
+// (module (func (result v128) (i32x4.relaxed_dot_i8x16_i7x16_add_s (v128.const 0) (v128.const 0) (v128.const 0))))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,       // type section: [] -> [v128]
+  0x03, 0x02, 0x01, 0x00,                         // function section: 1 func of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00,                   // code section: 1 body, 59 bytes, 0 locals
+  0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+  0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+  0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+  0xfd, 0x93, 0x02,                               // i32x4.relaxed_dot_i8x16_i7x16_add_s (0xfd 0x113)
+  0x0b,                                           // end
+]);
+
+// (module (func (export "f") (param i32 i32 i32) (result i32)
+//   (i32x4.extract_lane 0 (i32x4.relaxed_dot_i8x16_i7x16_add_s
+//     (i8x16.splat (local.get 0)) (i8x16.splat (local.get 1)) (i32x4.splat (local.get 2))))))
+const RELAXED_KAT = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32 i32 i32) -> i32
+  0x03, 0x02, 0x01, 0x00,                                     // function section
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,                   // export "f"
+  0x0a, 0x16, 0x01, 0x14, 0x00,                               // code: 1 body, 20 bytes, 0 locals
+  0x20, 0x00, 0xfd, 0x0f, 0x20, 0x01, 0xfd, 0x0f, 0x20, 0x02, 0xfd, 0x11, // splats
+  0xfd, 0x93, 0x02, 0xfd, 0x1b, 0x00, 0x0b,                   // relaxed dot add, extract_lane 0, end
+]);
+
+let relaxedOk: boolean | undefined;
+
+/**
+ * True when this engine validates relaxed SIMD (the i8 dot product daa.relaxed.wasm is built
+ * around) AND computes i32x4.relaxed_dot_i8x16_i7x16_add_s correctly on a known answer (run once,
+ * cached). Chrome >= 114, Node >= 22, Deno have relaxed SIMD on. Node 20 needs
+ * --experimental-wasm-relaxed-simd, and there V8 11.3's baseline compiler (Liftoff) drops the
+ * accumulator of that instruction (it returns 2 * dot instead of dot + c), so the check fails and
+ * the SIMD build is used; with --no-liftoff as well the check passes and the relaxed build is exact.
+ */
+export function relaxedSupported(): boolean {
+  if (relaxedOk !== undefined) return relaxedOk;
+  try {
+    relaxedOk = false;
+    if (typeof WebAssembly !== "object" || !WebAssembly.validate(RELAXED_PROBE)) return false;
+    const f = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_KAT), {}).exports.f as (a: number, b: number, c: number) => number;
+    relaxedOk = f(-100, 100, 7) === -39993 && f(-127, 127, 1000) === -63516 && f(127, 127, -5) === 64511;
+  } catch {
+    relaxedOk = false;
+  }
+  return relaxedOk;
 }

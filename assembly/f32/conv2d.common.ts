@@ -10,7 +10,7 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
 /** Debug-build validation of f32_conv2d arguments (compiles to nothing with --noAssert). */
 @inline export function checkConvArgs(
   x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
-  K: i32, stride: i32, pad: i32, act: i32, res: usize,
+  K: i32, stride: i32, pad: i32, act: i32, res: usize, packed: bool = false,
 ): void {
   if (!ASC_NO_ASSERT) {
     check(H >= 1 && W >= 1 && Cin >= 1 && Cout >= 1, "f32_conv2d: H, W, Cin, Cout must be >= 1");
@@ -20,7 +20,7 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
     check(act >= 0 && act <= 3, "f32_conv2d: act must be 0..3");
     const OH = convOut(H, K, stride, pad), OW = convOut(W, K, stride, pad);
     checkF32(x, H * W * Cin, "f32_conv2d: x out of bounds or misaligned");
-    checkF32(w, K * K * Cin * Cout, "f32_conv2d: w out of bounds or misaligned");
+    checkF32(w, K * K * Cin * (packed ? (Cout + 7) & ~7 : Cout), "f32_conv2d: w out of bounds or misaligned");
     checkF32(b, Cout, "f32_conv2d: b out of bounds or misaligned");
     checkF32(y, OH * OW * Cout, "f32_conv2d: y out of bounds or misaligned");
     if (res != 0) {

@@ -17,6 +17,13 @@ import { actv } from "./activation.simd";
 import { actf } from "./activation";
 import { convOut, checkConvArgs } from "./conv2d.common";
 
+/** acc + a * b: two roundings (mul, add) in the simd build; one fused multiply-add
+ *  (f32x4.relaxed_madd) in the relaxed build (ASC_FEATURE_RELAXED_SIMD is a compile-time constant). */
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 @inline function fin(acc: v128, yp: usize, rp: usize, act: i32): void {
   let v = acc;
   if (rp != 0) v = f32x4.add(v, v128.load(rp));
@@ -25,7 +32,7 @@ import { convOut, checkConvArgs } from "./conv2d.common";
 
 /** 4 output pixels x 8 output channels; all K taps of each kernel row are inside the input. */
 function tile4x8(
-  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, coutB: usize,
+  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize, coutB: usize,
   bp: usize, yp: usize, rp: usize, act: i32,
 ): void {
   const bv0 = v128.load(bp), bv1 = v128.load(bp, 16);
@@ -39,11 +46,11 @@ function tile4x8(
       const x1 = v128.load_splat<f32>(xp + pxStep);
       const x2 = v128.load_splat<f32>(xp + px2);
       const x3 = v128.load_splat<f32>(xp + px3);
-      a00 = f32x4.add(a00, f32x4.mul(x0, w0)); a01 = f32x4.add(a01, f32x4.mul(x0, w1));
-      a10 = f32x4.add(a10, f32x4.mul(x1, w0)); a11 = f32x4.add(a11, f32x4.mul(x1, w1));
-      a20 = f32x4.add(a20, f32x4.mul(x2, w0)); a21 = f32x4.add(a21, f32x4.mul(x2, w1));
-      a30 = f32x4.add(a30, f32x4.mul(x3, w0)); a31 = f32x4.add(a31, f32x4.mul(x3, w1));
-      xp += 4; wp += coutB;
+      a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
+      a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
+      a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
+      a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
+      xp += 4; wp += tapB;
     }
     xb += rowB; wb += wKyB;
   }
@@ -56,7 +63,7 @@ function tile4x8(
 
 /** 4 output pixels x 4 output channels; all K taps of each kernel row are inside the input. */
 function tile4x4(
-  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, coutB: usize,
+  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize, coutB: usize,
   bp: usize, yp: usize, rp: usize, act: i32,
 ): void {
   const bv = v128.load(bp);
@@ -66,11 +73,11 @@ function tile4x4(
     let xp = xb, wp = wb;
     for (let i = 0; i < L; i++) {
       const w0 = v128.load(wp);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load_splat<f32>(xp), w0));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load_splat<f32>(xp + pxStep), w0));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load_splat<f32>(xp + px2), w0));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load_splat<f32>(xp + px3), w0));
-      xp += 4; wp += coutB;
+      a0 = madd(v128.load_splat<f32>(xp), w0, a0);
+      a1 = madd(v128.load_splat<f32>(xp + pxStep), w0, a1);
+      a2 = madd(v128.load_splat<f32>(xp + px2), w0, a2);
+      a3 = madd(v128.load_splat<f32>(xp + px3), w0, a3);
+      xp += 4; wp += tapB;
     }
     xb += rowB; wb += wKyB;
   }
@@ -83,28 +90,28 @@ function tile4x4(
 /** 1 output pixel x 8 output channels, clipped tap range (L may be shorter than K*Cin).
  *  The tap loop is split even/odd into two accumulator sets to hide add latency. */
 function px1x8(
-  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, coutB: usize,
+  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize,
   bp: usize, yp: usize, rp: usize, act: i32,
 ): void {
   let a0 = v128.load(bp), a1 = v128.load(bp, 16);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-  const coutB2 = coutB << 1;
+  const tapB2 = tapB << 1;
   for (let ky = 0; ky < nky; ky++) {
     let xp = xb, wp = wb;
     let i = 0;
     for (; i + 2 <= L; i += 2) {
       const x0 = v128.load_splat<f32>(xp), x1 = v128.load_splat<f32>(xp, 4);
-      const wq = wp + coutB;
-      a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(wp)));
-      a1 = f32x4.add(a1, f32x4.mul(x0, v128.load(wp, 16)));
-      c0 = f32x4.add(c0, f32x4.mul(x1, v128.load(wq)));
-      c1 = f32x4.add(c1, f32x4.mul(x1, v128.load(wq, 16)));
-      xp += 8; wp += coutB2;
+      const wq = wp + tapB;
+      a0 = madd(x0, v128.load(wp), a0);
+      a1 = madd(x0, v128.load(wp, 16), a1);
+      c0 = madd(x1, v128.load(wq), c0);
+      c1 = madd(x1, v128.load(wq, 16), c1);
+      xp += 8; wp += tapB2;
     }
     if (i < L) {
       const x0 = v128.load_splat<f32>(xp);
-      a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(wp)));
-      a1 = f32x4.add(a1, f32x4.mul(x0, v128.load(wp, 16)));
+      a0 = madd(x0, v128.load(wp), a0);
+      a1 = madd(x0, v128.load(wp, 16), a1);
     }
     xb += rowB; wb += wKyB;
   }
@@ -114,21 +121,21 @@ function px1x8(
 
 /** 1 output pixel x 4 output channels, clipped tap range. */
 function px1x4(
-  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, coutB: usize,
+  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize,
   bp: usize, yp: usize, rp: usize, act: i32,
 ): void {
   let a0 = v128.load(bp);
   let c0 = f32x4.splat(0);
-  const coutB2 = coutB << 1;
+  const tapB2 = tapB << 1;
   for (let ky = 0; ky < nky; ky++) {
     let xp = xb, wp = wb;
     let i = 0;
     for (; i + 2 <= L; i += 2) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load_splat<f32>(xp), v128.load(wp)));
-      c0 = f32x4.add(c0, f32x4.mul(v128.load_splat<f32>(xp, 4), v128.load(wp + coutB)));
-      xp += 8; wp += coutB2;
+      a0 = madd(v128.load_splat<f32>(xp), v128.load(wp), a0);
+      c0 = madd(v128.load_splat<f32>(xp, 4), v128.load(wp + tapB), c0);
+      xp += 8; wp += tapB2;
     }
-    if (i < L) a0 = f32x4.add(a0, f32x4.mul(v128.load_splat<f32>(xp), v128.load(wp)));
+    if (i < L) a0 = madd(v128.load_splat<f32>(xp), v128.load(wp), a0);
     xb += rowB; wb += wKyB;
   }
   fin(f32x4.add(a0, c0), yp, rp, act);
@@ -136,7 +143,7 @@ function px1x4(
 
 /** 1 output pixel x n (< 4) output channels, scalar, clipped tap range. */
 function px1xn(
-  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, coutB: usize,
+  xb: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize,
   bp: usize, yp: usize, rp: usize, act: i32, n: i32,
 ): void {
   for (let c = 0; c < n; c++) {
@@ -147,7 +154,7 @@ function px1xn(
       let xp = xr, wp = wr;
       for (let i = 0; i < L; i++) {
         acc += load<f32>(xp) * load<f32>(wp);
-        xp += 4; wp += coutB;
+        xp += 4; wp += tapB;
       }
       xr += rowB; wr += wKyB;
     }
@@ -170,13 +177,36 @@ function px1xn(
  *   output pixels are tiled 4 per row (interior only), single-pixel code handles the padded
  *   border and the OW % 4 tail. No load or store ever touches memory outside the buffers.
  * - Accumulation: f32, starting from the bias, taps summed in (ky, kx, ci) order (single-pixel
- *   tiles split even/odd taps), then + res, then the activation.
+ *   tiles split even/odd taps), then + res, then the activation. The relaxed build fuses each
+ *   multiply-add (f32x4.relaxed_madd).
  */
 export function f32_conv2d__wasmsimd(
   x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
   K: i32, stride: i32, pad: i32, act: i32, res: usize,
 ): void {
-  checkConvArgs(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res);
+  checkConvArgs(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, false);
+  conv(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, false);
+}
+
+/**
+ * The same convolution with weights packed [ceil(Cout/8)][K][K][Cin][8] (src/quant.ts
+ * packF32Weights; the tail block zero-padded): each 8-channel block's weights are one contiguous
+ * stream, read with a 32-byte tap stride instead of HWIO's 4 * Cout, which is what deep layers
+ * (Cout 256-512 on 8x8-16x16 maps) need. Same traversal, tiles and summation order as
+ * `f32_conv2d`, so the two give identical results.
+ */
+export function f32_conv2d_packed__wasmsimd(
+  x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
+  K: i32, stride: i32, pad: i32, act: i32, res: usize,
+): void {
+  checkConvArgs(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, true);
+  conv(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, true);
+}
+
+@inline function conv(
+  x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
+  K: i32, stride: i32, pad: i32, act: i32, res: usize, packed: bool,
+): void {
   let OH = convOut(H, K, stride, pad), OW = convOut(W, K, stride, pad);
   if (OH <= 0 || OW <= 0) return;
   if (K == 1 && stride == 1 && pad == 0) { W = H * W; H = 1; OW = W; OH = 1; }
@@ -191,7 +221,7 @@ export function f32_conv2d__wasmsimd(
     let co = 0;
     while (co < Cout) {
       const cw = blockWidth(co, Cout);
-      for (let oy = 0; oy < OH; oy++) convRowBlock(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, OW, oxLo, oxHi, oy, co, cw);
+      for (let oy = 0; oy < OH; oy++) convRowBlock(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, OW, oxLo, oxHi, oy, co, cw, packed);
       co += cw;
     }
   } else {
@@ -199,7 +229,7 @@ export function f32_conv2d__wasmsimd(
       let co = 0;
       while (co < Cout) {
         const cw = blockWidth(co, Cout);
-        convRowBlock(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, OW, oxLo, oxHi, oy, co, cw);
+        convRowBlock(x, H, W, Cin, w, b, y, Cout, K, stride, pad, act, res, OW, oxLo, oxHi, oy, co, cw, packed);
         co += cw;
       }
     }
@@ -213,23 +243,28 @@ export function f32_conv2d__wasmsimd(
 }
 
 /** One output row oy x one channel block [co, co + cw): border pixels one at a time, interior
- *  pixels in tiles of 4, interior tail one at a time. */
+ *  pixels in tiles of 4, interior tail one at a time. `packed`: weights in the
+ *  [Cout/8][K][K][Cin][8] layout (tap stride 32 bytes) instead of HWIO (tap stride 4 Cout bytes). */
 function convRowBlock(
   x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
   K: i32, stride: i32, pad: i32, act: i32, res: usize, OW: i32, oxLo: i32, oxHi: i32,
-  oy: i32, co: i32, cw: i32,
+  oy: i32, co: i32, cw: i32, packed: bool,
 ): void {
   const cinB = <usize>Cin << 2, coutB = <usize>Cout << 2;
   const rowB = <usize>W * cinB;
   const pxStep = <usize>stride * cinB;
-  const wKyB = <usize>(K * Cin) * coutB;
+  const tapB: usize = packed ? 32 : coutB;
+  const wKyB = <usize>(K * Cin) * tapB;
   const LK = K * Cin;
   const iy0 = oy * stride - pad;
   const ky0 = max(0, -iy0), ky1 = min(K, H - iy0);
   const nky = ky1 - ky0;
   const xRow = x + <usize>((iy0 + ky0) * W) * cinB;      // input row iy0 + ky0, column 0
-  const wRow = w + <usize>(ky0 * K * Cin) * coutB;        // weights at (ky0, kx 0, ci 0, co 0)
   const coB = <usize>co << 2;
+  // weights at (ky0, kx 0, ci 0) of channel co
+  const wRow = packed
+    ? w + <usize>(co >> 3) * (<usize>(K * K * Cin) << 5) + <usize>(ky0 * K * Cin) * tapB + (<usize>(co & 7) << 2)
+    : w + <usize>(ky0 * K * Cin) * tapB + coB;
   const yRow = y + <usize>(oy * OW) * coutB + coB;
   const rRow = res != 0 ? res + <usize>(oy * OW) * coutB + coB : 0;
   const bp = b + coB;
@@ -240,19 +275,18 @@ function convRowBlock(
     const ix0 = ox * stride - pad;
     if (cw >= 4 && ox >= oxLo && ox + 4 <= oxHi) {
       const xb = xRow + <usize>ix0 * cinB;
-      const wb = wRow + coB;
-      if (cw == 8) tile4x8(xb, pxStep, rowB, LK, nky, wb, wKyB, coutB, bp, yp, rp, act);
-      else tile4x4(xb, pxStep, rowB, LK, nky, wb, wKyB, coutB, bp, yp, rp, act);
+      if (cw == 8) tile4x8(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
+      else tile4x4(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
       ox += 4;
       continue;
     }
     const kx0 = max(0, -ix0), kx1 = min(K, W - ix0);
     const L = (kx1 - kx0) * Cin;
     const xb = xRow + <usize>(ix0 + kx0) * cinB;
-    const wb = wRow + <usize>(kx0 * Cin) * coutB + coB;
-    if (cw == 8) px1x8(xb, rowB, L, nky, wb, wKyB, coutB, bp, yp, rp, act);
-    else if (cw == 4) px1x4(xb, rowB, L, nky, wb, wKyB, coutB, bp, yp, rp, act);
-    else px1xn(xb, rowB, L, nky, wb, wKyB, coutB, bp, yp, rp, act, cw);
+    const wb = wRow + <usize>(kx0 * Cin) * tapB;
+    if (cw == 8) px1x8(xb, rowB, L, nky, wb, wKyB, tapB, bp, yp, rp, act);
+    else if (cw == 4) px1x4(xb, rowB, L, nky, wb, wKyB, tapB, bp, yp, rp, act);
+    else px1xn(xb, rowB, L, nky, wb, wKyB, tapB, bp, yp, rp, act, cw);
     ox++;
   }
 }

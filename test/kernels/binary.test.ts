@@ -1,14 +1,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { wasmBytes, sections, globals, opcodeStats, Harness, RELEASE_BUILDS, DEBUG_BUILDS } from "../util/wasm.ts";
-import { simdSupported } from "../../src/kernels.ts";
+import { relaxedSupported, simdSupported } from "../../src/kernels.ts";
 
 const EXPORTS = [
-  "f32_conv2d", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
-  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8", "heap_base",
+  "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
+  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8",
+  "qs8_conv2d", "qs8_quantize", "heap_base",
 ];
 
-for (const build of RELEASE_BUILDS) {
+for (const build of [...RELEASE_BUILDS, ...(relaxedSupported() ? ["relaxed" as const] : [])]) {
   test(`${build} release binary: no data segment, no start section, no mutable global, memory imported`, () => {
     const bytes = wasmBytes(build);
     const ids = sections(bytes).map((s) => s.id);
@@ -22,6 +23,18 @@ for (const build of RELEASE_BUILDS) {
     assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), [...EXPORTS].sort());
   });
 }
+
+test("daa.relaxed.wasm: relaxed-SIMD dot products and FMAs, nothing relaxed in the other builds, same section rules", () => {
+  const bytes = wasmBytes("relaxed");
+  const ids = sections(bytes).map((s) => s.id);
+  assert.not.ok(ids.includes(11) || ids.includes(12) || ids.includes(8) || ids.includes(5), "data/start/own memory in daa.relaxed.wasm");
+  for (const g of globals(bytes)) assert.not.ok(g.mutable, "mutable global present");
+  const st = opcodeStats(bytes);
+  assert.ok(st.relaxed >= 8, `only ${st.relaxed} relaxed-SIMD instructions`);
+  assert.ok(opcodeStats(wasmBytes("relaxed.debug")).relaxed >= 8);
+  for (const b of ["simd", "scalar", "simd.debug", "scalar.debug"] as const) assert.is(opcodeStats(wasmBytes(b)).relaxed, 0, `relaxed-SIMD instructions in ${b}`);
+  if (!relaxedSupported()) console.log("  (this engine has no usable relaxed SIMD: daa.relaxed.wasm checked statically only)");
+});
 
 test("daa.simd.wasm contains SIMD (0xFD-prefixed) instructions; daa.scalar.wasm contains none", () => {
   const simd = opcodeStats(wasmBytes("simd"));

@@ -2,8 +2,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Harness, DEBUG_BUILDS, RELEASE_BUILDS, type Build } from "../util/wasm.ts";
 import { rng } from "../util/rng.ts";
-import { expectClose, TOL } from "../util/expect.ts";
+import { expectBitEqual, expectClose, TOL } from "../util/expect.ts";
 import * as ref from "./reference.ts";
+import { packF32Weights } from "../../src/quant.ts";
+import { relaxedSupported } from "../../src/kernels.ts";
 
 const CH = [1, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 33, 64];
 const SP = [1, 2, 3, 5, 8, 9, 13];
@@ -52,6 +54,12 @@ function cases(): ConvCase[] {
 
 const ALL = cases();
 
+// The relaxed-SIMD build (f32x4.relaxed_madd) where this engine runs it; in qs8.test.ts's child process
+// (DAA_TEST_RELAXED_ONLY=1, Node 20 with --experimental-wasm-relaxed-simd --no-liftoff) only that build.
+const RELAXED_ONLY = process.env.DAA_TEST_RELAXED_ONLY === "1";
+const DEBUG: Build[] = RELAXED_ONLY ? ["relaxed.debug"] : [...DEBUG_BUILDS, ...(relaxedSupported() ? ["relaxed.debug" as Build] : [])];
+const RELEASE: Build[] = RELAXED_ONLY ? ["relaxed"] : [...RELEASE_BUILDS, ...(relaxedSupported() ? ["relaxed" as Build] : [])];
+
 function runCase(h: Harness, c: ConvCase, seed: number, idx: number): void {
   const r = rng(seed);
   const { H, W, Cin, Cout, K, stride, pad } = c;
@@ -71,19 +79,43 @@ function runCase(h: Harness, c: ConvCase, seed: number, idx: number): void {
   h.k.f32_conv2d(px, H, W, Cin, pw, pb, py, Cout, K, stride, pad, c.act, pr);
   const expected = ref.conv2d(x, H, W, Cin, w, b, Cout, K, stride, pad, c.act, res).y;
   const ctx = { build: h.build, seed, caseIndex: idx, shape: c };
-  expectClose(h.read(py, OH * OW * Cout), expected, TOL.conv(n), ctx);
+  const hwio = h.read(py, OH * OW * Cout);
+  expectClose(hwio, expected, TOL.conv(n), ctx);
   expectClose(h.read(px, x.length), x, TOL.exact, { ...ctx, what: "x must be unchanged" });
+  h.checkGuards(JSON.stringify(ctx));
+  // the packed-weight entry point: same traversal and summation order, so bit-identical to HWIO
+  const pk = h.f32(packF32Weights(w, K, Cin, Cout), c.misalign);
+  const py2 = h.f32out(OH * OW * Cout, c.misalign);
+  let pr2 = 0;
+  if (res && c.res === 1) pr2 = pr;
+  if (res && c.res === 2) { h.write(py2, res); pr2 = py2; }
+  h.k.f32_conv2d_packed(px, H, W, Cin, pk, pb, py2, Cout, K, stride, pad, c.act, pr2);
+  const packed = h.read(py2, OH * OW * Cout);
+  expectClose(packed, expected, TOL.conv(n), { ...ctx, what: "f32_conv2d_packed" });
+  expectBitEqual(packed, hwio, { ...ctx, what: "f32_conv2d_packed vs f32_conv2d" });
   h.checkGuards(JSON.stringify(ctx));
 }
 
-for (const build of DEBUG_BUILDS) {
+test("packF32Weights: [Cout/8][K][K][Cin][8] with a zero-padded tail block", () => {
+  for (const [K, Cin, Cout] of [[1, 1, 1], [3, 2, 7], [3, 3, 8], [1, 5, 9], [3, 4, 17]]) {
+    const w = Float32Array.from({ length: K * K * Cin * Cout }, (_, i) => i + 1);
+    const p = packF32Weights(w, K, Cin, Cout);
+    assert.is(p.length, Math.ceil(Cout / 8) * K * K * Cin * 8);
+    for (let t = 0; t < K * K * Cin; t++) for (let co = 0; co < Math.ceil(Cout / 8) * 8; co++) {
+      const v = p[(Math.floor(co / 8) * K * K * Cin + t) * 8 + (co % 8)];
+      assert.is(v, co < Cout ? w[t * Cout + co] : 0, `K=${K} Cin=${Cin} Cout=${Cout} tap=${t} co=${co}`);
+    }
+  }
+});
+
+for (const build of DEBUG) {
   test(`f32_conv2d ${build}: ${ALL.length} shapes vs f64 reference`, async () => {
     const h = await Harness.create(build);
     ALL.forEach((c, i) => runCase(h, c, 1000 + i, i));
   });
 }
 
-for (const build of RELEASE_BUILDS) {
+for (const build of RELEASE) {
   test(`f32_conv2d ${build} (release): every 4th shape vs f64 reference`, async () => {
     const h = await Harness.create(build);
     ALL.forEach((c, i) => { if (i % 4 === 0) runCase(h, c, 5000 + i, i); });
@@ -91,7 +123,7 @@ for (const build of RELEASE_BUILDS) {
 }
 
 test("f32_conv2d: larger layer (32->32 3x3 s1 p1 on 23x23, hswish, residual) on all builds", async () => {
-  for (const build of [...DEBUG_BUILDS, ...RELEASE_BUILDS] as Build[]) {
+  for (const build of [...DEBUG, ...RELEASE]) {
     const h = await Harness.create(build);
     runCase(h, { H: 23, W: 23, Cin: 32, Cout: 32, K: 3, stride: 1, pad: 1, act: 2, res: 1, misalign: 0 }, 77, -1);
     runCase(h, { H: 24, W: 22, Cin: 16, Cout: 40, K: 3, stride: 2, pad: 1, act: 1, res: 0, misalign: 0 }, 78, -2);

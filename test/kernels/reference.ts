@@ -203,3 +203,63 @@ export function resizeBilinearU8(
   }
   return dst;
 }
+
+// ---- int8 (docs/kernels.md "int8") ------------------------------------------------------------
+
+const f = Math.fround;
+
+/** Round half to even (f32x4.nearest / nearest<f32>). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The kernels' requantisation: nearest(f32(f32(v - off) * inv)) clamped to 0..127; NaN -> 0. */
+export function quantCode(v: number, inv: number, off: number): number {
+  const q = roundHalfEven(f(f(v - off) * inv));
+  return q >= 0 ? Math.min(q, 127) : 0;
+}
+
+/** The activation in f32 steps exactly as the kernels do it (sigmoid in f64: compare with a tolerance). */
+export function actF32(v: number, code: number): number {
+  switch (code) {
+    case 1: return v > 0 ? v : 0;
+    case 2: return f(f(v * f(Math.min(Math.max(f(v + 3), 0), 6))) / 6);
+    case 3: return f(1 / (1 + Math.exp(-v)));
+    default: return v;
+  }
+}
+
+/**
+ * qs8_conv2d reference on unpadded, dense tensors: x codes H x W x Cin (0..127), w HWIO codes,
+ * zero padding `pad`; exact integer accumulation, then the kernels' f32 epilogue step by step.
+ */
+export function qs8Conv2d(
+  xq: ArrayLike<number>, H: number, W: number, Cin: number, wq: ArrayLike<number>, Cout: number, K: number, stride: number, pad: number,
+  ms: ArrayLike<number>, b: ArrayLike<number>, actCode: number, res: ArrayLike<number> | null, yInv: number, yOff: number,
+): { acc: Int32Array; y: Float32Array; q: Uint8Array; OH: number; OW: number } {
+  const OH = convOut(H, K, stride, pad), OW = convOut(W, K, stride, pad);
+  const acc = new Int32Array(OH * OW * Cout);
+  const y = new Float32Array(OH * OW * Cout);
+  const q = new Uint8Array(OH * OW * Cout);
+  for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let co = 0; co < Cout; co++) {
+    let a = 0;
+    for (let ky = 0; ky < K; ky++) {
+      const iy = oy * stride - pad + ky;
+      if (iy < 0 || iy >= H) continue;
+      for (let kx = 0; kx < K; kx++) {
+        const ix = ox * stride - pad + kx;
+        if (ix < 0 || ix >= W) continue;
+        for (let ci = 0; ci < Cin; ci++) a += xq[(iy * W + ix) * Cin + ci] * wq[((ky * K + kx) * Cin + ci) * Cout + co];
+      }
+    }
+    const o = (oy * OW + ox) * Cout + co;
+    acc[o] = a;
+    let v = f(f(f(a) * ms[co]) + b[co]);
+    if (res) v = f(v + res[o]);
+    v = actF32(v, actCode);
+    y[o] = v;
+    q[o] = quantCode(v, yInv, yOff);
+  }
+  return { acc, y, q, OH, OW };
+}

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { instantiateKernels, type Kernels } from "../../src/kernels.ts";
 
-export type Build = "simd" | "scalar" | "simd.debug" | "scalar.debug";
+export type Build = "simd" | "scalar" | "simd.debug" | "scalar.debug" | "relaxed" | "relaxed.debug";
 export const RELEASE_BUILDS: Build[] = ["simd", "scalar"];
 /** Correctness sweeps run on the debug builds so the kernels' debug assertions execute. */
 export const DEBUG_BUILDS: Build[] = ["simd.debug", "scalar.debug"];
@@ -210,9 +210,9 @@ function walkExpr(r: Reader, onOp: (prefix: number, op: number) => void): void {
 }
 
 /** Counts instructions in the code section by prefix: { simd: 0xFD-prefixed ops, total }. */
-export function opcodeStats(bytes: Uint8Array): { simd: number; misc: number; total: number } {
+export function opcodeStats(bytes: Uint8Array): { simd: number; relaxed: number; misc: number; total: number } {
   const s = sections(bytes).find((x) => x.id === 10);
-  const st = { simd: 0, misc: 0, total: 0 };
+  const st = { simd: 0, relaxed: 0, misc: 0, total: 0 };
   if (!s) return st;
   const r = new Reader(bytes, s.start);
   const nFuncs = r.u32();
@@ -221,10 +221,12 @@ export function opcodeStats(bytes: Uint8Array): { simd: number; misc: number; to
     const end = r.p + size;
     const nLocals = r.u32();
     for (let i = 0; i < nLocals; i++) { r.u32(); r.byte(); }
-    walkExpr(r, (prefix) => {
+    walkExpr(r, (prefix, op) => {
       st.total++;
-      if (prefix === 0xfd) st.simd++;
-      else if (prefix === 0xfc) st.misc++;
+      if (prefix === 0xfd) {
+        st.simd++;
+        if (op >= 0x100 && op <= 0x113) st.relaxed++; // relaxed-SIMD opcodes
+      } else if (prefix === 0xfc) st.misc++;
     });
     if (r.p !== end) throw new Error(`wasm: function ${f} body parse ended at ${r.p}, expected ${end}`);
   }

@@ -1,0 +1,23 @@
+// Relaxed-SIMD build entry (build/daa.relaxed.wasm): the SIMD build's kernels, except that
+// qs8_conv2d uses i32x4.relaxed_dot_i8x16_i7x16_add_s (q8/conv2d.relaxed.ts) and the f32
+// convolution's multiply-adds become f32x4.relaxed_madd (f32/conv2d.simd.ts picks them at compile
+// time through ASC_FEATURE_RELAXED_SIMD). Compiled with --enable simd,relaxed-simd; loaded only
+// where WebAssembly.validate accepts a relaxed-SIMD instruction (src/kernels.ts relaxedSupported).
+export { f32_conv2d__wasmsimd as f32_conv2d, f32_conv2d_packed__wasmsimd as f32_conv2d_packed } from "./f32/conv2d.simd";
+export {
+  f32_avgpool2x2__wasmsimd as f32_avgpool2x2,
+  f32_global_avgpool__wasmsimd as f32_global_avgpool,
+  f32_scale_channels__wasmsimd as f32_scale_channels,
+} from "./f32/pool.simd";
+export { f32_fc__wasmsimd as f32_fc } from "./f32/fc.simd";
+export { f32_channel_stats__wasmsimd as f32_channel_stats, f32_normalize__wasmsimd as f32_normalize } from "./f32/stats.simd";
+export { f32_daa_delta__wasmsimd as f32_daa_delta } from "./daa/delta.simd";
+export { f32_daa_head__wasmsimd as f32_daa_head } from "./daa/head.simd";
+export { qs8_quantize__wasmsimd as qs8_quantize } from "./q8/conv2d.simd";
+export { qs8_conv2d__relaxed as qs8_conv2d } from "./q8/conv2d.relaxed";
+export { f32_resize_bilinear_u8 } from "./image/resize";
+
+/** First byte after the module's static data; see index.ts. */
+export function heap_base(): usize {
+  return __heap_base;
+}
