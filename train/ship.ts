@@ -1,0 +1,62 @@
+/**
+ * `npx tsx train/ship.ts --run train/runs/c3ae-daa-64 [--name c3ae-daa] [--calib 512] [--default]`
+ * Copies a run's best-on-validation weights into weights/ as <name>.fp32.daaw and <name>.int8.daaw,
+ * with provenance in `meta` and, for int8, activation scales calibrated on real training images
+ * (min/max over --calib seeded train-split images, times src/quant.ts HEADROOM) so that loading
+ * skips the synthetic-image calibration. --default names it the package default (weights/models.json).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dequantize, readWeightFile } from '../src/format.ts';
+import { calibrate } from '../src/quant.ts';
+import { compileBackend } from '../src/wasm.ts';
+import { DEFAULT_DATA_DIR, loadDataset, makeRng, shuffle } from './data.ts';
+import { writeWeightFile } from './format-writer.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    run: { type: 'string' },
+    name: { type: 'string', default: 'c3ae-daa' },
+    calib: { type: 'string', default: '512' },
+    data: { type: 'string', default: DEFAULT_DATA_DIR },
+    default: { type: 'boolean', default: false },
+  },
+});
+if (!a.run) throw new Error('--run DIR is required');
+const state = JSON.parse(readFileSync(join(a.run, 'checkpoint.json'), 'utf8'));
+const fp32 = readWeightFile(readFileSync(join(a.run, 'best.fp32.daaw')));
+const int8 = readWeightFile(readFileSync(join(a.run, 'best.int8.daaw')));
+const cfg = fp32.config;
+const provenance = {
+  ...fp32.meta,
+  name: a.name,
+  run: a.run,
+  epochsPlanned: Number(state.options.epochs),
+  epochsDone: state.history.length,
+  bestEpoch: state.bestEpoch,
+  bestValMae: state.bestValMae,
+  history: state.history,
+  options: state.options,
+  shipped: new Date().toISOString(),
+  data: 'UTKFace aligned & cropped chips (non-commercial research use only); train split minus a seeded 10% validation part',
+};
+
+// calibration images: real training faces at the model's input size, no augmentation
+const ds = loadDataset(a.data!, { size: cfg.inputSize, split: 'train' });
+const order = shuffle(Int32Array.from({ length: ds.ages.length }, (_, i) => i), makeRng(4242));
+const n = Math.min(Number(a.calib), order.length);
+const px = cfg.inputSize * cfg.inputSize * 3;
+const images = Array.from({ length: n }, (_, k) => {
+  const src = ds.images.subarray(order[k] * px, (order[k] + 1) * px);
+  return Float32Array.from(src, (v) => Math.fround(v / 255));
+});
+const weights = new Map([...fp32.tensors].map(([k, t]) => [k, dequantize(t)]));
+const activationScales = await calibrate(await compileBackend('simd'), cfg, weights, images);
+
+const out = (p: string, file: typeof fp32, meta: Record<string, unknown>) =>
+  writeFileSync(p, writeWeightFile(file.config, file.precision, [...file.tensors.values()], meta));
+out(join('weights', `${a.name}.fp32.daaw`), fp32, provenance);
+out(join('weights', `${a.name}.int8.daaw`), int8, { ...provenance, activationScales, calibration: `${n} train-split images, min/max x HEADROOM` });
+if (a.default) writeFileSync('weights/models.json', JSON.stringify({ default: a.name }, null, 2) + '\n');
+console.log(`shipped ${a.name}: epoch ${state.bestEpoch} (val MAE ${state.bestValMae?.toFixed(3)}), calibrated on ${n} images`, activationScales);
