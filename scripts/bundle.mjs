@@ -1,0 +1,170 @@
+// Builds the package as users get it, into dist/ (run after `npm run build`; `npm pack` runs both via
+// prepack):
+//   dist/node.js          Node, Deno, Bun ("node", "deno", "bun" conditions): file paths via node:fs
+//   dist/browser.js       browsers and other edge runtimes ("browser", "worker", "default"):
+//                         no Node built-in reachable (checked below)
+//   dist/workerd.js       workerd / Cloudflare ("workerd"): the browser entry with the SIMD kernels
+//                         imported as a wasm module (./daa.simd.wasm), since workerd cannot compile bytes
+//   dist/worker.js        daa-wasm/worker: createWorkerEstimator (page) + exposeEstimator (Web Worker)
+//   dist/worker-script.js daa-wasm/worker-script: a ready-made module Web Worker
+//   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
+//   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
+//   dist/daa.{simd,scalar,relaxed}.wasm   the kernels as files, for hosts that must import a wasm module (workerd)
+//   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
+// The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md.
+// Usage: node scripts/bundle.mjs [--quiet]
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const quiet = process.argv.includes('--quiet');
+const log = (...a) => quiet || console.log(...a);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+for (const f of ['src/generated/assets.ts', 'build/daa.simd.wasm', 'build/daa.scalar.wasm'])
+  if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const JPEG_NOTICE =
+  '/*! daa-wasm (MIT). Bundles jpeg-js (BSD-3-Clause, (c) Eugene Ware and contributors; decoder (c) 2011 notmasteryet, Apache-2.0). */';
+
+/** browser/edge builds: platform/node.ts (node:fs) is replaced by platform/no-fs.ts */
+const noFs = {
+  name: 'no-fs',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/node\.ts$/ }, (args) =>
+      args.importer.endsWith(join('platform', 'fetch.ts')) ? { path: join(root, 'src/platform/no-fs.ts') } : undefined,
+    );
+  },
+};
+
+/** dist/workerd.js: the kernels' wasm import stays an import of the file next to it (./daa.simd.wasm) */
+const wasmImport = {
+  name: 'wasm-import',
+  setup(b) {
+    b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: `./${args.path.split('/').pop()}`, external: true }));
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  splitting: true,
+  outdir: dist,
+  chunkNames: 'chunks/[name]-[hash]',
+  legalComments: 'inline',
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const web = await build({
+  ...common,
+  platform: 'browser',
+  target: ['es2022', 'chrome100', 'firefox100', 'safari16'],
+  entryPoints: { browser: 'src/index.ts', workerd: 'src/platform/workerd.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
+  plugins: [noFs, wasmImport],
+  banner: { js: JPEG_NOTICE.replace('Bundles', 'May bundle') },
+});
+const node = await build({
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts' },
+});
+writeFileSync(
+  join(dist, 'worker-script.js'),
+  "// A module Web Worker serving an estimator: new Worker(new URL('daa-wasm/worker-script', import.meta.url), { type: 'module' })\n" +
+    "import { exposeEstimator } from './worker.js';\nexposeEstimator();\n",
+);
+// the release kernel builds (simd, scalar, relaxed when built); not the .debug or training builds
+for (const f of readdirSync(join(root, 'build')))
+  if (/^daa\.[a-z]+\.wasm$/.test(f) && f !== 'daa.train.wasm') copyFileSync(join(root, 'build', f), join(dist, f));
+
+// no Node built-in may be reachable from the browser/edge outputs
+const webFiles = Object.keys(web.metafile.outputs).filter((f) => f.endsWith('.js'));
+for (const f of webFiles) {
+  const out = web.metafile.outputs[f];
+  const bad = (out.imports ?? []).filter((i) => (i.external && !/^\.\/daa\.[a-z]+\.wasm$/.test(i.path)) || /^node:/.test(i.path));
+  const text = readFileSync(join(root, f), 'utf8');
+  const m = /\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(\s*["'](node:|fs|path|zlib|stream|buffer)["']/.exec(text);
+  if (bad.length || m) throw new Error(`${f} reaches a Node built-in: ${bad.map((i) => i.path).join(', ') || m[0]}`);
+}
+
+// declarations
+const typesDir = join(dist, 'types');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+execFileSync(process.execPath, [
+  tsc, 'src/index.ts', 'src/worker.ts', 'src/platform/decode.ts', 'src/platform/jpeg-js.d.ts',
+  '--declaration', '--emitDeclarationOnly', '--outDir', typesDir, '--rootDir', 'src',
+  '--allowImportingTsExtensions', '--target', 'ES2022', '--module', 'ESNext', '--moduleResolution', 'Bundler',
+  '--lib', 'ES2022,DOM', '--strict', '--skipLibCheck', '--types', 'node', '--isolatedModules',
+], { cwd: root, stdio: 'inherit' });
+const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+for (const f of walk(typesDir)) {
+  if (!f.endsWith('.d.ts')) continue;
+  const t = readFileSync(f, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+?)\.ts\2/g, '$1$2$3.js$2');
+  writeFileSync(f, t);
+}
+// the CLI's declarations are not public
+rmSync(join(typesDir, 'cli.d.ts'), { force: true });
+
+// sizes: the files, and what each entry weighs once a user's bundler has pulled in its chunks
+// (esbuild, minified; the wasm files the workerd entry imports counted separately)
+const rows = [];
+for (const f of walk(dist).sort()) {
+  if (f.includes(`${join('dist', 'types')}`)) continue;
+  const buf = readFileSync(f);
+  rows.push({ file: relative(root, f), bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+}
+const entries = [];
+for (const [name, file, platform, extra] of [
+  ['browser: daa-wasm', 'browser.js', 'browser', ''],
+  ['browser: daa-wasm + daa-wasm/decode', 'browser.js', 'browser', 'decode.js'],
+  ['Web Worker: daa-wasm/worker-script (all)', 'worker-script.js', 'browser', ''],
+  ['page side: daa-wasm/worker (up front)', 'worker.js', 'browser', ''],
+  ['workerd: daa-wasm (+ daa.simd.wasm)', 'workerd.js', 'browser', 'decode.js'],
+  ['node: daa-wasm', 'node.js', 'node', ''],
+]) {
+  const contents = `export * from ${JSON.stringify('./' + file)};` + (extra ? `export * as d from ${JSON.stringify('./' + extra)};` : '');
+  // code split as a bundler would; count what loads up front (the entry and its static imports;
+  // for the worker script also what it imports on its first message)
+  const r = await build({
+    stdin: { contents, resolveDir: dist, loader: 'js', sourcefile: 'entry.js' },
+    bundle: true, write: false, minify: true, format: 'esm', platform, external: ['*.wasm'], logLevel: 'silent',
+    splitting: true, outdir: join(root, 'tmp-sizes'), metafile: true, entryNames: 'entry',
+  });
+  const outs = new Map(r.outputFiles.map((o) => [relative(root, o.path).replace(/\\/g, '/'), o.contents]));
+  const seen = new Set();
+  const visit = (o) => {
+    if (seen.has(o)) return;
+    seen.add(o);
+    for (const i of r.metafile.outputs[o]?.imports ?? [])
+      if (!i.external && (i.kind === 'import-statement' || (i.kind === 'dynamic-import' && file === 'worker-script.js'))) visit(i.path);
+  };
+  visit(Object.keys(r.metafile.outputs).find((o) => r.metafile.outputs[o].entryPoint));
+  const js = Buffer.concat([...seen].map((o) => outs.get(o)));
+  let bytes = js.length;
+  let gzip = gzipSync(js, { level: 9 }).length;
+  if (file === 'workerd.js') {
+    const w = readFileSync(join(dist, 'daa.simd.wasm'));
+    bytes += w.length;
+    gzip += gzipSync(w, { level: 9 }).length;
+  }
+  entries.push({ entry: name, bytes, gzip });
+}
+writeFileSync(join(dist, 'sizes.json'), JSON.stringify({ files: rows, entries }, null, 2) + '\n');
+if (!quiet) {
+  for (const r of rows) console.log(`${r.file.padEnd(40)} ${String(r.bytes).padStart(9)} B  ${String(r.gzip).padStart(9)} B gzip`);
+  console.log('\nbundled, minified:');
+  for (const r of entries) console.log(`${r.entry.padEnd(40)} ${String(r.bytes).padStart(9)} B  ${String(r.gzip).padStart(9)} B gzip`);
+}
+log(`bundle: dist/ written (${webFiles.length} web outputs checked free of Node built-ins)`);

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * `npx daa-wasm [options] <image|folder ...>`: the age of each face crop (JPEG or PNG), one JSON line
+ * per file on stdout: {"file":"a.jpg","age":31.42,"spread":2.17}. A file that cannot be read or
+ * estimated gets a message on stderr and the rest still run; the exit code is then 1 (2 for bad
+ * options or a model that cannot be loaded). Built to dist/cli.js by scripts/bundle.mjs.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createEstimator, DaaError, type Estimator, type Precision } from './index.ts';
+import { decodeImage } from './platform/decode.ts';
+
+declare const __VERSION__: string;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+
+const USAGE = `usage: daa-wasm [options] <image.jpg|image.png|folder ...>
+
+Estimates the age of each face crop (an aligned face, like the UTKFace chips; there is no face
+detector) and prints one JSON line per file: {"file","age","spread"}.
+
+options:
+  --model <file|url|name>   weight file (default: the built-in model)
+  --precision fp32|int8     which built-in weights to use (default fp32)
+  --interval <k>            use every k-th template age (1..100, default 1): faster, slightly coarser
+  --progress                show a progress bar on stderr even when stderr is not a terminal
+  --no-progress             never show the progress bar
+  -h, --help                this text
+  -v, --version             the package version
+exit code: 0 all estimated, 1 some files failed, 2 bad options or no model`;
+
+const IMAGE_EXT = /\.(jpe?g|png)$/i;
+
+async function expand(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of args) {
+    let isDir = false;
+    try {
+      isDir = (await stat(a)).isDirectory();
+    } catch {
+      /* a missing file is reported when it is read */
+    }
+    if (!isDir) out.push(a);
+    else for (const f of (await readdir(a)).sort()) if (IMAGE_EXT.test(f)) out.push(join(a, f));
+  }
+  return out;
+}
+
+class Progress {
+  private shown = false;
+  private last = 0;
+  private readonly t0 = Date.now();
+  constructor(
+    private readonly total: number,
+    private readonly enabled: boolean,
+    private readonly tty: boolean,
+  ) {}
+  update(done: number, failed: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (done < this.total && now - this.last < 50) return; // at most 20 redraws a second
+    this.last = now;
+    const width = 24;
+    const fill = Math.round((done / this.total) * width);
+    const rate = done / Math.max(1e-3, (Date.now() - this.t0) / 1000);
+    const line = `[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${this.total}` +
+      `${failed ? ` ${failed} failed` : ''} ${rate.toFixed(1)} img/s`;
+    process.stderr.write(`\r${line}${this.tty ? '\x1b[K' : ''}`);
+    this.shown = true;
+  }
+  /** clear the bar (TTY) or end its line, so that a message starts on a fresh line */
+  clear(): void {
+    if (!this.shown) return;
+    process.stderr.write(this.tty ? '\r\x1b[K' : '\n');
+    this.shown = false;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        precision: { type: 'string' },
+        interval: { type: 'string' },
+        progress: { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`daa-wasm: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  if (positionals.length === 0) {
+    process.stderr.write(`daa-wasm: no image given\n${USAGE}\n`);
+    return 2;
+  }
+  let interval: number | undefined;
+  if (values.interval !== undefined) {
+    interval = Number(values.interval);
+    if (!Number.isInteger(interval)) {
+      process.stderr.write(`daa-wasm: --interval must be an integer, got ${values.interval}\n`);
+      return 2;
+    }
+  }
+  let est: Estimator;
+  try {
+    est = await createEstimator({ model: values.model, precision: values.precision as Precision | undefined, interval });
+  } catch (e) {
+    const msg = e instanceof DaaError ? `${e.message} (${e.code})` : String((e as Error)?.message ?? e);
+    process.stderr.write(`daa-wasm: cannot load the model: ${msg}\n`);
+    return 2;
+  }
+  const files = await expand(positionals);
+  const tty = !!process.stderr.isTTY;
+  const bar = new Progress(files.length, values['no-progress'] ? false : !!values.progress || (tty && files.length > 1), tty);
+  let failed = 0;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    try {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(file));
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        throw new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message);
+      }
+      const r = est.estimate(await decodeImage(bytes));
+      process.stdout.write(JSON.stringify({ file, age: +r.age.toFixed(2), spread: +r.spread.toFixed(2) }) + '\n');
+    } catch (e) {
+      failed++;
+      bar.clear();
+      process.stderr.write(`daa-wasm: ${file}: ${(e as Error).message}\n`);
+    }
+    bar.update(i + 1, failed);
+  }
+  bar.clear();
+  est.dispose();
+  if (failed) process.stderr.write(`daa-wasm: ${failed} of ${files.length} file(s) failed\n`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,7 @@
+// Types for the decoder half of jpeg-js (the package's own index.d.ts covers only 'jpeg-js').
+declare module 'jpeg-js/lib/decoder.js' {
+  export default function decode(
+    data: Uint8Array | ArrayBuffer,
+    opts: { useTArray: true; formatAsRGBA?: boolean; maxResolutionInMP?: number; maxMemoryUsageInMB?: number },
+  ): { width: number; height: number; data: Uint8Array };
+}
