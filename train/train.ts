@@ -40,6 +40,7 @@ const { values: a } = parseArgs({
     'max-steps': { type: 'string' },
     'no-augment': { type: 'boolean', default: false },
     'save-every': { type: 'string', default: '5' },
+    'template-loss': { type: 'string', default: '0' },
   },
 });
 
@@ -88,6 +89,7 @@ const lr0 = Number(opt('lr'));
 const wd = Number(opt('wd'));
 const seed = Number(opt('seed'));
 const augmentOn = !opt('no-augment');
+const templateLoss = Number(opt('template-loss') ?? 0);
 const backend = await selectBackend(a.backend as BackendChoice, Number(a.threads));
 const accelerated = backend === 'wasm' ? await registerTrainingKernels() : [];
 console.error(`backend: ${backend} (+ ${accelerated.join(', ') || 'no'} project kernels); config ${JSON.stringify(config)}; out ${out}`);
@@ -207,8 +209,13 @@ for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch 
       const yt = tf.tensor1d(y);
       let ages: tf.Tensor1D | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        ages = tf.keep(model.forward(xt, { training: true }).age);
-        return smoothL1(ages, yt);
+        const f = model.forward(xt, { training: true });
+        ages = tf.keep(f.age);
+        const loss = smoothL1(ages, yt);
+        // beyond the paper (off by default): also ask every template's own estimate y - Delta_y to be
+        // the age, so that interval sampling and `spread` stay meaningful
+        if (templateLoss <= 0) return loss;
+        return tf.add(loss, tf.mul(templateLoss, smoothL1(f.perTemplate, tf.reshape(yt, [-1, 1])))) as tf.Scalar;
       }, trainable.map(([, v]) => v));
       for (const [vn, g] of Object.entries(grads)) {
         const n = nameOf.get(vn)!;
