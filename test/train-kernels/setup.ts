@@ -21,17 +21,8 @@ export async function runtimes(): Promise<{ shared: TrainRuntime; copy: TrainRun
   return { shared, copy };
 }
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the trainer's own seeded generator */
+export { makeRng as rng } from '../../train/data.ts';
 
 export function randArray(n: number, r: () => number): Float32Array {
   const a = new Float32Array(n);
