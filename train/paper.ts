@@ -19,6 +19,8 @@ const { values: a } = parseArgs({
     eval: { type: 'string' },
     'none-eval': { type: 'string' },
     'daa-eval': { type: 'string' },
+    'none-run': { type: 'string' },
+    'daa-run': { type: 'string' },
     out: { type: 'string', default: 'docs' },
   },
 });
@@ -59,6 +61,15 @@ if (a['none-eval'] && a['daa-eval']) {
     md.push(`| ${label} (${e.model}) | ${m.mae.toFixed(3)} | ${m.ca3.toFixed(1)} | ${m.ca5.toFixed(1)} | ${m.ca7.toFixed(1)} |`);
   }
   md.push('');
+}
+if (a['none-run'] && a['daa-run']) {
+  const hist = (run: string) => new Map<number, number>(readFileSync(`${run}/log.jsonl`, 'utf8').split('\n').filter((l) => l.includes('"event":"epoch"')).map((l) => JSON.parse(l)).map((e) => [e.epoch, e.valMae]));
+  const n = hist(a['none-run']);
+  const d = hist(a['daa-run']);
+  const common = [...n.keys()].filter((k) => d.has(k)).sort((x, y) => x - y);
+  md.push('Validation MAE (the 10 % part carved from train) at equal epochs, same schedule (30-epoch cosine), same seed:', '', '| epoch | w/o DAA | binary mapping DAA |', '|---:|---:|---:|');
+  for (const k of common) md.push(`| ${k} | ${n.get(k)!.toFixed(3)} | ${d.get(k)!.toFixed(3)} |`);
+  md.push('', `Runs: \`${a['none-run']}\`, \`${a['daa-run']}\`.`, '');
 }
 writeFileSync(`${a.out}/paper.md`, md.join('\n'));
 console.log(md.join('\n'));
