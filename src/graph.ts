@@ -84,6 +84,34 @@ interface CodeTensor {
   cs: number;
 }
 
+/**
+ * Folds the AgeDecoder's linear layer (lw, one output) and the 1/HW of its global average pool into
+ * the decoder conv, for f32_daa_head: lw relu(v) = max(lw v, 0) for lw >= 0 and min(lw v, 0) for
+ * lw < 0, so output channel f becomes W[.., f] * lw[f] / HW (bias likewise), channels with
+ * lw >= 0 are moved first and each group is padded with all-zero channels to a multiple of 4
+ * (an all-zero channel adds exactly 0). Returns HWIO weights [3][3][C][F2], the bias, F2 and Fpos
+ * (the size of the padded lw >= 0 group). Computed in f64, rounded once to f32.
+ */
+export function foldDecoder(wDec: Float32Array, bDec: Float32Array, lw: Float32Array, C: number, F: number, HW: number) {
+  const pos: number[] = [], neg: number[] = [];
+  for (let f = 0; f < F; f++) (lw[f] >= 0 ? pos : neg).push(f);
+  const Fpos = Math.ceil(pos.length / 4) * 4;
+  const F2 = Fpos + Math.ceil(neg.length / 4) * 4;
+  const slot = new Int32Array(F2).fill(-1);
+  pos.forEach((f, i) => (slot[i] = f));
+  neg.forEach((f, i) => (slot[Fpos + i] = f));
+  const w = new Float32Array(9 * C * F2);
+  const b = new Float32Array(F2);
+  for (let i = 0; i < F2; i++) {
+    const f = slot[i];
+    if (f < 0) continue;
+    const sc = lw[f] / HW;
+    b[i] = bDec[f] * sc;
+    for (let r = 0; r < 9 * C; r++) w[r * F2 + i] = wDec[r * F + f] * sc;
+  }
+  return { w, b, F2, Fpos };
+}
+
 export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>, q8?: Q8Model): Plan {
   const w = (n: string) => {
     const v = weights.get(n);
@@ -263,15 +291,30 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   const mean = arena.allocF32(C);
   const std = arena.allocF32(C);
   const n = arena.allocF32(HW * C);
-  const a = arena.allocF32(HW * F);
-  const cm = arena.allocF32(HW * F);
-  const zeroBias = arena.allocF32(F);
-  const bconst = arena.allocF32(HW * F);
-  const ones = arena.allocF32(HW * C);
-  arena.f32(ones, HW * C).fill(1);
-  // Conv(1): the decoder conv (BN folded, no bias) of an all-ones h x w x C map, once per model
+  // The decoder conv is 3x3 / pad 1: its inputs are copied into zero-bordered (h+2) x (w+2) x C
+  // buffers (borders zeroed once, by the arena) and convolved with pad 0, so every output pixel
+  // takes the convolution's interior tiles (on an 8x8 map half the pixels are border pixels).
+  const pH = h + 2, pW = ww + 2;
+  const nPad = arena.allocF32(pH * pW * C);
+  const ePad = arena.allocF32(pH * pW * C);
+  const fold = foldDecoder(w('dec.conv.w'), w('dec.conv.b'), w('dec.fc.w'), C, F, HW);
+  const F2 = fold.F2;
+  const a = arena.allocF32(HW * F2);
+  const cm = arena.allocF32(HW * F2);
+  const zeroBias = arena.allocF32(F2);
+  const bconst = arena.allocF32(HW * F2);
+  const onesPad = arena.allocF32(pH * pW * C);
+  {
+    const o = arena.f32(onesPad, pH * pW * C);
+    for (let y = 1; y <= h; y++) o.fill(1, (y * pW + 1) * C, (y * pW + 1 + ww) * C);
+  }
+  // folded weights: a = Conv(N; W'), bconst = Conv(1; W') once per model, cm = Conv(E; -W') + b'
+  const foldW = arena.putF32(packF32Weights(fold.w, 3, C, F2));
+  const foldWneg = arena.putF32(packF32Weights(fold.w.map((v) => -v), 3, C, F2));
+  const foldB = arena.putF32(fold.b);
+  k.f32_conv2d_packed(onesPad, pH, pW, C, foldW, zeroBias, bconst, F2, 3, 1, 0, ACT.none, 0);
+  // the naive reference path keeps the decoder's own weights
   const decW = arena.putF32(packF32Weights(w('dec.conv.w'), 3, C, F));
-  k.f32_conv2d_packed(ones, h, ww, C, decW, zeroBias, bconst, F, 3, 1, 1, ACT.none, 0);
   // the current template subset (interval sampling), contiguous for the head kernel
   const tSel = arena.allocF32(T * tc);
   const sSel = arena.allocF32(T * tc);
@@ -279,6 +322,7 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   const perTemplate = arena.allocF32(T);
   // naive head scratch
   const delta = arena.allocF32(HW * C);
+  const dPad = arena.allocF32(pH * pW * C);
   const dconv = arena.allocF32(HW * F);
   const dpool = arena.allocF32(F);
   let nSel = 0;
@@ -307,15 +351,18 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     k.f32_channel_stats(e, HW, C, mean, std, eps);
     k.f32_normalize(e, HW, C, mean, std, n);
     if (mode === 'factorised') {
-      k.f32_conv2d_packed(n, h, ww, C, decW, zeroBias, a, F, 3, 1, 1, ACT.none, 0);
-      k.f32_conv2d_packed(e, h, ww, C, decW, zeroBias, cm, F, 3, 1, 1, ACT.none, 0);
-      k.f32_daa_head(a, bconst, cm, HW, F, decB, fcW, fcB, tSel, sSel, ageSel, nSel, perTemplate);
+      k.f32_copy_padded(n, h, ww, C, 1, nPad);
+      k.f32_copy_padded(e, h, ww, C, 1, ePad);
+      k.f32_conv2d_packed(nPad, pH, pW, C, foldW, zeroBias, a, F2, 3, 1, 0, ACT.none, 0);
+      k.f32_conv2d_packed(ePad, pH, pW, C, foldWneg, foldB, cm, F2, 3, 1, 0, ACT.none, 0);
+      k.f32_daa_head(a, bconst, cm, HW, F2, fold.Fpos, fcB, tSel, sSel, ageSel, nSel, perTemplate);
       return;
     }
     // naive: one decoder pass per template on delta_y = s_y N + t_y - E (= (s_y - sigma) N + t_y - mu)
     for (let j = 0; j < nSel; j++) {
       k.f32_daa_delta(n, e, HW, C, sSel + 4 * j * tc, tSel + 4 * j * tc, tc === 1 ? 0 : 1, delta);
-      k.f32_conv2d_packed(delta, h, ww, C, decW, decB, dconv, F, 3, 1, 1, ACT.relu, 0);
+      k.f32_copy_padded(delta, h, ww, C, 1, dPad);
+      k.f32_conv2d_packed(dPad, pH, pW, C, decW, decB, dconv, F, 3, 1, 0, ACT.relu, 0);
       k.f32_global_avgpool(dconv, HW, F, dpool);
       k.f32_fc(dpool, F, fcW, fcBp, perTemplate + 4 * j, 1, ACT.none);
     }

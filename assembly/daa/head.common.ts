@@ -1,17 +1,16 @@
-// Debug-build argument checks shared by both f32_daa_head variants.
+// Debug-build argument checks shared by every f32_daa_head variant.
 import { checkF32, check } from "../util/check";
 
 @inline export function checkHeadArgs(
-  a: usize, bconst: usize, c: usize, HW: i32, F: i32, bias: usize, lw: usize,
+  a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32,
   tpl_t: usize, tpl_s: usize, tpl_age: usize, T: i32, out: usize,
 ): void {
   if (!ASC_NO_ASSERT) {
     check(HW >= 1 && F >= 1 && T >= 0, "f32_daa_head: HW, F must be >= 1 and T >= 0");
+    check(Fpos >= 0 && Fpos <= F, "f32_daa_head: Fpos must be in [0, F]");
     checkF32(a, HW * F, "f32_daa_head: a out of bounds or misaligned");
     checkF32(bconst, HW * F, "f32_daa_head: bconst out of bounds or misaligned");
     checkF32(c, HW * F, "f32_daa_head: c out of bounds or misaligned");
-    checkF32(bias, F, "f32_daa_head: bias out of bounds or misaligned");
-    checkF32(lw, F, "f32_daa_head: lw out of bounds or misaligned");
     checkF32(tpl_t, T, "f32_daa_head: tpl_t out of bounds or misaligned");
     checkF32(tpl_s, T, "f32_daa_head: tpl_s out of bounds or misaligned");
     checkF32(tpl_age, T, "f32_daa_head: tpl_age out of bounds or misaligned");

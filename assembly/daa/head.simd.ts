@@ -1,86 +1,136 @@
-// Factorised DAA head, SIMD over the feature dimension F.
+// Factorised DAA head, SIMD over the decoder's output channels (the relaxed build fuses the two
+// multiply-adds of each element with f32x4.relaxed_madd; ASC_FEATURE_RELAXED_SIMD is a
+// compile-time constant, as in f32/conv2d.simd.ts).
 import { checkHeadArgs } from "./head.common";
 
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+/** u = (s a + t b) + c: two roundings each in the simd build, fused in the relaxed build. */
+@inline function lin(s: v128, t: v128, a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, a, f32x4.relaxed_madd(t, b, c));
+  return f32x4.add(f32x4.add(f32x4.mul(s, a), f32x4.mul(t, b)), c);
+}
+
+@inline function hinge1(s: f32, t: f32, a: f32, b: f32, c: f32, pos: bool): f32 {
+  const u = (s * a + t * b) + c;
+  return pos ? Mathf.max(u, <f32>0) : Mathf.min(u, <f32>0);
+}
+
+/** Templates j .. j+3 in one pass over a / bconst / c (each element vector is loaded once for four
+ *  templates: 3 loads + 4 x (2 mul, 2 add, max|min, add) in the simd build). */
+function quad(
+  a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
+  tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
+): void {
+  const jo = <usize>j << 2;
+  const s0 = load<f32>(tpl_s + jo), s1 = load<f32>(tpl_s + jo, 4), s2 = load<f32>(tpl_s + jo, 8), s3 = load<f32>(tpl_s + jo, 12);
+  const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo, 4), t2 = load<f32>(tpl_t + jo, 8), t3 = load<f32>(tpl_t + jo, 12);
+  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1), vs2 = f32x4.splat(s2), vs3 = f32x4.splat(s3);
+  const vt0 = f32x4.splat(t0), vt1 = f32x4.splat(t1), vt2 = f32x4.splat(t2), vt3 = f32x4.splat(t3);
+  const zero = f32x4.splat(0);
+  let acc0 = zero, acc1 = zero, acc2 = zero, acc3 = zero;
+  let sc0: f32 = 0, sc1: f32 = 0, sc2: f32 = 0, sc3: f32 = 0;
+  const fB = <usize>F << 2;
+  const P4 = Fpos & ~3;
+  const N4 = Fpos + ((F - Fpos) & ~3);
+  let ap = a, bp = bconst, cp = c;
+  for (let p = 0; p < HW; p++) {
+    let f = 0;
+    for (; f < P4; f += 4) {
+      const o = <usize>f << 2;
+      const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
+      acc0 = f32x4.add(acc0, f32x4.pmax(zero, lin(vs0, vt0, va, vb, vc)));
+      acc1 = f32x4.add(acc1, f32x4.pmax(zero, lin(vs1, vt1, va, vb, vc)));
+      acc2 = f32x4.add(acc2, f32x4.pmax(zero, lin(vs2, vt2, va, vb, vc)));
+      acc3 = f32x4.add(acc3, f32x4.pmax(zero, lin(vs3, vt3, va, vb, vc)));
+    }
+    for (; f < Fpos; f++) {
+      const o = <usize>f << 2;
+      const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
+      sc0 += hinge1(s0, t0, fa, fb, fc, true); sc1 += hinge1(s1, t1, fa, fb, fc, true);
+      sc2 += hinge1(s2, t2, fa, fb, fc, true); sc3 += hinge1(s3, t3, fa, fb, fc, true);
+    }
+    for (; f < N4; f += 4) {
+      const o = <usize>f << 2;
+      const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
+      acc0 = f32x4.add(acc0, f32x4.pmin(zero, lin(vs0, vt0, va, vb, vc)));
+      acc1 = f32x4.add(acc1, f32x4.pmin(zero, lin(vs1, vt1, va, vb, vc)));
+      acc2 = f32x4.add(acc2, f32x4.pmin(zero, lin(vs2, vt2, va, vb, vc)));
+      acc3 = f32x4.add(acc3, f32x4.pmin(zero, lin(vs3, vt3, va, vb, vc)));
+    }
+    for (; f < F; f++) {
+      const o = <usize>f << 2;
+      const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
+      sc0 += hinge1(s0, t0, fa, fb, fc, false); sc1 += hinge1(s1, t1, fa, fb, fc, false);
+      sc2 += hinge1(s2, t2, fa, fb, fc, false); sc3 += hinge1(s3, t3, fa, fb, fc, false);
+    }
+    ap += fB; bp += fB; cp += fB;
+  }
+  store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0)));
+  store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1)), 4);
+  store<f32>(out + jo, load<f32>(tpl_age + jo, 8) - (lb + (hsum(acc2) + sc2)), 8);
+  store<f32>(out + jo, load<f32>(tpl_age + jo, 12) - (lb + (hsum(acc3) + sc3)), 12);
+}
+
+/** One template (the T % 4 tail). */
+function single(
+  a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
+  tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
+): void {
+  const jo = <usize>j << 2;
+  const s0 = load<f32>(tpl_s + jo), t0 = load<f32>(tpl_t + jo);
+  const vs0 = f32x4.splat(s0), vt0 = f32x4.splat(t0);
+  const zero = f32x4.splat(0);
+  let acc0 = zero;
+  let sc0: f32 = 0;
+  const fB = <usize>F << 2;
+  const P4 = Fpos & ~3;
+  const N4 = Fpos + ((F - Fpos) & ~3);
+  let ap = a, bp = bconst, cp = c;
+  for (let p = 0; p < HW; p++) {
+    let f = 0;
+    for (; f < P4; f += 4) {
+      const o = <usize>f << 2;
+      acc0 = f32x4.add(acc0, f32x4.pmax(zero, lin(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o))));
+    }
+    for (; f < Fpos; f++) {
+      const o = <usize>f << 2;
+      sc0 += hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), true);
+    }
+    for (; f < N4; f += 4) {
+      const o = <usize>f << 2;
+      acc0 = f32x4.add(acc0, f32x4.pmin(zero, lin(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o))));
+    }
+    for (; f < F; f++) {
+      const o = <usize>f << 2;
+      sc0 += hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), false);
+    }
+    ap += fB; bp += fB; cp += fB;
+  }
+  store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0)));
+}
+
 /**
- * Factorised DAA head (docs/kernels.md `f32_daa_head`). a = Conv(N), bconst = Conv(1),
- * c = Conv(E): HW x F f32 each (F fastest); bias, lw: F f32; lb: scalar; tpl_t, tpl_s,
- * tpl_age, out: T f32 (out must not overlap the inputs). For each template j:
- *   D = lb + (sum_p sum_f lw[f] * relu((s * a[p,f] + t * bconst[p,f]) + (bias[f] - c[p,f]))) / HW
- *   out[j] = age - D
- * Templates are processed in pairs (one pass over a / bconst / c serves two templates), the
- * f loop is vectorised in f32x4 with relu = f32x4.max(v, 0), the F % 4 tail is scalar. The
- * per-lane partial sums are reduced as (l0 + l1) + (l2 + l3), then the scalar tail is added.
- * No scratch memory is used. T == 0 is a no-op.
+ * Factorised DAA head (docs/kernels.md `f32_daa_head`). a, bconst, c: HW x F f32 each (F
+ * fastest), the decoder conv of N, of an all-ones map and of E with the AgeDecoder's linear layer
+ * folded in (src/graph.ts: channel f scaled by lw[f] / HW, c = bias - Conv(E), channels with
+ * lw >= 0 first, [0, Fpos), then the others). tpl_t, tpl_s, tpl_age, out: T f32 (out must not
+ * overlap the inputs). For each template j, with u = (s a + t bconst) + c:
+ *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0) ])
+ * (w relu(v) = max(w v, 0) for w >= 0 and min(w v, 0) for w < 0, so the linear layer costs
+ * nothing per template). Templates go four per pass over a / bconst / c, then one at a time;
+ * each channel group is vectorised in f32x4 from its first channel (unaligned loads are fine),
+ * its size % 4 tail is scalar. Lane sums are reduced as (l0 + l1) + (l2 + l3), then the scalar
+ * tail is added. No scratch memory. T == 0 is a no-op.
  */
 export function f32_daa_head__wasmsimd(
-  a: usize, bconst: usize, c: usize, HW: i32, F: i32, bias: usize, lw: usize, lb: f32,
-  tpl_t: usize, tpl_s: usize, tpl_age: usize, T: i32, out: usize,
+  a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32,
+  lb: f32, tpl_t: usize, tpl_s: usize, tpl_age: usize, T: i32, out: usize,
 ): void {
-  checkHeadArgs(a, bconst, c, HW, F, bias, lw, tpl_t, tpl_s, tpl_age, T, out);
-  const fB = <usize>F << 2;
-  const F4 = F & ~3;
-  const zero = f32x4.splat(0);
-  const hw = <f32>HW;
+  checkHeadArgs(a, bconst, c, HW, F, Fpos, tpl_t, tpl_s, tpl_age, T, out);
   let j = 0;
-  for (; j + 2 <= T; j += 2) {
-    const jo = <usize>j << 2;
-    const s0 = load<f32>(tpl_s + jo), t0 = load<f32>(tpl_t + jo);
-    const s1 = load<f32>(tpl_s + jo, 4), t1 = load<f32>(tpl_t + jo, 4);
-    const vs0 = f32x4.splat(s0), vt0 = f32x4.splat(t0), vs1 = f32x4.splat(s1), vt1 = f32x4.splat(t1);
-    let acc0 = zero, acc1 = zero;
-    let sc0: f32 = 0, sc1: f32 = 0;
-    let ap = a, bp = bconst, cp = c;
-    for (let p = 0; p < HW; p++) {
-      let f = 0;
-      for (; f < F4; f += 4) {
-        const o = <usize>f << 2;
-        const va = v128.load(ap + o), vb = v128.load(bp + o);
-        const cb = f32x4.sub(v128.load(bias + o), v128.load(cp + o));
-        const w = v128.load(lw + o);
-        const v0 = f32x4.add(f32x4.add(f32x4.mul(vs0, va), f32x4.mul(vt0, vb)), cb);
-        const v1 = f32x4.add(f32x4.add(f32x4.mul(vs1, va), f32x4.mul(vt1, vb)), cb);
-        acc0 = f32x4.add(acc0, f32x4.mul(w, f32x4.max(v0, zero)));
-        acc1 = f32x4.add(acc1, f32x4.mul(w, f32x4.max(v1, zero)));
-      }
-      for (; f < F; f++) {
-        const o = <usize>f << 2;
-        const fa = load<f32>(ap + o), fb = load<f32>(bp + o);
-        const cb = load<f32>(bias + o) - load<f32>(cp + o);
-        const w = load<f32>(lw + o);
-        sc0 += w * Mathf.max((s0 * fa + t0 * fb) + cb, <f32>0);
-        sc1 += w * Mathf.max((s1 * fa + t1 * fb) + cb, <f32>0);
-      }
-      ap += fB; bp += fB; cp += fB;
-    }
-    store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0) / hw));
-    store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1) / hw), 4);
-  }
-  if (j < T) {
-    const jo = <usize>j << 2;
-    const s0 = load<f32>(tpl_s + jo), t0 = load<f32>(tpl_t + jo);
-    const vs0 = f32x4.splat(s0), vt0 = f32x4.splat(t0);
-    let acc0 = zero;
-    let sc0: f32 = 0;
-    let ap = a, bp = bconst, cp = c;
-    for (let p = 0; p < HW; p++) {
-      let f = 0;
-      for (; f < F4; f += 4) {
-        const o = <usize>f << 2;
-        const cb = f32x4.sub(v128.load(bias + o), v128.load(cp + o));
-        const v0 = f32x4.add(f32x4.add(f32x4.mul(vs0, v128.load(ap + o)), f32x4.mul(vt0, v128.load(bp + o))), cb);
-        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(lw + o), f32x4.max(v0, zero)));
-      }
-      for (; f < F; f++) {
-        const o = <usize>f << 2;
-        const cb = load<f32>(bias + o) - load<f32>(cp + o);
-        sc0 += load<f32>(lw + o) * Mathf.max((s0 * load<f32>(ap + o) + t0 * load<f32>(bp + o)) + cb, <f32>0);
-      }
-      ap += fB; bp += fB; cp += fB;
-    }
-    store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0) / hw));
-  }
+  for (; j + 4 <= T; j += 4) quad(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
+  for (; j < T; j++) single(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
 }

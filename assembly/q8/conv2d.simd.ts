@@ -119,7 +119,7 @@ export function qs8_quantize__wasmsimd(x: usize, H: i32, W: i32, C: i32, yq: usi
       let c = 0;
       for (; c + 4 <= C; c += 4) {
         let q = f32x4.nearest(f32x4.mul(f32x4.sub(v128.load(xp + (<usize>c << 2)), vo), vi));
-        const qi = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(q, lo), hi));
+        const qi = i32x4.trunc_sat_f32x4_s(f32x4.pmin(hi, f32x4.pmax(lo, q)));
         const q16 = i16x8.narrow_i32x4_s(qi, qi);
         v128.store32_lane(qp + <usize>c, i8x16.narrow_i16x8_s(q16, q16), 0);
       }

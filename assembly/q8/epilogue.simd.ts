@@ -18,7 +18,7 @@ import { qepi1 } from "./conv2d.common";
     if (y != 0) v128.store(y + e, v);
     if (yqp != 0) {
       let q = f32x4.nearest(f32x4.mul(f32x4.sub(v, f32x4.splat(yOff)), f32x4.splat(yInv)));
-      q = f32x4.min(f32x4.max(q, f32x4.splat(0.0)), f32x4.splat(127.0));
+      q = f32x4.pmin(f32x4.splat(127.0), f32x4.pmax(f32x4.splat(0.0), q)); // pseudo-min/max: one instruction each
       const qi = i32x4.trunc_sat_f32x4_s(q);
       const q16 = i16x8.narrow_i32x4_s(qi, qi);
       v128.store32_lane(yqp + <usize>co, i8x16.narrow_i16x8_s(q16, q16), 0);

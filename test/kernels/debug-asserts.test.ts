@@ -25,7 +25,10 @@ for (const build of DEBUG_BUILDS) {
       [() => h.k.f32_channel_stats(x, 4, 4, end, y, 1e-5), /f32_channel_stats: mean out of bounds/],
       [() => h.k.f32_normalize(x, 4, 4, b, b, end - 4), /f32_normalize: y out of bounds/],
       [() => h.k.f32_daa_delta(x, y, 2, 2, b, b, 2, y), /f32_daa_delta: perChannel must be 0 or 1/],
-      [() => h.k.f32_daa_head(x, y, w, 2, 2, b, b, 0, b, b, b, -1, y), /f32_daa_head: HW, F must be >= 1 and T >= 0/],
+      [() => h.k.f32_daa_head(x, y, w, 2, 2, 0, 0, b, b, b, -1, y), /f32_daa_head: HW, F must be >= 1 and T >= 0/],
+      [() => h.k.f32_daa_head(x, y, w, 2, 2, 3, 0, b, b, b, 1, y), /f32_daa_head: Fpos must be in \[0, F\]/],
+      [() => h.k.f32_copy_padded(x, 2, 2, 1, -1, y), /f32_copy_padded: H, W, C must be >= 1 and pad >= 0/],
+      [() => h.k.f32_copy_padded(x, 2, 2, 1, 1, end - 8), /f32_copy_padded: y out of bounds/],
       [() => h.k.f32_resize_bilinear_u8(x, 2, 2, 2, y, 2, 2), /f32_resize_bilinear_u8: srcC must be 1, 3 or 4/],
       [() => h.k.f32_resize_bilinear_u8(end - 3, 2, 2, 3, y, 2, 2), /f32_resize_bilinear_u8: src out of bounds/],
     ];

@@ -115,10 +115,13 @@ export function daaDelta(
 
 export interface Templates { t: ArrayLike<number>; s: ArrayLike<number>; age: ArrayLike<number> }
 
-/** The factorised head, formula of docs/kernels.md, in f64. */
+/**
+ * The factorised head with the linear layer folded in (docs/kernels.md f32_daa_head), in f64:
+ * u = s a + t bconst + c; out[j] = age - (lb + sum_p [sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0)]).
+ */
 export function daaHead(
-  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number,
-  bias: ArrayLike<number>, lw: ArrayLike<number>, lb: number, tpl: Templates, T: number,
+  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number, Fpos: number,
+  lb: number, tpl: Templates, T: number,
 ): Float64Array {
   const out = new Float64Array(T);
   for (let j = 0; j < T; j++) {
@@ -126,27 +129,27 @@ export function daaHead(
     let sum = 0;
     for (let p = 0; p < HW; p++) for (let f = 0; f < F; f++) {
       const o = p * F + f;
-      sum += lw[f] * Math.max(s * a[o] + t * bconst[o] - c[o] + bias[f], 0);
+      const u = s * a[o] + t * bconst[o] + c[o];
+      sum += f < Fpos ? Math.max(u, 0) : Math.min(u, 0);
     }
-    out[j] = tpl.age[j] - (lb + sum / HW);
+    out[j] = tpl.age[j] - (lb + sum);
   }
   return out;
 }
 
-/** (1/HW) sum_p sum_f |lw[f] * relu(...)| per template: the conditioning scale for tolerances. */
+/** sum_p sum_f (|hinge(u)| + |s a| + |t bconst| + |c|) per template: the conditioning scale for tolerances. */
 export function daaHeadScale(
-  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number,
-  bias: ArrayLike<number>, lw: ArrayLike<number>, tpl: Templates, T: number,
+  a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number, tpl: Templates, T: number,
 ): Float64Array {
   const out = new Float64Array(T);
   for (let j = 0; j < T; j++) {
     let sum = 0;
     for (let p = 0; p < HW; p++) for (let f = 0; f < F; f++) {
       const o = p * F + f;
-      sum += Math.abs(lw[f] * Math.max(tpl.s[j] * a[o] + tpl.t[j] * bconst[o] - c[o] + bias[f], 0))
-        + Math.abs(lw[f]) * (Math.abs(tpl.s[j] * a[o]) + Math.abs(tpl.t[j] * bconst[o]) + Math.abs(c[o]) + Math.abs(bias[f]));
+      const sa = tpl.s[j] * a[o], tb = tpl.t[j] * bconst[o];
+      sum += Math.abs(sa + tb + c[o]) + Math.abs(sa) + Math.abs(tb) + Math.abs(c[o]);
     }
-    out[j] = sum / HW;
+    out[j] = sum;
   }
   return out;
 }

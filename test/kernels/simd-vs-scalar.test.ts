@@ -69,9 +69,10 @@ both("f32_daa_delta", (h, seed) => {
 both("f32_daa_head", (h, seed) => {
   const r = rng(seed), HW = r.int(1, 50), F = r.int(1, 70), T = r.int(0, 9);
   const arr = (n: number, lo: number, hi: number) => h.f32(r.fill(new Float32Array(n), lo, hi));
-  const pa = arr(HW * F, -1, 1), pb = arr(HW * F, -1, 1), pc = arr(HW * F, -1, 1), pbias = arr(F, -1, 1), plw = arr(F, -1, 1);
+  const Fpos = r.int(0, F);
+  const pa = arr(HW * F, -1, 1), pb = arr(HW * F, -1, 1), pc = arr(HW * F, -1, 1);
   const pt = arr(T, -1, 1), ps = arr(T, 0.3, 2), page = arr(T, 1, 80), po = h.f32out(T);
-  h.k.f32_daa_head(pa, pb, pc, HW, F, pbias, plw, 0.25, pt, ps, page, T, po);
+  h.k.f32_daa_head(pa, pb, pc, HW, F, Fpos, 0.25, pt, ps, page, T, po);
   return h.read(po, T);
 });
 both("f32_resize_bilinear_u8", (h, seed) => {

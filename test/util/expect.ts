@@ -32,9 +32,9 @@ export const TOL = {
   normalize: { abs: 1e-6, rel: 8 * F32_EPS } as Tol,
   delta: { abs: 1e-6, rel: 8 * F32_EPS } as Tol,
   /**
-   * head: out = age - (lb + S / HW) with S a sum of n = HW*F terms. `scale` is the reference's
-   * (1/HW) sum |term| (see reference.daaHeadScale): worst-case f32 summation error n eps scale,
-   * plus a few roundings on the age / lb scale.
+   * head: out = age - (lb + S) with S a sum of n = HW*F hinge terms. `scale` is the reference's
+   * sum of |term| and |operands| (see reference.daaHeadScale): worst-case f32 summation error
+   * n eps scale, plus a few roundings on the age / lb scale.
    */
   head: (n: number, scale: number, age: number, lb: number): Tol =>
     ({ abs: 4 * F32_EPS * (Math.abs(age) + Math.abs(lb)) + n * F32_EPS * scale + 1e-7, rel: 0 }),
