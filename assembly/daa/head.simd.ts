@@ -18,20 +18,22 @@ import { checkHeadArgs } from "./head.common";
   return pos ? Mathf.max(u, <f32>0) : Mathf.min(u, <f32>0);
 }
 
-/** Templates j .. j+3 in one pass over a / bconst / c (each element vector is loaded once for four
- *  templates: 3 loads + 4 x (2 mul, 2 add, max|min, add) in the simd build). */
-function quad(
+/** Templates j, j+1 in one pass over a / bconst / c (each element vector is loaded once for two
+ *  templates: 3 loads + 2 x (2 mul, 2 add, pmax|pmin, add) in the simd build). Two, not four: four
+ *  templates' splats and accumulators do not fit V8's 16 xmm registers and spill (measured 8 %
+ *  slower on C3AE's 8x8x64 head). */
+function pair(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
   tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
 ): void {
   const jo = <usize>j << 2;
-  const s0 = load<f32>(tpl_s + jo), s1 = load<f32>(tpl_s + jo, 4), s2 = load<f32>(tpl_s + jo, 8), s3 = load<f32>(tpl_s + jo, 12);
-  const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo, 4), t2 = load<f32>(tpl_t + jo, 8), t3 = load<f32>(tpl_t + jo, 12);
-  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1), vs2 = f32x4.splat(s2), vs3 = f32x4.splat(s3);
-  const vt0 = f32x4.splat(t0), vt1 = f32x4.splat(t1), vt2 = f32x4.splat(t2), vt3 = f32x4.splat(t3);
+  const s0 = load<f32>(tpl_s + jo), s1 = load<f32>(tpl_s + jo, 4);
+  const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo, 4);
+  const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1);
+  const vt0 = f32x4.splat(t0), vt1 = f32x4.splat(t1);
   const zero = f32x4.splat(0);
-  let acc0 = zero, acc1 = zero, acc2 = zero, acc3 = zero;
-  let sc0: f32 = 0, sc1: f32 = 0, sc2: f32 = 0, sc3: f32 = 0;
+  let acc0 = zero, acc1 = zero;
+  let sc0: f32 = 0, sc1: f32 = 0;
   const fB = <usize>F << 2;
   const P4 = Fpos & ~3;
   const N4 = Fpos + ((F - Fpos) & ~3);
@@ -43,38 +45,30 @@ function quad(
       const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
       acc0 = f32x4.add(acc0, f32x4.pmax(zero, lin(vs0, vt0, va, vb, vc)));
       acc1 = f32x4.add(acc1, f32x4.pmax(zero, lin(vs1, vt1, va, vb, vc)));
-      acc2 = f32x4.add(acc2, f32x4.pmax(zero, lin(vs2, vt2, va, vb, vc)));
-      acc3 = f32x4.add(acc3, f32x4.pmax(zero, lin(vs3, vt3, va, vb, vc)));
     }
     for (; f < Fpos; f++) {
       const o = <usize>f << 2;
       const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
       sc0 += hinge1(s0, t0, fa, fb, fc, true); sc1 += hinge1(s1, t1, fa, fb, fc, true);
-      sc2 += hinge1(s2, t2, fa, fb, fc, true); sc3 += hinge1(s3, t3, fa, fb, fc, true);
     }
     for (; f < N4; f += 4) {
       const o = <usize>f << 2;
       const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
       acc0 = f32x4.add(acc0, f32x4.pmin(zero, lin(vs0, vt0, va, vb, vc)));
       acc1 = f32x4.add(acc1, f32x4.pmin(zero, lin(vs1, vt1, va, vb, vc)));
-      acc2 = f32x4.add(acc2, f32x4.pmin(zero, lin(vs2, vt2, va, vb, vc)));
-      acc3 = f32x4.add(acc3, f32x4.pmin(zero, lin(vs3, vt3, va, vb, vc)));
     }
     for (; f < F; f++) {
       const o = <usize>f << 2;
       const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
       sc0 += hinge1(s0, t0, fa, fb, fc, false); sc1 += hinge1(s1, t1, fa, fb, fc, false);
-      sc2 += hinge1(s2, t2, fa, fb, fc, false); sc3 += hinge1(s3, t3, fa, fb, fc, false);
     }
     ap += fB; bp += fB; cp += fB;
   }
   store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0)));
   store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1)), 4);
-  store<f32>(out + jo, load<f32>(tpl_age + jo, 8) - (lb + (hsum(acc2) + sc2)), 8);
-  store<f32>(out + jo, load<f32>(tpl_age + jo, 12) - (lb + (hsum(acc3) + sc3)), 12);
 }
 
-/** One template (the T % 4 tail). */
+/** One template (the odd one). */
 function single(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
   tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
@@ -120,7 +114,7 @@ function single(
  * overlap the inputs). For each template j, with u = (s a + t bconst) + c:
  *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0) ])
  * (w relu(v) = max(w v, 0) for w >= 0 and min(w v, 0) for w < 0, so the linear layer costs
- * nothing per template). Templates go four per pass over a / bconst / c, then one at a time;
+ * nothing per template). Templates go two per pass over a / bconst / c, then the odd one;
  * each channel group is vectorised in f32x4 from its first channel (unaligned loads are fine),
  * its size % 4 tail is scalar. Lane sums are reduced as (l0 + l1) + (l2 + l3), then the scalar
  * tail is added. No scratch memory. T == 0 is a no-op.
@@ -131,6 +125,6 @@ export function f32_daa_head__wasmsimd(
 ): void {
   checkHeadArgs(a, bconst, c, HW, F, Fpos, tpl_t, tpl_s, tpl_age, T, out);
   let j = 0;
-  for (; j + 4 <= T; j += 4) quad(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
+  for (; j + 2 <= T; j += 2) pair(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
   for (; j < T; j++) single(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
 }
