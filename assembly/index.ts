@@ -11,8 +11,7 @@ export { f32_channel_stats__wasmsimd as f32_channel_stats, f32_normalize__wasmsi
 export { f32_daa_delta__wasmsimd as f32_daa_delta } from "./daa/delta.simd";
 export { f32_daa_head__wasmsimd as f32_daa_head } from "./daa/head.simd";
 export { qs8_conv2d__wasmsimd as qs8_conv2d, qs8_quantize__wasmsimd as qs8_quantize } from "./q8/conv2d.simd";
-// Scalar in both builds (see image/resize.ts for why).
-export { f32_resize_bilinear_u8 } from "./image/resize";
+export { f32_resize_bilinear_u8__wasmsimd as f32_resize_bilinear_u8 } from "./image/resize.simd";
 export { f32_copy_padded } from "./f32/pad";
 
 /** First byte after the module's static data (0 bytes of data in release builds; debug builds

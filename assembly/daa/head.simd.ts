@@ -20,7 +20,7 @@ import { checkHeadArgs } from "./head.common";
 
 /** Templates j, j+1 in one pass over a / bconst / c (each element vector is loaded once for two
  *  templates: 3 loads + 2 x (2 mul, 2 add, pmax|pmin, add) in the simd build). Two, not four: four
- *  templates' splats and accumulators do not fit V8's 16 xmm registers and spill (measured 8 %
+ *  templates' splats and accumulators do not fit V8's 16 xmm registers and spill (measured 1.5x
  *  slower on C3AE's 8x8x64 head). */
 function pair(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
