@@ -147,7 +147,8 @@ export class Estimator {
         };
         q8 = { codes, scales };
       }
-      plan = buildPlan(kernels, arena, file.config, weights, q8);
+      // the scalar build's Winograd kernel is slower than its direct convolution (docs/kernels.md)
+      plan = buildPlan(kernels, arena, file.config, weights, q8, { winograd: backend !== 'scalar' });
       if (opts.head) plan.setHead(opts.head);
       plan.setInterval(interval);
     } catch (e) {

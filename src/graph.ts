@@ -12,6 +12,7 @@ import { binaryCodes, CODE_BITS, encoderGraph, templateIndices, type ModelConfig
 import type { Arena } from './arena.ts';
 import type { Kernels } from './kernels.ts';
 import { codeStride, packF32Weights, packQ8Weights, type ActivationScales } from './quant.ts';
+import { packWinogradWeights, winogradScratchFloats } from './winograd.ts';
 
 const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
 
@@ -112,7 +113,16 @@ export function foldDecoder(wDec: Float32Array, bDec: Float32Array, lw: Float32A
   return { w, b, F2, Fpos };
 }
 
-export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>, q8?: Q8Model): Plan {
+/** Plan options. `winograd`: run 3x3 / stride 1 f32 convolutions with 4k input and output channels
+ *  by Winograd F(2x2, 3x3) (1.5-1.7x the direct kernel with SIMD; the scalar build's Winograd
+ *  kernel is slower than its direct one, so the estimator turns it off there). */
+export interface PlanOptions {
+  winograd?: boolean;
+}
+
+export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>, q8?: Q8Model, opts: PlanOptions = {}): Plan {
+  const useWino = opts.winograd ?? true;
+  const winoOk = (K: number, stride: number, Cin: number, Cout: number) => useWino && K === 3 && stride === 1 && Cin % 4 === 0 && Cout % 4 === 0;
   const w = (n: string) => {
     const v = weights.get(n);
     if (!v) throw new Error(`graph: missing weight ${n}`);
@@ -131,7 +141,29 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   for (const [name, [h, ww, c]] of Object.entries(g.shapes)) buf.set(name, arena.allocF32(h * ww * c));
   const steps: Array<() => void> = [];
   let seTmp = 0;
+  // Winograd: one scratch for every such conv (they run one after another), and one zero-bordered
+  // copy buffer per padded input shape (each shape's border stays zero: only interiors are written)
+  const padBufs = new Map<string, number>();
+  /** y = act(conv3x3(x) + b + res) by Winograd; pad 1 goes through a zero-bordered copy of x. Returns the step. */
+  const winoConv = (x: number, H: number, W: number, Cin: number, wHWIO: Float32Array, b: number, y: number, Cout: number, pad: number, act: number, res: number) => {
+    const u = arena.putF32(packWinogradWeights(wHWIO, Cin, Cout));
+    if (pad === 0) return () => k.f32_conv3x3_winograd(x, H, W, Cin, u, b, y, Cout, act, res, winoWs);
+    const key = `${H}x${W}x${Cin}+${pad}`;
+    let xp = padBufs.get(key);
+    if (xp === undefined) padBufs.set(key, (xp = arena.allocF32((H + 2 * pad) * (W + 2 * pad) * Cin)));
+    const xpad = xp;
+    return () => {
+      k.f32_copy_padded(x, H, W, Cin, pad, xpad);
+      k.f32_conv3x3_winograd(xpad, H + 2 * pad, W + 2 * pad, Cin, u, b, y, Cout, act, res, winoWs);
+    };
+  };
   const maxC = Math.max(...Object.values(g.shapes).map((s) => s[2]));
+  // the Winograd scratch, sized for the largest user: an encoder conv or the decoder conv (whose
+  // folded output has at most featDim + 6 channels, see foldDecoder)
+  let winoWsFloats = 0;
+  for (const o of g.ops) if (o.kind === 'conv' && winoOk(o.k, o.stride, o.cin, o.cout)) winoWsFloats = Math.max(winoWsFloats, winogradScratchFloats(o.cin, o.cout));
+  if (cfg.daa !== 'none') winoWsFloats = Math.max(winoWsFloats, winogradScratchFloats(g.shapes[g.out][2], cfg.featDim + 6));
+  const winoWs = useWino && winoWsFloats > 0 ? arena.allocF32(winoWsFloats) : 0;
 
   // ---- int8 path: which convs run quantised, which tensors get codes, where codes come from
   const convs = g.ops.filter((o): o is Extract<typeof o, { kind: 'conv' }> => o.kind === 'conv');
@@ -217,9 +249,13 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       const dst = buf.get(op.dst)!;
       const res = op.add ? buf.get(op.add)! : 0;
       const { k: K, stride, pad, cout } = op;
-      const wt = arena.putF32(packF32Weights(w(`${op.name}.w`), K, Cin, cout));
       const bs = wp(`${op.name}.b`);
       const act = ACT[op.act];
+      if (winoOk(K, stride, Cin, cout)) {
+        steps.push(winoConv(src, H, W, Cin, w(`${op.name}.w`), bs, dst, cout, pad, act, res));
+        continue;
+      }
+      const wt = arena.putF32(packF32Weights(w(`${op.name}.w`), K, Cin, cout));
       steps.push(() => k.f32_conv2d_packed(src, H, W, Cin, wt, bs, dst, cout, K, stride, pad, act, res));
     } else if (op.kind === 'avgpool2') {
       const [H, W, C] = g.shapes[op.src];
@@ -309,12 +345,22 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     for (let y = 1; y <= h; y++) o.fill(1, (y * pW + 1) * C, (y * pW + 1 + ww) * C);
   }
   // folded weights: a = Conv(N; W'), bconst = Conv(1; W') once per model, cm = Conv(E; -W') + b'
-  const foldW = arena.putF32(packF32Weights(fold.w, 3, C, F2));
-  const foldWneg = arena.putF32(packF32Weights(fold.w.map((v) => -v), 3, C, F2));
   const foldB = arena.putF32(fold.b);
-  k.f32_conv2d_packed(onesPad, pH, pW, C, foldW, zeroBias, bconst, F2, 3, 1, 0, ACT.none, 0);
+  const decB = wp('dec.conv.b');
+  // the decoder conv over a zero-bordered input, pad 0: Winograd where it applies, else direct
+  const decConv = (wHWIO: Float32Array, Cout: number) => {
+    if (winoOk(3, 1, C, Cout)) {
+      const u = arena.putF32(packWinogradWeights(wHWIO, C, Cout));
+      return (xPad: number, b: number, y: number, act: number) => k.f32_conv3x3_winograd(xPad, pH, pW, C, u, b, y, Cout, act, 0, winoWs);
+    }
+    const wt = arena.putF32(packF32Weights(wHWIO, 3, C, Cout));
+    return (xPad: number, b: number, y: number, act: number) => k.f32_conv2d_packed(xPad, pH, pW, C, wt, b, y, Cout, 3, 1, 0, act, 0);
+  };
+  const convFold = decConv(fold.w, F2);
+  const convFoldNeg = decConv(fold.w.map((v) => -v), F2);
+  convFold(onesPad, zeroBias, bconst, ACT.none);
   // the naive reference path keeps the decoder's own weights
-  const decW = arena.putF32(packF32Weights(w('dec.conv.w'), 3, C, F));
+  const convDec = decConv(w('dec.conv.w'), F);
   // the current template subset (interval sampling), contiguous for the head kernel
   const tSel = arena.allocF32(T * tc);
   const sSel = arena.allocF32(T * tc);
@@ -341,7 +387,6 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     });
   };
   setInterval(1);
-  const decB = wp('dec.conv.b');
   const fcW = wp('dec.fc.w');
   const fcB = w('dec.fc.b')[0];
   const fcBp = wp('dec.fc.b');
@@ -353,8 +398,8 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     if (mode === 'factorised') {
       k.f32_copy_padded(n, h, ww, C, 1, nPad);
       k.f32_copy_padded(e, h, ww, C, 1, ePad);
-      k.f32_conv2d_packed(nPad, pH, pW, C, foldW, zeroBias, a, F2, 3, 1, 0, ACT.none, 0);
-      k.f32_conv2d_packed(ePad, pH, pW, C, foldWneg, foldB, cm, F2, 3, 1, 0, ACT.none, 0);
+      convFold(nPad, zeroBias, a, ACT.none);
+      convFoldNeg(ePad, foldB, cm, ACT.none);
       k.f32_daa_head(a, bconst, cm, HW, F2, fold.Fpos, fcB, tSel, sSel, ageSel, nSel, perTemplate);
       return;
     }
@@ -362,7 +407,7 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     for (let j = 0; j < nSel; j++) {
       k.f32_daa_delta(n, e, HW, C, sSel + 4 * j * tc, tSel + 4 * j * tc, tc === 1 ? 0 : 1, delta);
       k.f32_copy_padded(delta, h, ww, C, 1, dPad);
-      k.f32_conv2d_packed(dPad, pH, pW, C, decW, decB, dconv, F, 3, 1, 0, ACT.relu, 0);
+      convDec(dPad, decB, dconv, ACT.relu);
       k.f32_global_avgpool(dconv, HW, F, dpool);
       k.f32_fc(dpool, F, fcW, fcBp, perTemplate + 4 * j, 1, ACT.none);
     }

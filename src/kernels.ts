@@ -32,6 +32,8 @@ export interface Kernels {
   /** Factorised DAA head (decoder linear layer folded into a, bconst, c): out[j] = age_j - D_j. */
   f32_daa_head(a: Ptr, bconst: Ptr, c: Ptr, HW: number, F: number, Fpos: number, lb: number,
     tpl_t: Ptr, tpl_s: Ptr, tpl_age: Ptr, T: number, out: Ptr): void;
+  /** Valid 3x3 / stride 1 conv by Winograd F(2x2, 3x3): u from src/winograd.ts packWinogradWeights, ws scratch of winogradScratchFloats; Cin, Cout % 4 == 0. */
+  f32_conv3x3_winograd(x: Ptr, H: number, W: number, Cin: number, u: Ptr, b: Ptr, y: Ptr, Cout: number, act: number, res: Ptr, ws: Ptr): void;
   /** Copies H x W x C into the interior of a (H + 2 pad) x (W + 2 pad) x C buffer; the border is not written. */
   f32_copy_padded(x: Ptr, H: number, W: number, C: number, pad: number, y: Ptr): void;
   /** u8 srcH x srcW x srcC -> f32 dstH x dstW x 3 in [0, 1] (note: widths before heights). */
@@ -52,7 +54,7 @@ export interface Kernels {
 
 const KERNEL_NAMES = [
   "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
-  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_copy_padded", "f32_resize_bilinear_u8",
+  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_copy_padded", "f32_conv3x3_winograd", "f32_resize_bilinear_u8",
   "qs8_conv2d", "qs8_quantize", "heap_base",
 ] as const satisfies readonly (keyof Kernels)[];
 

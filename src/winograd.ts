@@ -1,0 +1,40 @@
+// Winograd F(2x2, 3x3) weight transform for f32_conv3x3_winograd (docs/kernels.md).
+//
+// A valid 3x3 / stride 1 convolution computes each 2x2 output block from a 4x4 input tile d as
+//   Y = A^T [ (G g G^T) .* (B^T d B) ] A            (Lavin & Gray 2016, F(2x2, 3x3))
+// with, for one (input channel, output channel) pair of 3x3 taps g:
+//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+//   A^T = [1 1 1 0; 0 1 -1 -1].
+// 16 multiplies per output channel and input channel give 4 outputs, against 36 for the direct
+// convolution: the per-tile products become 16 small matrix products over the channels.
+
+/** Winograd positions per tile (4 x 4). */
+export const WINO_POS = 16;
+
+/**
+ * U = G g G^T of HWIO 3x3 weights (w[((ky * 3 + kx) * Cin + ci) * Cout + co]), computed in f64 and
+ * rounded once, packed [ceil(Cout / 8)][16][Cin][8] (position xi = 4 r + c; the last block's missing
+ * channels are zero): the layout f32_conv3x3_winograd streams, 8 output channels per vector pair.
+ */
+export function packWinogradWeights(w: Float32Array, Cin: number, Cout: number): Float32Array {
+  if (w.length !== 9 * Cin * Cout) throw new Error(`packWinogradWeights: expected ${9 * Cin * Cout} weights, got ${w.length}`);
+  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+  const nb = Math.ceil(Cout / 8);
+  const out = new Float32Array(nb * WINO_POS * Cin * 8);
+  for (let ci = 0; ci < Cin; ci++)
+    for (let co = 0; co < Cout; co++) {
+      const g = (ky: number, kx: number) => w[((ky * 3 + kx) * Cin + ci) * Cout + co];
+      for (let r = 0; r < 4; r++)
+        for (let c = 0; c < 4; c++) {
+          let u = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) u += G[r][i] * g(i, j) * G[c][j];
+          out[(((co >> 3) * WINO_POS + r * 4 + c) * Cin + ci) * 8 + (co & 7)] = u;
+        }
+    }
+  return out;
+}
+
+/** f32 elements of scratch f32_conv3x3_winograd needs: V [16][4][Cin] and M [16][4][8 ceil(Cout / 8)]. */
+export function winogradScratchFloats(Cin: number, Cout: number): number {
+  return WINO_POS * 4 * (Cin + 8 * Math.ceil(Cout / 8));
+}
