@@ -9,78 +9,66 @@
 // (0..127, guaranteed by the quantiser's clamp, the zero border and zero channel padding) and
 // weights are -127..127, so every pair sum is at most 2 * 127 * 127 = 32258 < 32767 and the result
 // is the exact i32 dot product on every engine: bit-identical to the simd and scalar builds.
-// Tile: 4 pixels x 8 channels (8 accumulators, 2 weight vectors per quad), 1-pixel tail.
-import { qconvOut, qBlockBytes, checkQConvArgs } from "./conv2d.common";
+// Tile: 4 pixels x 8 channels (8 accumulators, 2 weight vectors per quad), 1-pixel tail. The
+// driver (argument checks, loop order, the per-row pixel loop and its tail) is `qconv2d` in
+// conv2d.common.ts, shared with the simd and scalar builds; this file holds only the register tiles
+// (class RelaxedTiles) and the dot instruction.
+import { qconv2d } from "./conv2d.common";
 import { qepi8 } from "./epilogue.simd";
 
 @inline function dot(w: v128, x: v128, acc: v128): v128 {
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
 }
 
-function tile4(
-  xb: usize, pxStep: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
-  co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yqp: usize, yqStep: usize, yInv: f32, yOff: f32,
-): void {
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), b0 = i32x4.splat(0), b1 = i32x4.splat(0);
-  let c0 = i32x4.splat(0), c1 = i32x4.splat(0), d0 = i32x4.splat(0), d1 = i32x4.splat(0);
-  const px2 = pxStep << 1, px3 = pxStep * 3;
-  for (let ky = 0; ky < K; ky++) {
-    let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
-    for (let q = 0; q < nQ; q++) {
-      const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-      const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + pxStep);
-      const x2 = v128.load32_splat(xp + px2), x3 = v128.load32_splat(xp + px3);
-      a0 = dot(w0, x0, a0); a1 = dot(w1, x0, a1);
-      b0 = dot(w0, x1, b0); b1 = dot(w1, x1, b1);
-      c0 = dot(w0, x2, c0); c1 = dot(w1, x2, c1);
-      d0 = dot(w0, x3, d0); d1 = dot(w1, x3, d1);
-      xp += 4; wp += 32;
-    }
-  }
-  qepi8(a0, a1, co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
-  qepi8(b0, b1, co, n, opix + 1, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + yqStep : 0, yInv, yOff);
-  qepi8(c0, c1, co, n, opix + 2, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + 2 * yqStep : 0, yInv, yOff);
-  qepi8(d0, d1, co, n, opix + 3, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + 3 * yqStep : 0, yInv, yOff);
-}
+/** Register tiles of the relaxed build: the type argument of `qconv2d` (conv2d.common.ts), never instantiated. */
+@final @unmanaged class RelaxedTiles {
+  @inline get width(): i32 { return 4; }
 
-function tile1(
-  xb: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
-  co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yqp: usize, yInv: f32, yOff: f32,
-): void {
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-  for (let ky = 0; ky < K; ky++) {
-    let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
-    for (let q = 0; q < nQ; q++) {
-      const x0 = v128.load32_splat(xp);
-      a0 = dot(v128.load(wp), x0, a0);
-      a1 = dot(v128.load(wp, 16), x0, a1);
-      xp += 4; wp += 32;
+  /** 4 pixels (xb + i * pxStep) x 8 channels: 8 accumulators, 2 weight vectors per quad. */
+  tileN(
+    xb: usize, pxStep: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
+    co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
+    yqp: usize, yqStep: usize, yInv: f32, yOff: f32,
+  ): void {
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), b0 = i32x4.splat(0), b1 = i32x4.splat(0);
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0), d0 = i32x4.splat(0), d1 = i32x4.splat(0);
+    const px2 = pxStep << 1, px3 = pxStep * 3;
+    for (let ky = 0; ky < K; ky++) {
+      let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
+      for (let q = 0; q < nQ; q++) {
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + pxStep);
+        const x2 = v128.load32_splat(xp + px2), x3 = v128.load32_splat(xp + px3);
+        a0 = dot(w0, x0, a0); a1 = dot(w1, x0, a1);
+        b0 = dot(w0, x1, b0); b1 = dot(w1, x1, b1);
+        c0 = dot(w0, x2, c0); c1 = dot(w1, x2, c1);
+        d0 = dot(w0, x3, d0); d1 = dot(w1, x3, d1);
+        xp += 4; wp += 32;
+      }
     }
+    qepi8(a0, a1, co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
+    qepi8(b0, b1, co, n, opix + 1, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + yqStep : 0, yInv, yOff);
+    qepi8(c0, c1, co, n, opix + 2, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + 2 * yqStep : 0, yInv, yOff);
+    qepi8(d0, d1, co, n, opix + 3, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + 3 * yqStep : 0, yInv, yOff);
   }
-  qepi8(a0, a1, co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
-}
 
-function rowBlock(
-  xq: usize, rowB: usize, Cs: i32, stride: i32, nQ: i32, K: i32, wq: usize, kyB: usize, blkB: usize,
-  oy: i32, OW: i32, co: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yq: usize, yW: i32, yCs: i32, yInv: f32, yOff: f32,
-): void {
-  const n = min(8, Cout - co);
-  const wb = wq + <usize>(co >> 3) * blkB;
-  const pxStep = <usize>(stride * Cs);
-  const xRow = xq + <usize>(oy * stride) * rowB;
-  const yqRow = yq != 0 ? yq + <usize>(oy * yW) * <usize>yCs : 0;
-  const yqStep = <usize>yCs;
-  let ox = 0;
-  for (; ox + 4 <= OW; ox += 4) {
-    tile4(xRow + <usize>ox * pxStep, pxStep, rowB, nQ, K, wb, kyB, co, n, oy * OW + ox, Cout, ms, bias, act, res, y,
-      yqRow != 0 ? yqRow + <usize>ox * yqStep : 0, yqStep, yInv, yOff);
-  }
-  for (; ox < OW; ox++) {
-    tile1(xRow + <usize>ox * pxStep, rowB, nQ, K, wb, kyB, co, n, oy * OW + ox, Cout, ms, bias, act, res, y,
-      yqRow != 0 ? yqRow + <usize>ox * yqStep : 0, yInv, yOff);
+  /** 1 pixel x 8 channels: 2 accumulators (the row tail, up to 3 pixels). */
+  tile1(
+    xb: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
+    co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
+    yqp: usize, yInv: f32, yOff: f32,
+  ): void {
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+    for (let ky = 0; ky < K; ky++) {
+      let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
+      for (let q = 0; q < nQ; q++) {
+        const x0 = v128.load32_splat(xp);
+        a0 = dot(v128.load(wp), x0, a0);
+        a1 = dot(v128.load(wp, 16), x0, a1);
+        xp += 4; wp += 32;
+      }
+    }
+    qepi8(a0, a1, co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
   }
 }
 
@@ -90,20 +78,5 @@ export function qs8_conv2d__relaxed(
   ms: usize, bias: usize, act: i32, res: usize, y: usize,
   yq: usize, yW: i32, yCs: i32, yInv: f32, yOff: f32,
 ): void {
-  checkQConvArgs(xq, Hi, Wi, xW, Cs, wq, Cout, K, stride, ms, bias, act, res, y, yq, yW, yCs);
-  const OH = qconvOut(Hi, K, stride), OW = qconvOut(Wi, K, stride);
-  if (OH <= 0 || OW <= 0) return;
-  const rowB = <usize>xW * <usize>Cs;
-  const nQ = (K * Cs) >> 2;
-  const kyB = <usize>nQ << 5;
-  const blkB = qBlockBytes(K, Cs);
-  if (K * K * Cout > OH * OW * stride * stride) {
-    for (let co = 0; co < Cout; co += 8)
-      for (let oy = 0; oy < OH; oy++)
-        rowBlock(xq, rowB, Cs, stride, nQ, K, wq, kyB, blkB, oy, OW, co, Cout, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
-  } else {
-    for (let oy = 0; oy < OH; oy++)
-      for (let co = 0; co < Cout; co += 8)
-        rowBlock(xq, rowB, Cs, stride, nQ, K, wq, kyB, blkB, oy, OW, co, Cout, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
-  }
+  qconv2d<RelaxedTiles>(xq, Hi, Wi, xW, Cs, wq, Cout, K, stride, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
 }

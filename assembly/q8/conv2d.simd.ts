@@ -9,8 +9,10 @@
 // so one accumulator holds two channels split in halves; they are added pairwise once per output.
 // Codes are u7 (0..127) and weights -127..127, so each i16 pair sum is at most 32258: exact.
 // Tile: 2 pixels x 8 channels (8 i32x4 accumulators, 4 weight vectors reused by both pixels),
-// then a 1-pixel tail. Channel blocks outermost when the weights outweigh the input.
-import { qconvOut, qBlockBytes, quant1, checkQConvArgs, checkQuantArgs } from "./conv2d.common";
+// then a 1-pixel tail. The driver (argument checks, loop order -- channel blocks outermost when the
+// weights outweigh the input -- and the per-row pixel loop) is `qconv2d` in conv2d.common.ts; this
+// file holds only the register tiles (class SimdTiles).
+import { qconv2d, quant1, checkQuantArgs } from "./conv2d.common";
 import { qepi8 } from "./epilogue.simd";
 
 /** (a lanes 0+1, a lanes 2+3, b lanes 0+1, b lanes 2+3): the 4 channels of two split accumulators. */
@@ -18,69 +20,54 @@ import { qepi8 } from "./epilogue.simd";
   return i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
 }
 
-function tile2(
-  xb: usize, pxStep: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
-  co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yqp: usize, yqStep: usize, yInv: f32, yOff: f32,
-): void {
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-  let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-  for (let ky = 0; ky < K; ky++) {
-    let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
-    for (let q = 0; q < nQ; q++) {
-      const x0 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp));
-      const x1 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp + pxStep));
-      const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 8), w2 = v128.load8x8_s(wp, 16), w3 = v128.load8x8_s(wp, 24);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, w0)); b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x1, w0));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, w1)); b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x1, w1));
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, w2)); b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x1, w2));
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, w3)); b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x1, w3));
-      xp += 4; wp += 32;
-    }
-  }
-  qepi8(hsum2(a0, a1), hsum2(a2, a3), co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
-  qepi8(hsum2(b0, b1), hsum2(b2, b3), co, n, opix + 1, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + yqStep : 0, yInv, yOff);
-}
+/** Register tiles of the SIMD build: the type argument of `qconv2d` (conv2d.common.ts), never instantiated. */
+@final @unmanaged class SimdTiles {
+  @inline get width(): i32 { return 2; }
 
-function tile1(
-  xb: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
-  co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yqp: usize, yInv: f32, yOff: f32,
-): void {
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-  for (let ky = 0; ky < K; ky++) {
-    let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
-    for (let q = 0; q < nQ; q++) {
-      const x0 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp));
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp)));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 8)));
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 16)));
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 24)));
-      xp += 4; wp += 32;
+  /** 2 pixels (xb, xb + pxStep) x 8 channels: 8 i32x4 accumulators, 4 weight vectors per quad. */
+  tileN(
+    xb: usize, pxStep: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
+    co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
+    yqp: usize, yqStep: usize, yInv: f32, yOff: f32,
+  ): void {
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+    for (let ky = 0; ky < K; ky++) {
+      let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
+      for (let q = 0; q < nQ; q++) {
+        const x0 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp));
+        const x1 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp + pxStep));
+        const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 8), w2 = v128.load8x8_s(wp, 16), w3 = v128.load8x8_s(wp, 24);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, w0)); b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x1, w0));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, w1)); b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x1, w1));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, w2)); b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x1, w2));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, w3)); b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x1, w3));
+        xp += 4; wp += 32;
+      }
     }
+    qepi8(hsum2(a0, a1), hsum2(a2, a3), co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
+    qepi8(hsum2(b0, b1), hsum2(b2, b3), co, n, opix + 1, Cout, ms, bias, act, res, y, yqp != 0 ? yqp + yqStep : 0, yInv, yOff);
   }
-  qepi8(hsum2(a0, a1), hsum2(a2, a3), co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
-}
 
-function rowBlock(
-  xq: usize, rowB: usize, Cs: i32, stride: i32, nQ: i32, K: i32, wq: usize, kyB: usize, blkB: usize,
-  oy: i32, OW: i32, co: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
-  yq: usize, yW: i32, yCs: i32, yInv: f32, yOff: f32,
-): void {
-  const n = min(8, Cout - co);
-  const wb = wq + <usize>(co >> 3) * blkB;
-  const pxStep = <usize>(stride * Cs);
-  const xRow = xq + <usize>(oy * stride) * rowB;
-  const yqRow = yq != 0 ? yq + <usize>(oy * yW) * <usize>yCs : 0;
-  const yqStep = <usize>yCs;
-  let ox = 0;
-  for (; ox + 2 <= OW; ox += 2) {
-    tile2(xRow + <usize>ox * pxStep, pxStep, rowB, nQ, K, wb, kyB, co, n, oy * OW + ox, Cout, ms, bias, act, res, y,
-      yqRow != 0 ? yqRow + <usize>ox * yqStep : 0, yqStep, yInv, yOff);
-  }
-  if (ox < OW) {
-    tile1(xRow + <usize>ox * pxStep, rowB, nQ, K, wb, kyB, co, n, oy * OW + ox, Cout, ms, bias, act, res, y,
-      yqRow != 0 ? yqRow + <usize>ox * yqStep : 0, yInv, yOff);
+  /** 1 pixel x 8 channels: 4 accumulators (the tail of a row of odd width). */
+  tile1(
+    xb: usize, rowB: usize, nQ: i32, K: i32, wb: usize, kyB: usize,
+    co: i32, n: i32, opix: i32, Cout: i32, ms: usize, bias: usize, act: i32, res: usize, y: usize,
+    yqp: usize, yInv: f32, yOff: f32,
+  ): void {
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    for (let ky = 0; ky < K; ky++) {
+      let xp = xb + <usize>ky * rowB, wp = wb + <usize>ky * kyB;
+      for (let q = 0; q < nQ; q++) {
+        const x0 = i16x8.extend_low_i8x16_s(v128.load32_splat(xp));
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 8)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 16)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(wp, 24)));
+        xp += 4; wp += 32;
+      }
+    }
+    qepi8(hsum2(a0, a1), hsum2(a2, a3), co, n, opix, Cout, ms, bias, act, res, y, yqp, yInv, yOff);
   }
 }
 
@@ -90,22 +77,7 @@ export function qs8_conv2d__wasmsimd(
   ms: usize, bias: usize, act: i32, res: usize, y: usize,
   yq: usize, yW: i32, yCs: i32, yInv: f32, yOff: f32,
 ): void {
-  checkQConvArgs(xq, Hi, Wi, xW, Cs, wq, Cout, K, stride, ms, bias, act, res, y, yq, yW, yCs);
-  const OH = qconvOut(Hi, K, stride), OW = qconvOut(Wi, K, stride);
-  if (OH <= 0 || OW <= 0) return;
-  const rowB = <usize>xW * <usize>Cs;
-  const nQ = (K * Cs) >> 2;
-  const kyB = <usize>nQ << 5;
-  const blkB = qBlockBytes(K, Cs);
-  if (K * K * Cout > OH * OW * stride * stride) {
-    for (let co = 0; co < Cout; co += 8)
-      for (let oy = 0; oy < OH; oy++)
-        rowBlock(xq, rowB, Cs, stride, nQ, K, wq, kyB, blkB, oy, OW, co, Cout, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
-  } else {
-    for (let oy = 0; oy < OH; oy++)
-      for (let co = 0; co < Cout; co += 8)
-        rowBlock(xq, rowB, Cs, stride, nQ, K, wq, kyB, blkB, oy, OW, co, Cout, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
-  }
+  qconv2d<SimdTiles>(xq, Hi, Wi, xW, Cs, wq, Cout, K, stride, ms, bias, act, res, y, yq, yW, yCs, yInv, yOff);
 }
 
 /** f32 -> u7 codes, SIMD variant (4 channels at a time, scalar tail); bit-identical to the scalar twin. */
