@@ -137,13 +137,13 @@ export function modelCost(cfg: ModelConfig, shapes = weightShapes(cfg)): { memor
   const F = cfg.featDim;
   const tc = cfg.daa === 'template_channel' ? C : 1;
   // mirrors src/graph.ts's head: mean, std, n; nPad, ePad, onesPad, dPad ((h+2) x (w+2) x C);
-  // a, cm, bconst (HW x F2), zeroBias, foldB (F2), folded and negated packed weights (9 C x F2
-  // rounded up to 8), the naive path's packed weights; tSel, sSel, ageSel, perTemplate, delta,
-  // dconv, dpool. F2 <= F + 6: the sign groups of the folded decoder are padded to multiples of 4.
-  const F2 = F + 6;
+  // a, cm, bconst (HW x F2), zeroBias, foldB (F2), folded and negated packed weights (16 C x F2
+  // rounded up to 8 when Winograd-packed, 9 C x ... when direct), the naive path's packed weights;
+  // tSel, sSel, ageSel, perTemplate, delta, dconv, dpool. F2: F rounded up to 4 (foldDecoder).
+  const F2 = Math.ceil(F / 4) * 4;
   const pad8 = (n: number) => Math.ceil(n / 8) * 8;
   memoryBytes += 2 * f32(C) + f32(HW * C) + 4 * f32((h + 2) * (w + 2) * C);
-  memoryBytes += 3 * f32(HW * F2) + 2 * f32(F2) + 2 * f32(9 * C * pad8(F2)) + f32(9 * C * pad8(F));
+  memoryBytes += 3 * f32(HW * F2) + 2 * f32(F2) + 2 * f32(16 * C * pad8(F2)) + f32(16 * C * pad8(F));
   memoryBytes += 2 * f32(T * tc) + 2 * f32(T) + f32(HW * C) + f32(HW * F) + f32(F);
   const decConv = HW * 9 * C * F;
   macs += 3 * HW * C + Math.max(3 * decConv + 3 * T * HW * F, T * (2 * HW * C + decConv + HW * F + F));

@@ -87,29 +87,25 @@ interface CodeTensor {
 
 /**
  * Folds the AgeDecoder's linear layer (lw, one output) and the 1/HW of its global average pool into
- * the decoder conv, for f32_daa_head: lw relu(v) = max(lw v, 0) for lw >= 0 and min(lw v, 0) for
- * lw < 0, so output channel f becomes W[.., f] * lw[f] / HW (bias likewise), channels with
- * lw >= 0 are moved first and each group is padded with all-zero channels to a multiple of 4
- * (an all-zero channel adds exactly 0). Returns HWIO weights [3][3][C][F2], the bias, F2 and Fpos
- * (the size of the padded lw >= 0 group). Computed in f64, rounded once to f32.
+ * the decoder conv, for f32_daa_head: lw relu(v) = sign(lw) max(|lw| v, 0), so output channel f
+ * becomes W[.., f] * |lw[f]| / HW (bias likewise), the channels with lw >= 0 are moved first
+ * ([0, Fpos)), then the others, whose terms the kernel subtracts; all-zero channels pad F2 to a
+ * multiple of 4 for the convolution kernels (an all-zero channel adds exactly 0). Returns HWIO
+ * weights [3][3][C][F2], the bias, F2 and Fpos. Computed in f64, rounded once to f32.
  */
 export function foldDecoder(wDec: Float32Array, bDec: Float32Array, lw: Float32Array, C: number, F: number, HW: number) {
-  const pos: number[] = [], neg: number[] = [];
-  for (let f = 0; f < F; f++) (lw[f] >= 0 ? pos : neg).push(f);
-  const Fpos = Math.ceil(pos.length / 4) * 4;
-  const F2 = Fpos + Math.ceil(neg.length / 4) * 4;
-  const slot = new Int32Array(F2).fill(-1);
-  pos.forEach((f, i) => (slot[i] = f));
-  neg.forEach((f, i) => (slot[Fpos + i] = f));
+  const order: number[] = [];
+  for (let f = 0; f < F; f++) if (lw[f] >= 0) order.push(f);
+  const Fpos = order.length;
+  for (let f = 0; f < F; f++) if (lw[f] < 0) order.push(f);
+  const F2 = Math.ceil(F / 4) * 4;
   const w = new Float32Array(9 * C * F2);
   const b = new Float32Array(F2);
-  for (let i = 0; i < F2; i++) {
-    const f = slot[i];
-    if (f < 0) continue;
-    const sc = lw[f] / HW;
+  order.forEach((f, i) => {
+    const sc = Math.abs(lw[f]) / HW;
     b[i] = bDec[f] * sc;
     for (let r = 0; r < 9 * C; r++) w[r * F2 + i] = wDec[r * F + f] * sc;
-  }
+  });
   return { w, b, F2, Fpos };
 }
 

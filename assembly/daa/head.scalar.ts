@@ -1,18 +1,17 @@
 // Factorised DAA head, scalar twin of head.simd.ts.
 import { checkHeadArgs } from "./head.common";
 
-/** One element: relu(u) for a channel of the positive group, min(u, 0) for the negative group. */
-@inline function hinge(s: f32, t: f32, a: f32, b: f32, c: f32, pos: bool): f32 {
-  const u = (s * a + t * b) + c;
-  return pos ? Mathf.max(u, <f32>0) : Mathf.min(u, <f32>0);
+@inline function hinge(s: f32, t: f32, a: f32, b: f32, c: f32): f32 {
+  return Mathf.max((s * a + t * b) + c, <f32>0);
 }
 
 /**
  * Factorised DAA head, scalar twin of `f32_daa_head__wasmsimd` (same arguments and formula:
- * out[j] = age - (lb + sum_p [sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0)]),
- * u = (s a + t bconst) + c). Partial sums are kept in 4 scalar accumulators per channel group,
- * indexed by the lane the SIMD variant would use, reduced as (l0 + l1) + (l2 + l3), plus the
- * scalar tails, positive group before negative group: bit-identical to the SIMD build.
+ * out[j] = age - (lb + sum_p [sum_{f < Fpos} max(u, 0) - sum_{f >= Fpos} max(u, 0)]),
+ * u = (s a + t bconst) + c). Partial sums are kept in 4 scalar accumulators, indexed by the lane
+ * the SIMD variant would use for channel f < F & ~3 (f & 3), each adding or subtracting its
+ * channel's term in channel order, reduced as (l0 + l1) + (l2 + l3), plus the scalar tail
+ * f >= F & ~3: bit-identical to the SIMD build (x + (-1 * h) == x - h exactly).
  */
 export function f32_daa_head__scalar(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32,
@@ -20,8 +19,7 @@ export function f32_daa_head__scalar(
 ): void {
   checkHeadArgs(a, bconst, c, HW, F, Fpos, tpl_t, tpl_s, tpl_age, T, out);
   const fB = <usize>F << 2;
-  const P4 = Fpos & ~3;
-  const N4 = Fpos + ((F - Fpos) & ~3);
+  const F4 = F & ~3;
   for (let j = 0; j < T; j++) {
     const jo = <usize>j << 2;
     const s = load<f32>(tpl_s + jo), t = load<f32>(tpl_t + jo);
@@ -29,27 +27,21 @@ export function f32_daa_head__scalar(
     let ap = a, bp = bconst, cp = c;
     for (let p = 0; p < HW; p++) {
       let f = 0;
-      for (; f < P4; f += 4) {
+      for (; f < F4; f += 4) {
         const o = <usize>f << 2;
-        l0 += hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), true);
-        l1 += hinge(s, t, load<f32>(ap + o, 4), load<f32>(bp + o, 4), load<f32>(cp + o, 4), true);
-        l2 += hinge(s, t, load<f32>(ap + o, 8), load<f32>(bp + o, 8), load<f32>(cp + o, 8), true);
-        l3 += hinge(s, t, load<f32>(ap + o, 12), load<f32>(bp + o, 12), load<f32>(cp + o, 12), true);
-      }
-      for (; f < Fpos; f++) {
-        const o = <usize>f << 2;
-        sc += hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), true);
-      }
-      for (; f < N4; f += 4) {
-        const o = <usize>f << 2;
-        l0 += hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), false);
-        l1 += hinge(s, t, load<f32>(ap + o, 4), load<f32>(bp + o, 4), load<f32>(cp + o, 4), false);
-        l2 += hinge(s, t, load<f32>(ap + o, 8), load<f32>(bp + o, 8), load<f32>(cp + o, 8), false);
-        l3 += hinge(s, t, load<f32>(ap + o, 12), load<f32>(bp + o, 12), load<f32>(cp + o, 12), false);
+        const h0 = hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o));
+        const h1 = hinge(s, t, load<f32>(ap + o, 4), load<f32>(bp + o, 4), load<f32>(cp + o, 4));
+        const h2 = hinge(s, t, load<f32>(ap + o, 8), load<f32>(bp + o, 8), load<f32>(cp + o, 8));
+        const h3 = hinge(s, t, load<f32>(ap + o, 12), load<f32>(bp + o, 12), load<f32>(cp + o, 12));
+        if (f < Fpos) l0 += h0; else l0 -= h0;
+        if (f + 1 < Fpos) l1 += h1; else l1 -= h1;
+        if (f + 2 < Fpos) l2 += h2; else l2 -= h2;
+        if (f + 3 < Fpos) l3 += h3; else l3 -= h3;
       }
       for (; f < F; f++) {
         const o = <usize>f << 2;
-        sc += hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), false);
+        const h = hinge(s, t, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o));
+        if (f < Fpos) sc += h; else sc -= h;
       }
       ap += fB; bp += fB; cp += fB;
     }

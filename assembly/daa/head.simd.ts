@@ -7,19 +7,36 @@ import { checkHeadArgs } from "./head.common";
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** u = (s a + t b) + c: two roundings each in the simd build, fused in the relaxed build. */
-@inline function lin(s: v128, t: v128, a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, a, f32x4.relaxed_madd(t, b, c));
-  return f32x4.add(f32x4.add(f32x4.mul(s, a), f32x4.mul(t, b)), c);
+/** max(u, 0) with u = (s a + t b) + c: two roundings each in the simd build, fused in the relaxed build. */
+@inline function hinge4(s: v128, t: v128, a: v128, b: v128, c: v128): v128 {
+  const u = ASC_FEATURE_RELAXED_SIMD
+    ? f32x4.relaxed_madd(s, a, f32x4.relaxed_madd(t, b, c))
+    : f32x4.add(f32x4.add(f32x4.mul(s, a), f32x4.mul(t, b)), c);
+  return f32x4.pmax(f32x4.splat(0), u);
 }
 
-@inline function hinge1(s: f32, t: f32, a: f32, b: f32, c: f32, pos: bool): f32 {
-  const u = (s * a + t * b) + c;
-  return pos ? Mathf.max(u, <f32>0) : Mathf.min(u, <f32>0);
+@inline function hinge1(s: f32, t: f32, a: f32, b: f32, c: f32): f32 {
+  return Mathf.max((s * a + t * b) + c, <f32>0);
+}
+
+/**
+ * Channel layout of one pixel, shared by `pair` and `single` (F = 4 q + r):
+ *   [0, P4)        vectors of the lw >= 0 group: added
+ *   [P4, P4 + 4)   the vector that straddles Fpos (when Fpos % 4 != 0 and it is a whole vector):
+ *                  multiplied by `sgn` (+1 for lanes < Fpos, -1 after), then added
+ *   then up to F4  vectors of the lw < 0 group: subtracted
+ *   [F4, F)        scalar tail, sign by f < Fpos
+ */
+@inline function sgnVector(Fpos: i32): v128 {
+  const P4 = Fpos & ~3;
+  return f32x4(
+    P4 + 0 < Fpos ? 1 : -1, P4 + 1 < Fpos ? 1 : -1,
+    P4 + 2 < Fpos ? 1 : -1, P4 + 3 < Fpos ? 1 : -1,
+  );
 }
 
 /** Templates j, j+1 in one pass over a / bconst / c (each element vector is loaded once for two
- *  templates: 3 loads + 2 x (2 mul, 2 add, pmax|pmin, add) in the simd build). Two, not four: four
+ *  templates: 3 loads + 2 x (2 mul, 2 add, pmax, add) in the simd build). Two, not four: four
  *  templates' splats and accumulators do not fit V8's 16 xmm registers and spill (measured 1.5x
  *  slower on C3AE's 8x8x64 head). */
 function pair(
@@ -31,36 +48,39 @@ function pair(
   const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo, 4);
   const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1);
   const vt0 = f32x4.splat(t0), vt1 = f32x4.splat(t1);
-  const zero = f32x4.splat(0);
-  let acc0 = zero, acc1 = zero;
+  const sgn = sgnVector(Fpos);
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
   let sc0: f32 = 0, sc1: f32 = 0;
   const fB = <usize>F << 2;
-  const P4 = Fpos & ~3;
-  const N4 = Fpos + ((F - Fpos) & ~3);
+  const P4 = Fpos & ~3, F4 = F & ~3;
+  const mixed = (Fpos & 3) != 0 && P4 < F4;
   let ap = a, bp = bconst, cp = c;
   for (let p = 0; p < HW; p++) {
     let f = 0;
     for (; f < P4; f += 4) {
       const o = <usize>f << 2;
       const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
-      acc0 = f32x4.add(acc0, f32x4.pmax(zero, lin(vs0, vt0, va, vb, vc)));
-      acc1 = f32x4.add(acc1, f32x4.pmax(zero, lin(vs1, vt1, va, vb, vc)));
+      acc0 = f32x4.add(acc0, hinge4(vs0, vt0, va, vb, vc));
+      acc1 = f32x4.add(acc1, hinge4(vs1, vt1, va, vb, vc));
     }
-    for (; f < Fpos; f++) {
-      const o = <usize>f << 2;
-      const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
-      sc0 += hinge1(s0, t0, fa, fb, fc, true); sc1 += hinge1(s1, t1, fa, fb, fc, true);
-    }
-    for (; f < N4; f += 4) {
+    if (mixed) {
       const o = <usize>f << 2;
       const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
-      acc0 = f32x4.add(acc0, f32x4.pmin(zero, lin(vs0, vt0, va, vb, vc)));
-      acc1 = f32x4.add(acc1, f32x4.pmin(zero, lin(vs1, vt1, va, vb, vc)));
+      acc0 = f32x4.add(acc0, f32x4.mul(hinge4(vs0, vt0, va, vb, vc), sgn));
+      acc1 = f32x4.add(acc1, f32x4.mul(hinge4(vs1, vt1, va, vb, vc), sgn));
+      f += 4;
+    }
+    for (; f < F4; f += 4) {
+      const o = <usize>f << 2;
+      const va = v128.load(ap + o), vb = v128.load(bp + o), vc = v128.load(cp + o);
+      acc0 = f32x4.sub(acc0, hinge4(vs0, vt0, va, vb, vc));
+      acc1 = f32x4.sub(acc1, hinge4(vs1, vt1, va, vb, vc));
     }
     for (; f < F; f++) {
       const o = <usize>f << 2;
       const fa = load<f32>(ap + o), fb = load<f32>(bp + o), fc = load<f32>(cp + o);
-      sc0 += hinge1(s0, t0, fa, fb, fc, false); sc1 += hinge1(s1, t1, fa, fb, fc, false);
+      const h0 = hinge1(s0, t0, fa, fb, fc), h1 = hinge1(s1, t1, fa, fb, fc);
+      if (f < Fpos) { sc0 += h0; sc1 += h1; } else { sc0 -= h0; sc1 -= h1; }
     }
     ap += fB; bp += fB; cp += fB;
   }
@@ -68,7 +88,7 @@ function pair(
   store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1)), 4);
 }
 
-/** One template (the odd one). */
+/** One template (the odd one): `pair` for a single template. */
 function single(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
   tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
@@ -76,30 +96,32 @@ function single(
   const jo = <usize>j << 2;
   const s0 = load<f32>(tpl_s + jo), t0 = load<f32>(tpl_t + jo);
   const vs0 = f32x4.splat(s0), vt0 = f32x4.splat(t0);
-  const zero = f32x4.splat(0);
-  let acc0 = zero;
+  const sgn = sgnVector(Fpos);
+  let acc0 = f32x4.splat(0);
   let sc0: f32 = 0;
   const fB = <usize>F << 2;
-  const P4 = Fpos & ~3;
-  const N4 = Fpos + ((F - Fpos) & ~3);
+  const P4 = Fpos & ~3, F4 = F & ~3;
+  const mixed = (Fpos & 3) != 0 && P4 < F4;
   let ap = a, bp = bconst, cp = c;
   for (let p = 0; p < HW; p++) {
     let f = 0;
     for (; f < P4; f += 4) {
       const o = <usize>f << 2;
-      acc0 = f32x4.add(acc0, f32x4.pmax(zero, lin(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o))));
+      acc0 = f32x4.add(acc0, hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)));
     }
-    for (; f < Fpos; f++) {
+    if (mixed) {
       const o = <usize>f << 2;
-      sc0 += hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), true);
+      acc0 = f32x4.add(acc0, f32x4.mul(hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)), sgn));
+      f += 4;
     }
-    for (; f < N4; f += 4) {
+    for (; f < F4; f += 4) {
       const o = <usize>f << 2;
-      acc0 = f32x4.add(acc0, f32x4.pmin(zero, lin(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o))));
+      acc0 = f32x4.sub(acc0, hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)));
     }
     for (; f < F; f++) {
       const o = <usize>f << 2;
-      sc0 += hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o), false);
+      const h0 = hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o));
+      if (f < Fpos) sc0 += h0; else sc0 -= h0;
     }
     ap += fB; bp += fB; cp += fB;
   }
@@ -109,15 +131,15 @@ function single(
 /**
  * Factorised DAA head (docs/kernels.md `f32_daa_head`). a, bconst, c: HW x F f32 each (F
  * fastest), the decoder conv of N, of an all-ones map and of E with the AgeDecoder's linear layer
- * folded in (src/graph.ts: channel f scaled by lw[f] / HW, c = bias - Conv(E), channels with
- * lw >= 0 first, [0, Fpos), then the others). tpl_t, tpl_s, tpl_age, out: T f32 (out must not
- * overlap the inputs). For each template j, with u = (s a + t bconst) + c:
- *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0) ])
- * (w relu(v) = max(w v, 0) for w >= 0 and min(w v, 0) for w < 0, so the linear layer costs
- * nothing per template). Templates go two per pass over a / bconst / c, then the odd one;
- * each channel group is vectorised in f32x4 from its first channel (unaligned loads are fine),
- * its size % 4 tail is scalar. Lane sums are reduced as (l0 + l1) + (l2 + l3), then the scalar
- * tail is added. No scratch memory. T == 0 is a no-op.
+ * folded in (src/graph.ts foldDecoder: channel f scaled by |lw[f]| / HW, c = bias - Conv(E),
+ * channels with lw >= 0 first, [0, Fpos), then the others). tpl_t, tpl_s, tpl_age, out: T f32
+ * (out must not overlap the inputs). For each template j, with u = (s a + t bconst) + c:
+ *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) - sum_{f >= Fpos} max(u, 0) ])
+ * (lw relu(v) = sign(lw) max(|lw| v, 0), so the linear layer costs nothing per template).
+ * Templates go two per pass over a / bconst / c, then the odd one. Per pixel the channels are
+ * f32x4 vectors from channel 0 (see sgnVector for the one vector that straddles Fpos), then a
+ * scalar tail of F % 4. Lane sums are reduced as (l0 + l1) + (l2 + l3), then the scalar tail is
+ * added. No scratch memory. T == 0 is a no-op.
  */
 export function f32_daa_head__wasmsimd(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32,

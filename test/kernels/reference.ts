@@ -117,7 +117,7 @@ export interface Templates { t: ArrayLike<number>; s: ArrayLike<number>; age: Ar
 
 /**
  * The factorised head with the linear layer folded in (docs/kernels.md f32_daa_head), in f64:
- * u = s a + t bconst + c; out[j] = age - (lb + sum_p [sum_{f < Fpos} max(u, 0) + sum_{f >= Fpos} min(u, 0)]).
+ * u = s a + t bconst + c; out[j] = age - (lb + sum_p [sum_{f < Fpos} max(u, 0) - sum_{f >= Fpos} max(u, 0)]).
  */
 export function daaHead(
   a: ArrayLike<number>, bconst: ArrayLike<number>, c: ArrayLike<number>, HW: number, F: number, Fpos: number,
@@ -130,7 +130,7 @@ export function daaHead(
     for (let p = 0; p < HW; p++) for (let f = 0; f < F; f++) {
       const o = p * F + f;
       const u = s * a[o] + t * bconst[o] + c[o];
-      sum += f < Fpos ? Math.max(u, 0) : Math.min(u, 0);
+      sum += f < Fpos ? Math.max(u, 0) : -Math.max(u, 0);
     }
     out[j] = tpl.age[j] - (lb + sum);
   }
