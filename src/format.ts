@@ -116,10 +116,18 @@ export function modelCost(cfg: ModelConfig, shapes = weightShapes(cfg)): { memor
     maxC = Math.max(maxC, c);
   }
   let se = false;
+  const padded = new Set<string>();
   for (const op of g.ops) {
     if (op.kind === 'conv') {
       const [oh, ow] = g.shapes[op.dst];
       macs += oh * ow * op.k * op.k * op.cin * op.cout;
+      // a padded conv runs over a zero-bordered copy of its input, one per input shape
+      const [ih, iw, ic] = g.shapes[op.src];
+      const key = `${ih}x${iw}x${ic}+${op.pad}`;
+      if (op.pad > 0 && !padded.has(key)) {
+        padded.add(key);
+        memoryBytes += f32((ih + 2 * op.pad) * (iw + 2 * op.pad) * ic);
+      }
     } else if (op.kind === 'avgpool2') {
       const [h, w, c] = g.shapes[op.src];
       macs += h * w * c;

@@ -17,6 +17,8 @@ export interface HeadRow {
   templates: number;
   factorised: Summary;
   naive: Summary;
+  /** the factorised head timed in a run of its own (only the six intervals interleaved) */
+  alone: Summary;
   /** naive / factorised, median of per-round ratios */
   speedup: { median: number; p10: number; p90: number };
 }
@@ -64,6 +66,13 @@ export async function benchHead(ctx: Ctx): Promise<SectionResult> {
     ctx.log(`head: ${m.label}, ${contenders.length} contenders x ${rounds} rounds`);
     // short samples (~0.5 ms) are less often cut by the scheduler on a shared core
     const t = await runInterleaved(contenders, { rounds, warmup: 1, warmupMs: 150, minSampleMs: 0.5, label: `head ${m.key}` });
+    // Flatness is a property of the factorised head alone: in the run above each of its samples
+    // follows a naive one of up to 50 ms that evicts the decoder weights from the caches (4 MiB
+    // for ResNet18), so it is timed again with only the six intervals interleaved.
+    const alone = INTERVALS.map((k) => ({ name: `f${k}`, setup: () => fact.setInterval(k), run: () => fact.head() }));
+    const aloneRounds = m.key === 'c3ae' ? r(ctx.quick, 101, 21) : r(ctx.quick, 61, 11);
+    ctx.log(`head: ${m.label}, factorised alone, ${alone.length} contenders x ${aloneRounds} rounds`);
+    const ta = await runInterleaved(alone, { rounds: aloneRounds, warmup: 1, warmupMs: 150, minSampleMs: 0.5, label: `head ${m.key} alone` });
     const [h, ww, C] = [8, 8, m.key === 'c3ae' ? m.cfg.width : m.cfg.width * 8];
     for (const k of INTERVALS) {
       const T = Math.ceil(m.cfg.numTemplates / k);
@@ -74,18 +83,19 @@ export async function benchHead(ctx: Ctx): Promise<SectionResult> {
         templates: T,
         factorised: summarize(t.samples.get(`f${k}`)!),
         naive: summarize(t.samples.get(`n${k}`)!),
+        alone: summarize(ta.samples.get(`f${k}`)!),
         speedup: pairedRatio(t, `n${k}`, `f${k}`),
       });
     }
     const mine = rows.filter((x) => x.model === m.label);
     const s1 = mine.find((x) => x.interval === 1)!.speedup.median;
-    const fm = mine.map((x) => x.factorised.median);
-    // paired per-round ratios factorised(k) / factorised(1): drift cancels
-    const rel = INTERVALS.map((k) => pairedRatio(t, `f${k}`, 'f1').median);
+    const fm = mine.map((x) => x.alone.median);
+    // paired per-round ratios factorised(k) / factorised(1) in the factorised-only run: drift cancels
+    const rel = INTERVALS.map((k) => pairedRatio(ta, `f${k}`, 'f1').median);
     const spread = Math.max(...rel.map((x) => Math.abs(x - 1)));
     targets.push({ name: `DAA head ${m.label}: interval 1, naive / factorised`, value: s1, goal: '>= 30x', pass: s1 >= 30 });
     targets.push({
-      name: `DAA head ${m.label}: factorised, max over k of |time(k) / time(1) - 1| (paired per round)`,
+      name: `DAA head ${m.label}: factorised, max over k of |time(k) / time(1) - 1| (timed alone, paired per round)`,
       value: spread * 100,
       goal: '<= 15 %',
       pass: spread <= 0.15,
@@ -93,7 +103,7 @@ export async function benchHead(ctx: Ctx): Promise<SectionResult> {
     });
   }
   const table = mdTable(
-    ['features', 'interval', 'templates', 'factorised ms median (p10–p90)', 'naive ms median (p10–p90)', 'naive / factorised'],
+    ['features', 'interval', 'templates', 'factorised ms median (p10–p90)', 'naive ms median (p10–p90)', 'naive / factorised', 'factorised alone ms median (p10–p90)'],
     rows.map((x) => [
       x.features,
       x.interval,
@@ -101,12 +111,14 @@ export async function benchHead(ctx: Ctx): Promise<SectionResult> {
       `${fmt(x.factorised.median, 3)} (${fmt(x.factorised.p10, 3)}–${fmt(x.factorised.p90, 3)})`,
       `${fmt(x.naive.median, 3)} (${fmt(x.naive.p10, 3)}–${fmt(x.naive.p90, 3)})`,
       `${fmt(x.speedup.median, 1)}x (${fmt(x.speedup.p10, 1)}–${fmt(x.speedup.p90, 1)})`,
+      `${fmt(x.alone.median, 3)} (${fmt(x.alone.p10, 3)}–${fmt(x.alone.p90, 3)})`,
     ]),
   );
   const md = [
     table,
     '',
     `Binary code mapping (MLP 8-16-32-2 over the 100 ages): computed once at load in this runtime, ${fmt(mapping.c3ae.median, 3)} ms (JS); it is not part of the per-estimate head time above.`,
+    `The first three time columns come from one run with all twelve contenders interleaved (the naive / factorised ratio is paired per round); the last from a second run with only the factorised head at the six intervals, which the flatness target uses (a factorised sample that follows a naive one starts with cold caches).`,
     `Head = channel stats + normalise + the decoder conv(s) + f32_daa_head (factorised) or T x (delta, conv, ReLU, GAP, linear) (naive), SIMD build, timed inside the runtime's own plan (bench/lib/runtime.ts).`,
     `Paper (Table 6, i5-8265U, PyTorch): 13.70 ms at interval 1 to 8.58 ms at interval 50.`,
     '',
