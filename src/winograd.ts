@@ -18,18 +18,33 @@ export const WINO_POS = 16;
  */
 export function packWinogradWeights(w: Float32Array, Cin: number, Cout: number): Float32Array {
   if (w.length !== 9 * Cin * Cout) throw new Error(`packWinogradWeights: expected ${9 * Cin * Cout} weights, got ${w.length}`);
-  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
   const nb = Math.ceil(Cout / 8);
   const out = new Float32Array(nb * WINO_POS * Cin * 8);
+  const tap = Cin * Cout; // HWIO stride between the 9 taps of one (ci, co)
+  // G g G^T as t = G g (4 x 3), then t G^T (4 x 4). Every term is an f32 tap times +-1 or +-1/2 and
+  // at most 9 are summed, so the f64 sums are exact (for taps within 2^29 of each other in
+  // magnitude) and the one rounding to f32 gives the value of the textbook triple sum.
+  const t = new Float64Array(12);
   for (let ci = 0; ci < Cin; ci++)
     for (let co = 0; co < Cout; co++) {
-      const g = (ky: number, kx: number) => w[((ky * 3 + kx) * Cin + ci) * Cout + co];
-      for (let r = 0; r < 4; r++)
-        for (let c = 0; c < 4; c++) {
-          let u = 0;
-          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) u += G[r][i] * g(i, j) * G[c][j];
-          out[(((co >> 3) * WINO_POS + r * 4 + c) * Cin + ci) * 8 + (co & 7)] = u;
-        }
+      const i0 = ci * Cout + co;
+      for (let kx = 0; kx < 3; kx++) {
+        const g0 = w[i0 + kx * tap], g1 = w[i0 + (3 + kx) * tap], g2 = w[i0 + (6 + kx) * tap];
+        t[kx] = g0;
+        t[3 + kx] = (g0 + g1 + g2) * 0.5;
+        t[6 + kx] = (g0 - g1 + g2) * 0.5;
+        t[9 + kx] = g2;
+      }
+      const o = ((co >> 3) * WINO_POS * Cin + ci) * 8 + (co & 7);
+      const posStride = Cin * 8;
+      for (let r = 0; r < 4; r++) {
+        const a = t[3 * r], b = t[3 * r + 1], c = t[3 * r + 2];
+        const p = o + r * 4 * posStride;
+        out[p] = a;
+        out[p + posStride] = (a + b + c) * 0.5;
+        out[p + 2 * posStride] = (a - b + c) * 0.5;
+        out[p + 3 * posStride] = c;
+      }
     }
   return out;
 }
