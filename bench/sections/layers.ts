@@ -6,6 +6,7 @@
  * avgpool 1 per input element; SE (GAP + 2 FC + scale) counted as 2*C*mid*2 + 2*H*W*C.
  */
 import { packWinogradWeights, winogradScratchFloats } from '../../src/winograd.ts';
+import { packF32Weights } from '../../src/quant.ts';
 import { encoderGraph, type Op } from '../../src/arch.ts';
 import { peakVariants } from '../peak/peak.ts';
 import { kernelsFor, type BackendName } from '../lib/runtime.ts';
@@ -81,8 +82,20 @@ export async function benchLayers(ctx: Ctx): Promise<SectionResult> {
               },
             });
           } else {
+            // what the runtime runs here: weights packed for the 8-channel tiles, pad > 0 through
+            // a zero-bordered copy (the copy is timed with the layer)
+            const wHWIO = new Float32Array(arena.memory.buffer, wt, op.k * op.k * Cin * Cout).slice();
+            const wpk = arena.putF32(packF32Weights(wHWIO, op.k, Cin, Cout));
+            const P = op.pad;
+            const xp = P ? arena.allocF32((H + 2 * P) * (W + 2 * P) * Cin) : x;
             meta.set(id, { shape, flop });
-            contenders.push({ name: id, run: () => k.f32_conv2d(x, H, W, Cin, wt, b, y, Cout, op.k, op.stride, op.pad, act, res) });
+            contenders.push({
+              name: id,
+              run: () => {
+                if (P) k.f32_copy_padded(x, H, W, Cin, P, xp);
+                k.f32_conv2d_packed(xp, H + 2 * P, W + 2 * P, Cin, wpk, b, y, Cout, op.k, op.stride, 0, act, res);
+              },
+            });
           }
         } else if (op.kind === 'avgpool2') {
           const [H, W, C] = g.shapes[op.src];
