@@ -18,6 +18,7 @@ export { qs8_conv2d__relaxed as qs8_conv2d } from "./q8/conv2d.relaxed";
 export { f32_resize_bilinear_u8__wasmsimd as f32_resize_bilinear_u8 } from "./image/resize.simd";
 export { f32_copy_padded } from "./f32/pad";
 export { f32_conv3x3_winograd__wasmsimd as f32_conv3x3_winograd } from "./f32/winograd.simd";
+export { qs8_conv3x3_winograd__wasmsimd as qs8_conv3x3_winograd } from "./q8/winograd.simd";
 
 /** First byte after the module's static data; see index.ts. */
 export function heap_base(): usize {

@@ -15,6 +15,7 @@ export { qs8_conv2d__scalar as qs8_conv2d, qs8_quantize__scalar as qs8_quantize 
 export { f32_resize_bilinear_u8 } from "./image/resize";
 export { f32_copy_padded } from "./f32/pad";
 export { f32_conv3x3_winograd__scalar as f32_conv3x3_winograd } from "./f32/winograd.scalar";
+export { qs8_conv3x3_winograd__scalar as qs8_conv3x3_winograd } from "./q8/winograd.scalar";
 
 /** First byte after the module's static data; see index.ts. */
 export function heap_base(): usize {

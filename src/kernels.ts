@@ -46,6 +46,14 @@ export interface Kernels {
    */
   qs8_conv2d(xq: Ptr, Hi: number, Wi: number, xW: number, Cs: number, wq: Ptr, Cout: number, K: number, stride: number,
     ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number): void;
+  /**
+   * qs8_conv2d with K = 3, stride 1 by exact integer Winograd F(2x2, 3x3) (docs/kernels.md
+   * `qs8_conv3x3_winograd`): the same arguments except K and stride, weights uq from src/quant.ts
+   * packQ8WinogradWeights (i16), scratch ws of q8WinogradScratchBytes(Cs, Cout) bytes; Cs <= 3696.
+   * Outputs bit-identical to qs8_conv2d.
+   */
+  qs8_conv3x3_winograd(xq: Ptr, Hi: number, Wi: number, xW: number, Cs: number, uq: Ptr, Cout: number,
+    ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number, ws: Ptr): void;
   /** f32 H x W x C -> u7 codes nearest((x - off) * inv) clamped to 0..127, at yq (pitch yW pixels, yCs bytes per pixel). */
   qs8_quantize(x: Ptr, H: number, W: number, C: number, yq: Ptr, yW: number, yCs: number, inv: number, off: number): void;
   /** First byte the module does not use for static data; place buffers at or above it. */
@@ -55,7 +63,7 @@ export interface Kernels {
 const KERNEL_NAMES = [
   "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
   "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_copy_padded", "f32_conv3x3_winograd", "f32_resize_bilinear_u8",
-  "qs8_conv2d", "qs8_quantize", "heap_base",
+  "qs8_conv2d", "qs8_conv3x3_winograd", "qs8_quantize", "heap_base",
 ] as const satisfies readonly (keyof Kernels)[];
 
 /** Reads an AssemblyScript string (UTF-16LE, byte length stored at ptr - 4) for abort messages. */

@@ -60,6 +60,47 @@ export function packQ8Weights(codes: Int8Array, K: number, Cin: number, Cout: nu
 }
 
 /**
+ * HWIO int8 codes (3 x 3 x Cin x Cout, as packQ8Weights takes them) -> the qs8_conv3x3_winograd
+ * weights: per (ci, co) U' = (2G) g (2G)^T = 4 G g G^T with 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2]
+ * (integers, |U'| <= 9 * 127 = 1143), packed i16 [ceil(Cout/8)][16][Cs/2][8][2]
+ * (Cs = codeStride(Cin); position xi = 4 r + c; for channel pair p the 8 output channels each hold
+ * (ci = 2p, ci = 2p + 1), so one v128 is 4 output channels x 2 input channels). Channel padding
+ * (ci >= Cin) and block padding (co >= Cout) are zero.
+ */
+export function packQ8WinogradWeights(codes: Int8Array, Cin: number, Cout: number): Int16Array {
+  if (codes.length !== 9 * Cin * Cout) throw new Error(`packQ8WinogradWeights: expected ${9 * Cin * Cout} codes, got ${codes.length}`);
+  const G2 = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
+  const Cs = codeStride(Cin), nP = Cs >> 1;
+  const out = new Int16Array(Math.ceil(Cout / 8) * 16 * Cs * 8);
+  const t = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]; // (2G) g, 4 x 3
+  for (let ci = 0; ci < Cin; ci++)
+    for (let co = 0; co < Cout; co++) {
+      const g = (ky: number, kx: number) => codes[((ky * 3 + kx) * Cin + ci) * Cout + co];
+      for (let r = 0; r < 4; r++)
+        for (let j = 0; j < 3; j++) t[r * 3 + j] = G2[r][0] * g(0, j) + G2[r][1] * g(1, j) + G2[r][2] * g(2, j);
+      for (let r = 0; r < 4; r++)
+        for (let c = 0; c < 4; c++) {
+          const u = t[r * 3] * G2[c][0] + t[r * 3 + 1] * G2[c][1] + t[r * 3 + 2] * G2[c][2];
+          out[((((co >> 3) * 16 + r * 4 + c) * nP + (ci >> 1)) * 8 + (co & 7)) * 2 + (ci & 1)] = u;
+        }
+    }
+  return out;
+}
+
+/** Tiles per group of qs8_conv3x3_winograd (assembly/q8/winograd.common.ts Q8W_GROUP). */
+const Q8W_GROUP = 4;
+
+/**
+ * Bytes of scratch qs8_conv3x3_winograd needs: V [16][4 tiles][Cs] i16 and M [16][4 tiles][8] i32
+ * (one block of 8 output channels at a time, so Cout does not enter today): 128 Cs + 2048.
+ * Pass it 16-byte aligned.
+ */
+export function q8WinogradScratchBytes(Cs: number, Cout: number): number {
+  void Cout;
+  return 16 * Q8W_GROUP * Cs * 2 + 16 * Q8W_GROUP * 8 * 4;
+}
+
+/**
  * HWIO f32 weights (K x K x Cin x Cout) -> the f32_conv2d_packed layout [ceil(Cout/8)][K][K][Cin][8]
  * (each block of 8 output channels contiguous, the tail block zero-padded).
  */

@@ -5,6 +5,7 @@ import { test } from "uvu";
 import { Harness } from "../util/wasm.ts";
 import { rng } from "../util/rng.ts";
 import { expectBitEqual } from "../util/expect.ts";
+import { codeStride, packQ8WinogradWeights, q8WinogradScratchBytes } from "../../src/quant.ts";
 
 type Run = (h: Harness, seed: number) => Float32Array;
 
@@ -80,6 +81,19 @@ both("f32_resize_bilinear_u8", (h, seed) => {
   const ps = h.u8(r.fill(new Uint8Array(sw * sh * sc), 0, 255)), pd = h.f32out(dw * dh * 3);
   h.k.f32_resize_bilinear_u8(ps, sw, sh, sc, pd, dw, dh);
   return h.read(pd, dw * dh * 3);
+});
+
+both("qs8_conv3x3_winograd (y, then the codes as floats)", (h, seed) => {
+  const r = rng(seed), Hi = r.int(3, 21), Wi = r.int(3, 21), Cin = r.int(1, 70), Cout = r.int(1, 40), a = seed % 4;
+  const Cs = codeStride(Cin), OH = Hi - 2, OW = Wi - 2, n = OH * OW * Cout;
+  const px = h.u8(r.fill(new Uint8Array(Hi * Wi * Cs), 0, 127));
+  const w = Int8Array.from({ length: 9 * Cin * Cout }, () => r.int(-127, 127));
+  const u = packQ8WinogradWeights(w, Cin, Cout), pu = h.alloc(u.byteLength);
+  new Int16Array(h.memory.buffer, pu, u.length).set(u);
+  const pms = h.f32(Float32Array.from({ length: Cout }, () => r.uniform(0.5, 2) / (127 * 127 * Math.sqrt(9 * Cin)))), pb = h.f32(r.fill(new Float32Array(Cout), -0.5, 0.5));
+  const pr = seed % 2 ? h.f32(r.fill(new Float32Array(n), -1, 1)) : 0, py = h.f32out(n), nq = OH * OW * codeStride(Cout), pq = h.alloc(nq, 0, 0);
+  h.k.qs8_conv3x3_winograd(px, Hi, Wi, Wi, Cs, pu, Cout, pms, pb, a, pr, py, pq, OW, codeStride(Cout), Math.fround(127 / 4), 0, h.alloc(q8WinogradScratchBytes(Cs, Cout)));
+  return Float32Array.from([...h.read(py, n), ...new Uint8Array(h.memory.buffer, pq, nq)]);
 });
 
 test.run();
