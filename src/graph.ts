@@ -11,7 +11,7 @@
 import { binaryCodes, CODE_BITS, encoderGraph, templateIndices, type ModelConfig } from './arch.ts';
 import type { Arena } from './arena.ts';
 import type { Kernels } from './kernels.ts';
-import { codeStride, packF32Weights, packQ8Weights, type ActivationScales } from './quant.ts';
+import { codeStride, packF32Weights, packQ8Weights, packQ8WinogradWeights, q8WinogradScratchBytes, type ActivationScales } from './quant.ts';
 import { packWinogradWeights, winogradScratchFloats } from './winograd.ts';
 
 const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
@@ -209,6 +209,10 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     steps.push(() => k.qs8_quantize(src, H, W, C, at, t.pitch, t.cs, inv, off));
   };
 
+  // one scratch for every int8 Winograd conv (they run one after another), sized for the largest
+  let q8WsBytes = 0;
+  for (const op of convs) if (isQ(op) && useWino && op.k === 3 && op.stride === 1) q8WsBytes = Math.max(q8WsBytes, q8WinogradScratchBytes(codeStride(op.cin), op.cout));
+  const q8Ws = q8WsBytes > 0 ? arena.alloc(q8WsBytes) : 0;
   for (const op of g.ops) {
     if (op.kind === 'conv' && isQ(op)) {
       const [H, W, Cin] = g.shapes[op.src];
@@ -217,9 +221,18 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       const xt = codeT.get(op.src)!;
       const xq = xt.ptr + ((xt.border - pad) * xt.pitch + (xt.border - pad)) * xt.cs;
       const { codes, scales: wsc } = q8!.codes(`${op.name}.w`)!;
-      const packed = packQ8Weights(codes, K, Cin, cout);
-      const wq = arena.alloc(packed.length);
-      new Int8Array(arena.memory.buffer, wq, packed.length).set(packed);
+      // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs)
+      const wino = useWino && K === 3 && stride === 1;
+      let wq: number;
+      if (wino) {
+        const u = packQ8WinogradWeights(codes, Cin, cout);
+        wq = arena.alloc(u.byteLength);
+        new Int16Array(arena.memory.buffer, wq, u.length).set(u);
+      } else {
+        const packed = packQ8Weights(codes, K, Cin, cout);
+        wq = arena.alloc(packed.length);
+        new Int8Array(arena.memory.buffer, wq, packed.length).set(packed);
+      }
       const [sx, ox] = q8!.scales[op.src];
       const bias = Float64Array.from(w(`${op.name}.b`));
       if (ox !== 0) {
@@ -241,7 +254,8 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
         yOff = q8!.scales[op.dst][1];
       }
       const Hi = H + 2 * pad, Wi = W + 2 * pad;
-      steps.push(() => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff));
+      if (wino) steps.push(() => k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws));
+      else steps.push(() => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff));
     } else if (op.kind === 'conv') {
       const [H, W, Cin] = g.shapes[op.src];
       const src = buf.get(op.src)!;
