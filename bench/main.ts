@@ -106,7 +106,7 @@ const endLoad = loadavg().map((x) => +x.toFixed(2));
 const header = [
   `# daa-wasm benchmarks (${machine.mode})`,
   '',
-  `Machine: ${machine.cpu}, ${machine.cores} cores (one busy with training, the other shared: numbers are noisy; contenders are interleaved and compared per round), Node ${machine.node} (V8 ${machine.v8})${machine.flags.length ? `, V8 flags ${machine.flags.join(' ')}` : ''}. Load average ${machine.loadavgStart.join(' ')} at start, ${endLoad.join(' ')} at the end. ${machine.date}. Single thread everywhere, batch 1, random weights (speed does not depend on their values).`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores (shared with other work: numbers are noisy; contenders are interleaved and compared per round), Node ${machine.node} (V8 ${machine.v8})${machine.flags.length ? `, V8 flags ${machine.flags.join(' ')}` : ''}. Load average ${machine.loadavgStart.join(' ')} at start, ${endLoad.join(' ')} at the end. ${machine.date}. Single thread everywhere, batch 1, random weights (speed does not depend on their values).`,
   '',
   `Kernel builds timed: ${backends.join(', ')}.${notes.length ? ` ${notes.join('; ')}.` : ''} Times are medians with (p10–p90) over rounds; ratios are medians of per-round paired ratios.`,
   '',

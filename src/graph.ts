@@ -11,8 +11,8 @@
 import { binaryCodes, CODE_BITS, encoderGraph, templateIndices, type ModelConfig } from './arch.ts';
 import type { Arena } from './arena.ts';
 import type { Kernels } from './kernels.ts';
-import { codeStride, packF32Weights, packQ8Weights, packQ8WinogradWeights, q8WinogradScratchBytes, type ActivationScales } from './quant.ts';
-import { packWinogradWeights, winogradScratchFloats } from './winograd.ts';
+import { codeStride, packF32Weights, packQ8Weights, packQ8WinogradWeights, q8WinogradPackedLength, q8WinogradScratchBytes, type ActivationScales } from './quant.ts';
+import { packWinogradWeights, winogradPackedFloats, winogradScratchFloats } from './winograd.ts';
 
 const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
 
@@ -140,6 +140,13 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   // Winograd: one scratch for every such conv (they run one after another), and one zero-bordered
   // copy buffer per padded input shape (each shape's border stays zero: only interiors are written)
   const padBufs = new Map<string, number>();
+  /** Winograd weights packed straight into the arena (no JS-heap copy of them). */
+  const putWinograd = (wHWIO: Float32Array, Cin: number, Cout: number) => {
+    const n = winogradPackedFloats(Cin, Cout);
+    const u = arena.allocF32(n);
+    packWinogradWeights(wHWIO, Cin, Cout, arena.f32(u, n));
+    return u;
+  };
   const padBuf = (H: number, W: number, C: number, pad: number) => {
     const key = `${H}x${W}x${C}+${pad}`;
     let xp = padBufs.get(key);
@@ -148,7 +155,7 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   };
   /** y = act(conv3x3(x) + b + res) by Winograd; pad 1 goes through a zero-bordered copy of x. Returns the step. */
   const winoConv = (x: number, H: number, W: number, Cin: number, wHWIO: Float32Array, b: number, y: number, Cout: number, pad: number, act: number, res: number) => {
-    const u = arena.putF32(packWinogradWeights(wHWIO, Cin, Cout));
+    const u = putWinograd(wHWIO, Cin, Cout);
     if (pad === 0) return () => k.f32_conv3x3_winograd(x, H, W, Cin, u, b, y, Cout, act, res, winoWs);
     const xpad = padBuf(H, W, Cin, pad);
     return () => {
@@ -225,9 +232,9 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       const wino = useWino && K === 3 && stride === 1;
       let wq: number;
       if (wino) {
-        const u = packQ8WinogradWeights(codes, Cin, cout);
-        wq = arena.alloc(u.byteLength);
-        new Int16Array(arena.memory.buffer, wq, u.length).set(u);
+        const n = q8WinogradPackedLength(Cin, cout);
+        wq = arena.alloc(2 * n);
+        packQ8WinogradWeights(codes, Cin, cout, new Int16Array(arena.memory.buffer, wq, n));
       } else {
         const packed = packQ8Weights(codes, K, Cin, cout);
         wq = arena.alloc(packed.length);
@@ -375,7 +382,7 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   // the decoder conv over a zero-bordered input, pad 0: Winograd where it applies, else direct
   const decConv = (wHWIO: Float32Array, Cout: number) => {
     if (winoOk(3, 1, C, Cout)) {
-      const u = arena.putF32(packWinogradWeights(wHWIO, C, Cout));
+      const u = putWinograd(wHWIO, C, Cout);
       return (xPad: number, b: number, y: number, act: number) => k.f32_conv3x3_winograd(xPad, pH, pW, C, u, b, y, Cout, act, 0, winoWs);
     }
     const wt = arena.putF32(packF32Weights(wHWIO, 3, C, Cout));

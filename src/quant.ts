@@ -65,27 +65,44 @@ export function packQ8Weights(codes: Int8Array, K: number, Cin: number, Cout: nu
  * (integers, |U'| <= 9 * 127 = 1143), packed i16 [ceil(Cout/8)][16][Cs/2][8][2]
  * (Cs = codeStride(Cin); position xi = 4 r + c; for channel pair p the 8 output channels each hold
  * (ci = 2p, ci = 2p + 1), so one v128 is 4 output channels x 2 input channels). Channel padding
- * (ci >= Cin) and block padding (co >= Cout) are zero.
+ * (ci >= Cin) and block padding (co >= Cout) are zero. `into` (q8WinogradPackedLength values, e.g. a
+ * view of wasm memory) receives the result instead of a new array.
  */
-export function packQ8WinogradWeights(codes: Int8Array, Cin: number, Cout: number): Int16Array {
+export function packQ8WinogradWeights(codes: Int8Array, Cin: number, Cout: number, into?: Int16Array): Int16Array {
   if (codes.length !== 9 * Cin * Cout) throw new Error(`packQ8WinogradWeights: expected ${9 * Cin * Cout} codes, got ${codes.length}`);
-  const G2 = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
   const Cs = codeStride(Cin), nP = Cs >> 1;
-  const out = new Int16Array(Math.ceil(Cout / 8) * 16 * Cs * 8);
-  const t = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]; // (2G) g, 4 x 3
+  const n = q8WinogradPackedLength(Cin, Cout);
+  if (into && into.length !== n) throw new Error(`packQ8WinogradWeights: expected an output of ${n} values, got ${into.length}`);
+  const out = into ?? new Int16Array(n);
+  if (into && (Cin !== Cs || Cout % 8 !== 0)) into.fill(0); // padding channels
+  const tap = Cin * Cout; // HWIO stride between the 9 taps of one (ci, co)
+  const posStride = nP * 16; // i16 elements between positions xi of one block
+  const t = new Int32Array(12); // (2G) g, 4 x 3
   for (let ci = 0; ci < Cin; ci++)
     for (let co = 0; co < Cout; co++) {
-      const g = (ky: number, kx: number) => codes[((ky * 3 + kx) * Cin + ci) * Cout + co];
-      for (let r = 0; r < 4; r++)
-        for (let j = 0; j < 3; j++) t[r * 3 + j] = G2[r][0] * g(0, j) + G2[r][1] * g(1, j) + G2[r][2] * g(2, j);
-      for (let r = 0; r < 4; r++)
-        for (let c = 0; c < 4; c++) {
-          const u = t[r * 3] * G2[c][0] + t[r * 3 + 1] * G2[c][1] + t[r * 3 + 2] * G2[c][2];
-          out[((((co >> 3) * 16 + r * 4 + c) * nP + (ci >> 1)) * 8 + (co & 7)) * 2 + (ci & 1)] = u;
-        }
+      const i0 = ci * Cout + co;
+      for (let kx = 0; kx < 3; kx++) {
+        const g0 = codes[i0 + kx * tap], g1 = codes[i0 + (3 + kx) * tap], g2 = codes[i0 + (6 + kx) * tap];
+        t[kx] = 2 * g0;
+        t[3 + kx] = g0 + g1 + g2;
+        t[6 + kx] = g0 - g1 + g2;
+        t[9 + kx] = 2 * g2;
+      }
+      const o = (((co >> 3) * 16 * nP + (ci >> 1)) * 8 + (co & 7)) * 2 + (ci & 1);
+      for (let r = 0; r < 4; r++) {
+        const a = t[3 * r], b = t[3 * r + 1], c = t[3 * r + 2];
+        const p = o + r * 4 * posStride;
+        out[p] = 2 * a;
+        out[p + posStride] = a + b + c;
+        out[p + 2 * posStride] = a - b + c;
+        out[p + 3 * posStride] = 2 * c;
+      }
     }
   return out;
 }
+
+/** i16 values of packQ8WinogradWeights's output. */
+export const q8WinogradPackedLength = (Cin: number, Cout: number) => Math.ceil(Cout / 8) * 16 * codeStride(Cin) * 8;
 
 /** Tiles per group of qs8_conv3x3_winograd (assembly/q8/winograd.common.ts Q8W_GROUP). */
 const Q8W_GROUP = 4;

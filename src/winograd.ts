@@ -15,11 +15,16 @@ export const WINO_POS = 16;
  * U = G g G^T of HWIO 3x3 weights (w[((ky * 3 + kx) * Cin + ci) * Cout + co]), computed in f64 and
  * rounded once, packed [ceil(Cout / 8)][16][Cin][8] (position xi = 4 r + c; the last block's missing
  * channels are zero): the layout f32_conv3x3_winograd streams, 8 output channels per vector pair.
+ * `into` (winogradPackedFloats(Cin, Cout) floats, e.g. a view of wasm memory) receives the result
+ * instead of a new array: packing in place spares a second copy of the weights in fresh memory,
+ * whose first touch dominates a large model's load.
  */
-export function packWinogradWeights(w: Float32Array, Cin: number, Cout: number): Float32Array {
+export function packWinogradWeights(w: Float32Array, Cin: number, Cout: number, into?: Float32Array): Float32Array {
   if (w.length !== 9 * Cin * Cout) throw new Error(`packWinogradWeights: expected ${9 * Cin * Cout} weights, got ${w.length}`);
-  const nb = Math.ceil(Cout / 8);
-  const out = new Float32Array(nb * WINO_POS * Cin * 8);
+  const n = winogradPackedFloats(Cin, Cout);
+  if (into && into.length !== n) throw new Error(`packWinogradWeights: expected an output of ${n} floats, got ${into.length}`);
+  const out = into ?? new Float32Array(n);
+  if (into && Cout % 8 !== 0) into.fill(0); // the last block's missing channels
   const tap = Cin * Cout; // HWIO stride between the 9 taps of one (ci, co)
   // G g G^T as t = G g (4 x 3), then t G^T (4 x 4). Every term is an f32 tap times +-1 or +-1/2 and
   // at most 9 are summed, so the f64 sums are exact (for taps within 2^29 of each other in
@@ -47,6 +52,11 @@ export function packWinogradWeights(w: Float32Array, Cin: number, Cout: number):
       }
     }
   return out;
+}
+
+/** f32 elements of packWinogradWeights's output. */
+export function winogradPackedFloats(Cin: number, Cout: number): number {
+  return Math.ceil(Cout / 8) * WINO_POS * Cin * 8;
 }
 
 /** f32 elements of scratch f32_conv3x3_winograd needs: V [16][4][Cin] and M [16][4][8 ceil(Cout / 8)]. */

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../src/arch.ts';
 import { dequantize, readWeightFile } from '../../src/format.ts';
 import { exportWeights } from '../../train/export.ts';
+import { calibrate } from '../../src/quant.ts';
+import { compileBackend } from '../../src/wasm.ts';
 import { DaaModel } from '../../train/model.ts';
 
 export interface BenchModel {
@@ -51,9 +53,14 @@ async function make(cfg: ModelConfig, seed: number) {
       const v = ref.v(n);
       v.assign(tf.randomNormal(v.shape, 0, 0.5, 'float32', seed + 11));
     }
-  const files = { fp32: exportWeights(ref, 'fp32', { bench: 'random weights' }), int8: exportWeights(ref, 'int8', { bench: 'random weights' }) };
+  const fp32 = exportWeights(ref, 'fp32', { bench: 'random weights' });
+  const folded = foldedOf(fp32);
+  // int8 files carry their activation scales, as shipped ones do (train/ship.ts), so that loading
+  // one does not calibrate; these come from the runtime's own synthetic calibration images
+  const activationScales = await calibrate(await compileBackend('simd'), cfg, folded);
+  const files = { fp32, int8: exportWeights(ref, 'int8', { bench: 'random weights', activationScales }) };
   if (prev && prev !== 'cpu') await tf.setBackend(prev);
-  return { ref, files, folded: foldedOf(files.fp32) };
+  return { ref, files, folded };
 }
 
 export async function makeModel(key: 'c3ae' | 'resnet18', seed = 1): Promise<BenchModel> {

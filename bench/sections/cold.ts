@@ -88,7 +88,7 @@ export async function benchCold(ctx: Ctx, estimators: Array<{ model: string; pre
       key: 'cold',
       title: '5. Cold start, sizes, memory',
       md: [
-        `Fresh \`node\` process per sample (${runs} per file, interleaved), default backend choice, package bundled by esbuild; times from the child's own clock. "create + first" is the cold start: read the weight file, parse it, compile the embedded wasm, instantiate, place weights (int8 files: also calibrate/pack if the runtime does so at load), first estimate.`,
+        `Fresh \`node\` process per sample (${runs} per file, interleaved), default backend choice, package bundled by esbuild; times from the child's own clock. "create + first" is the cold start: read the weight file, parse it, compile the embedded wasm, instantiate, place weights (pack them for the kernels), first estimate. The int8 files carry their activation scales, as shipped files do, so loading one does not calibrate.`,
         '',
         coldMd,
         '',
