@@ -2,6 +2,7 @@
  * Trainer: `npm run train -- [options]`. Trains the reference model (train/model.ts) on a face folder
  * (labels.csv or UTKFace-style names), checkpoints often (small files, meant to be committed), resumes
  * with --resume, and exports the best-on-validation weights as fp32 and int8 weight files.
+ * `--init RUN_DIR` starts from another run's last weights with a fresh schedule (a warm restart).
  *
  * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
  * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation.
@@ -41,6 +42,7 @@ const { values: a } = parseArgs({
     'no-augment': { type: 'boolean', default: false },
     'save-every': { type: 'string', default: '5' },
     'template-loss': { type: 'string', default: '0' },
+    init: { type: 'string' },
   },
 });
 
@@ -150,6 +152,25 @@ if (state) {
   meanAge /= trainIdx.length;
   if (config.daa === 'none') model.v('reg.fc.b').assign(tf.tensor1d([meanAge]));
   else model.v('dec.fc.b').assign(tf.tensor1d([(config.numTemplates - 1) / 2 - meanAge]));
+  if (a.init) {
+    // --init RUN_DIR: start from another run's model weights (its last checkpoint; Adam's moments
+    // and the schedule start afresh), e.g. a warm restart of the cosine schedule at a lower lr
+    const init = JSON.parse(readFileSync(join(resolve(a.init), 'checkpoint.json'), 'utf8')) as RunState;
+    const same = (Object.keys(config) as (keyof ModelConfig)[]).every((k) => init.config[k] === config[k]);
+    if (!same) throw new Error(`--init: ${a.init} has config ${JSON.stringify(init.config)}, not ${JSON.stringify(config)}`);
+    const buf = readFileSync(join(resolve(a.init), 'checkpoint.bin'));
+    const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    let off = 0;
+    for (const { name, length } of init.vars) {
+      const v = model.vars.get(name);
+      if (v) {
+        if (v.size !== length) throw new Error(`--init: variable ${name} does not fit this model`);
+        v.assign(tf.tensor(f.slice(off, off + length), v.shape));
+      }
+      off += length;
+    }
+    console.error(`initialised from ${a.init} (its epoch ${init.epoch}, best val MAE ${init.bestValMae})`);
+  }
   log({ event: 'start', config, options: a, backend, train: trainIdx.length, val: valIdx.length, meanAge });
 }
 const st = state;
