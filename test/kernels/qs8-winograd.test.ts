@@ -7,8 +7,8 @@
 // The relaxed-SIMD build (where qs8_conv2d is the relaxed dot-product kernel) runs here when
 // relaxedSupported(); on Node 20 this file re-runs itself in a child process with
 // --experimental-wasm-relaxed-simd --no-liftoff (DAA_TEST_RELAXED_ONLY=1), as qs8.test.ts does.
-import { spawnSync } from "node:child_process";
 import { test } from "uvu";
+import { relaxedChildTest } from "../util/relaxed-child.ts";
 import * as assert from "uvu/assert";
 import { Harness, type Build } from "../util/wasm.ts";
 import { rng, type Rng } from "../util/rng.ts";
@@ -304,23 +304,6 @@ test("qs8_conv3x3_winograd: Hi < 3 or Wi < 3 writes nothing, on every build", as
   }
 });
 
-if (!RELAXED && !RELAXED_ONLY) {
-  test("relaxed-SIMD build: run in a child process with --experimental-wasm-relaxed-simd (or skip)", () => {
-    const flags = ["--experimental-wasm-relaxed-simd", "--no-liftoff"];
-    const known = spawnSync(process.execPath, [...flags, "-e", "0"], { encoding: "utf8" });
-    if (known.status !== 0) {
-      console.log(`  (skipped: this engine has no usable relaxed SIMD and node does not know ${flags.join(" ")})`);
-      return;
-    }
-    const child = spawnSync(process.execPath, [...flags, "--import", "tsx", "node_modules/uvu/bin.js", "test/kernels", "qs8-winograd\\.test\\.ts$"], {
-      encoding: "utf8", env: { ...process.env, DAA_TEST_RELAXED_ONLY: "1" },
-    });
-    const plain = ((child.stdout ?? "") + (child.stderr ?? "")).replace(/\x1b\[[0-9;]*m/g, "");
-    const passed = Number((plain.match(/Passed:\s+(\d+)/) ?? [])[1] ?? 0);
-    assert.is(child.status, 0, `relaxed child failed:\n${plain.slice(-4000)}`);
-    assert.ok(passed >= 5, `relaxed child ran ${passed} tests:\n${plain.slice(-2000)}`);
-    console.log(`  (relaxed build: ${passed} tests passed in a child process with ${flags.join(" ")})`);
-  });
-}
+if (!RELAXED && !RELAXED_ONLY) relaxedChildTest(test, /qs8-winograd\.test\.ts$/, 5);
 
 test.run();

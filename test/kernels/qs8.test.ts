@@ -8,8 +8,8 @@
 // miscompiles the dot product (src/kernels.ts), so there this file re-runs its relaxed part in a
 // child process with --experimental-wasm-relaxed-simd --no-liftoff (DAA_TEST_RELAXED_ONLY=1), and
 // skips with a message where those flags are unknown.
-import { spawnSync } from "node:child_process";
 import { test } from "uvu";
+import { relaxedChildTest } from "../util/relaxed-child.ts";
 import * as assert from "uvu/assert";
 import { Harness, type Build } from "../util/wasm.ts";
 import { rng } from "../util/rng.ts";
@@ -213,24 +213,6 @@ for (const build of [...DEBUG, ...RELEASE]) {
   });
 }
 
-if (!RELAXED && !RELAXED_ONLY) {
-  test("relaxed-SIMD build: run in a child process with --experimental-wasm-relaxed-simd (or skip)", () => {
-    const flags = ["--experimental-wasm-relaxed-simd", "--no-liftoff"];
-    const known = spawnSync(process.execPath, [...flags, "-e", "0"], { encoding: "utf8" });
-    if (known.status !== 0) {
-      console.log(`  (skipped: this engine has no usable relaxed SIMD and node does not know ${flags.join(" ")})`);
-      return;
-    }
-    const child = spawnSync(process.execPath, [...flags, "--import", "tsx", "node_modules/uvu/bin.js", "test/kernels", "(qs8|conv2d)\\.test\\.ts$"], {
-      encoding: "utf8", env: { ...process.env, DAA_TEST_RELAXED_ONLY: "1" },
-    });
-    const out = (child.stdout ?? "") + (child.stderr ?? "");
-    const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
-    const passed = Number((plain.match(/Passed:\s+(\d+)/) ?? [])[1] ?? 0);
-    assert.is(child.status, 0, `relaxed child failed:\n${plain.slice(-4000)}`);
-    assert.ok(passed >= 8, `relaxed child ran ${passed} tests:\n${plain.slice(-2000)}`);
-    console.log(`  (relaxed build: ${passed} tests passed in a child process with ${flags.join(" ")})`);
-  });
-}
+if (!RELAXED && !RELAXED_ONLY) relaxedChildTest(test, /(qs8|conv2d)\.test\.ts$/, 8);
 
 test.run();
