@@ -5,7 +5,7 @@
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
-import { dequantize, readWeightFile, type Precision, type WeightFile } from './format.ts';
+import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
 import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
 import { calibrate, scalesFromMeta } from './quant.ts';
@@ -131,8 +131,9 @@ export class Estimator {
       throw new DaaError('WASM', `could not instantiate the kernel module: ${(e as Error).message}`);
     }
     const arena = new Arena(memory, kernels.heap_base(), MAX_MEMORY_BYTES);
-    const weights = new Map<string, Float32Array>();
-    for (const [name, t] of file.tensors) weights.set(name, dequantize(t));
+    // dequantised on first use: an int8 file's conv codes are used as they are, so most of its
+    // tensors never need an f32 copy (ResNet18: 45 MB of fresh memory spared at load)
+    const weights = lazyDequantized(file.tensors);
     let plan: Plan;
     try {
       // int8 files compute the encoder's convs in int8 (src/quant.ts); activation scales from the file or calibrated here
@@ -243,4 +244,24 @@ export class Estimator {
     this.stage = 0;
     this.stageBytes = 0;
   }
+}
+
+/** A name -> f32 weights map over a file's tensors that dequantises each on first `get` (only `get` and
+ *  `has` are meaningful: buildPlan and calibrate use nothing else). */
+function lazyDequantized(tensors: Map<string, StoredTensor>): Map<string, Float32Array> {
+  const done = new Map<string, Float32Array>();
+  return new (class extends Map<string, Float32Array> {
+    override get(name: string): Float32Array | undefined {
+      let v = done.get(name);
+      if (v === undefined) {
+        const t = tensors.get(name);
+        if (t === undefined) return undefined;
+        done.set(name, (v = dequantize(t)));
+      }
+      return v;
+    }
+    override has(name: string): boolean {
+      return tensors.has(name);
+    }
+  })();
 }
