@@ -5,6 +5,7 @@
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
+import { FasterOf } from './faster-of.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
 import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
@@ -91,6 +92,8 @@ export class Estimator {
   private interval: number;
   private stage = 0;
   private stageBytes = 0;
+  /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
+  private q8Kernel: FasterOf | null = null;
 
   private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number) {
     this.config = file.config;
@@ -101,6 +104,7 @@ export class Estimator {
     this.arena = arena;
     this.plan = plan;
     this.interval = interval;
+    if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
   }
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
@@ -149,7 +153,8 @@ export class Estimator {
         q8 = { codes, scales };
       }
       // the scalar build's Winograd kernel is slower than its direct convolution (docs/kernels.md)
-      plan = buildPlan(kernels, arena, file.config, weights, q8, { winograd: backend !== 'scalar' });
+      // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/faster-of.ts)
+      plan = buildPlan(kernels, arena, file.config, weights, q8, { winograd: backend !== 'scalar', q8Switchable: q8 !== undefined && backend === 'relaxed' });
       if (opts.head) plan.setHead(opts.head);
       plan.setInterval(interval);
     } catch (e) {
@@ -194,7 +199,8 @@ export class Estimator {
       kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
       if (interval !== this.interval) plan.setInterval(interval);
       try {
-        plan.run();
+        if (this.q8Kernel) this.q8Kernel.run(() => plan.run());
+        else plan.run();
       } finally {
         if (interval !== this.interval) plan.setInterval(this.interval);
       }

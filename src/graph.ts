@@ -38,6 +38,10 @@ export interface Plan {
   /** choose the template subset: every `interval`-th age */
   setInterval(interval: number): void;
   setHead(mode: HeadMode): void;
+  /** int8 3x3 / stride-1 convs that run qs8_conv3x3_winograd (when on) */
+  q8WinogradConvs: number;
+  /** switch those convs between qs8_conv3x3_winograd and qs8_conv2d (same outputs); needs q8Switchable */
+  setQ8Winograd(on: boolean): void;
 }
 
 /** t_y and s_y of the binary code mapping (column 0 = t, the style mean; column 1 = s, the style std). */
@@ -114,6 +118,9 @@ export function foldDecoder(wDec: Float32Array, bDec: Float32Array, lw: Float32A
  *  kernel is slower than its direct one, so the estimator turns it off there). */
 export interface PlanOptions {
   winograd?: boolean;
+  /** int8 3x3 / stride-1 convs: keep both kernels' weights so that setQ8Winograd can switch
+   *  (their outputs are bit-identical; which is faster depends on the engine: docs/kernels.md) */
+  q8Switchable?: boolean;
 }
 
 export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: Map<string, Float32Array>, q8?: Q8Model, opts: PlanOptions = {}): Plan {
@@ -220,6 +227,12 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
   let q8WsBytes = 0;
   for (const op of convs) if (isQ(op) && useWino && op.k === 3 && op.stride === 1) q8WsBytes = Math.max(q8WsBytes, q8WinogradScratchBytes(codeStride(op.cin), op.cout));
   const q8Ws = q8WsBytes > 0 ? arena.alloc(q8WsBytes) : 0;
+  let q8WinoConvs = 0;
+  let q8WinoOn = true;
+  const setQ8Winograd = (on: boolean) => {
+    if (!opts.q8Switchable && on !== q8WinoConvs > 0) throw new Error('setQ8Winograd: this plan was not built switchable');
+    q8WinoOn = on;
+  };
   for (const op of g.ops) {
     if (op.kind === 'conv' && isQ(op)) {
       const [H, W, Cin] = g.shapes[op.src];
@@ -228,14 +241,17 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       const xt = codeT.get(op.src)!;
       const xq = xt.ptr + ((xt.border - pad) * xt.pitch + (xt.border - pad)) * xt.cs;
       const { codes, scales: wsc } = q8!.codes(`${op.name}.w`)!;
-      // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs)
+      // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs);
+      // a switchable plan keeps the direct kernel's weights too (setQ8Winograd)
       const wino = useWino && K === 3 && stride === 1;
-      let wq: number;
+      let uq = 0, wq = 0;
       if (wino) {
         const n = q8WinogradPackedLength(Cin, cout);
-        wq = arena.alloc(2 * n);
-        packQ8WinogradWeights(codes, Cin, cout, new Int16Array(arena.memory.buffer, wq, n));
-      } else {
+        uq = arena.alloc(2 * n);
+        packQ8WinogradWeights(codes, Cin, cout, new Int16Array(arena.memory.buffer, uq, n));
+        q8WinoConvs++;
+      }
+      if (!wino || opts.q8Switchable) {
         const packed = packQ8Weights(codes, K, Cin, cout);
         wq = arena.alloc(packed.length);
         new Int8Array(arena.memory.buffer, wq, packed.length).set(packed);
@@ -261,8 +277,10 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
         yOff = q8!.scales[op.dst][1];
       }
       const Hi = H + 2 * pad, Wi = W + 2 * pad;
-      if (wino) steps.push(() => k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws));
-      else steps.push(() => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff));
+      const runDirect = () => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff);
+      if (!wino) steps.push(runDirect);
+      else if (!opts.q8Switchable) steps.push(() => k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, uq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws));
+      else steps.push(() => (q8WinoOn ? k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, uq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws) : runDirect()));
     } else if (op.kind === 'conv') {
       const [H, W, Cin] = g.shapes[op.src];
       const src = buf.get(op.src)!;
@@ -337,6 +355,8 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       templates: () => 1,
       setInterval: () => {},
       setHead: () => {},
+      q8WinogradConvs: q8WinoConvs,
+      setQ8Winograd,
     };
   }
 
@@ -459,6 +479,8 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
     run: () => steps.forEach((s) => s()),
     templates: () => nSel,
     setInterval,
+    q8WinogradConvs: q8WinoConvs,
+    setQ8Winograd,
     setHead: (m: HeadMode) => {
       if (m === 'factorised' && tc !== 1) throw new Error('per-channel templates have no factorised head');
       mode = m;

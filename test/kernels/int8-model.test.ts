@@ -5,9 +5,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DEFAULT_CONFIG, weightShapes, type ModelConfig } from "../../src/arch.ts";
+import { Arena } from "../../src/arena.ts";
 import { Estimator } from "../../src/estimator.ts";
+import { FasterOf } from "../../src/faster-of.ts";
+import { buildPlan } from "../../src/graph.ts";
 import { readWeightFile, dequantize, type StoredTensor } from "../../src/format.ts";
-import { relaxedSupported } from "../../src/kernels.ts";
+import { instantiateKernels, relaxedSupported } from "../../src/kernels.ts";
 import { calibrate, calibrationImages, quantisedTensors, scalesFromMeta } from "../../src/quant.ts";
 import { compileBackend } from "../../src/wasm.ts";
 import { writeWeightFile } from "../../train/format-writer.ts";
@@ -93,6 +96,51 @@ test("calibrate(): deterministic, covers every quantised tensor; meta.activation
   const skewed = Object.fromEntries(Object.entries(a).map(([k, [s, o]]) => [k, [s * 1.5, o]]));
   const e3 = await Estimator.create({ model: exportWeights(m, "int8", { activationScales: skewed }), backend: "simd" });
   assert.is.not(e3.estimate(img).age, e1.estimate(img).age);
+});
+
+test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d give the same bits", async () => {
+  for (const [label, cfg] of CONFIGS) {
+    const m = new RandomModel(cfg, 11);
+    const file = readWeightFile(exportWeights(m, "int8"));
+    const weights = new Map([...file.tensors].map(([n, t]) => [n, dequantize(t)]));
+    const scales = await calibrate(await compileBackend("simd"), cfg, weights);
+    const q8 = { scales, codes: (n: string) => { const t = file.tensors.get(n); return t && t.dtype === "i8" ? { codes: t.data as Int8Array, scales: t.scales! } : null; } };
+    for (const backend of backends.filter((b) => b !== "scalar")) {
+      const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384 });
+      const k = await instantiateKernels(await compileBackend(backend), memory);
+      const arena = new Arena(memory, k.heap_base(), 1 << 30);
+      const plan = buildPlan(k, arena, cfg, weights, q8, { winograd: true, q8Switchable: true });
+      assert.ok(plan.q8WinogradConvs > 0, `${label} ${backend}: no Winograd int8 convs`);
+      const x = arena.f32(plan.x, cfg.inputSize * cfg.inputSize * 3);
+      const r = rng(3);
+      for (let i = 0; i < x.length; i++) x[i] = r.uniform(0, 1);
+      const out: Float32Array[] = [];
+      for (const on of [true, false, true]) {
+        plan.setQ8Winograd(on);
+        plan.run();
+        out.push(arena.f32(plan.perTemplate, plan.templates()).slice());
+      }
+      assert.equal(new Uint32Array(out[1].buffer), new Uint32Array(out[0].buffer), `${label} ${backend}: direct vs Winograd`);
+      assert.equal(new Uint32Array(out[2].buffer), new Uint32Array(out[0].buffer), `${label} ${backend}: Winograd again`);
+    }
+  }
+});
+
+test("FasterOf: alternates, drops warm-up calls, keeps the faster way", () => {
+  const spin = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms); };
+  for (const [costA, costB, want] of [[3, 0, "b"], [0, 3, "a"], [0, 0, "a"]] as const) {
+    const used: boolean[] = [];
+    let cur = true;
+    const f = new FasterOf((a) => { cur = a; });
+    for (let i = 0; i < 12; i++) f.run(() => { used.push(cur); spin(cur ? costA : costB); });
+    assert.equal(used, [false, true, false, true, false, true, false, true, false, true, false, true]);
+    assert.is(f.comparing, false);
+    if (costA !== costB) assert.is(f.choice, want, `A ${costA} ms, B ${costB} ms`);
+    else assert.ok(f.choice === "a" || f.choice === "b");
+    assert.is(cur, f.choice === "a");
+    f.run(() => used.push(cur));
+    assert.is(used[12], f.choice === "a", "the choice stays");
+  }
 });
 
 test.after(() => console.log("\n" + report.join("\n")));
