@@ -24,7 +24,7 @@ import { checkHeadArgs } from "./head.common";
 }
 
 /**
- * Channel layout of one pixel, shared by `triple` and `single` (F = 4 q + r):
+ * Channel layout of one pixel, used by `triple` (F = 4 q + r):
  *   [0, P4)        vectors of the lw >= 0 group: added
  *   [P4, P4 + 4)   the vector that straddles Fpos (when Fpos % 4 != 0 and it is a whole vector):
  *                  multiplied by `sgn` (+1 for lanes < Fpos, -1 after), then added
@@ -39,16 +39,18 @@ import { checkHeadArgs } from "./head.common";
   );
 }
 
-/** Templates j, j+1, j+2 in one pass over a / bconst / c (each element vector is loaded once for
- *  three templates: 3 loads + 3 x (2 mul, 2 add, max, add) in the simd build). Three, not four:
- *  four templates' splats and accumulators do not fit V8's 16 xmm registers and spill. */
+/** Templates j .. j + n - 1 (n = 1..3) in one pass over a / bconst / c (each element vector is
+ *  loaded once for three templates: 3 loads + 3 x (2 mul, 2 add, max, add) in the simd build; for
+ *  n < 3 the missing slots repeat template j + n - 1 and are not stored). Three, not four: four
+ *  templates' splats and accumulators do not fit V8's 16 xmm registers and spill. */
 function triple(
   a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
-  tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
+  tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, n: i32, out: usize,
 ): void {
   const jo = <usize>j << 2;
-  const s0 = load<f32>(tpl_s + jo), s1 = load<f32>(tpl_s + jo, 4), s2 = load<f32>(tpl_s + jo, 8);
-  const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo, 4), t2 = load<f32>(tpl_t + jo, 8);
+  const o1: usize = n > 1 ? 4 : 0, o2: usize = n > 2 ? 8 : o1;
+  const s0 = load<f32>(tpl_s + jo), s1 = load<f32>(tpl_s + jo + o1), s2 = load<f32>(tpl_s + jo + o2);
+  const t0 = load<f32>(tpl_t + jo), t1 = load<f32>(tpl_t + jo + o1), t2 = load<f32>(tpl_t + jo + o2);
   const vs0 = f32x4.splat(s0), vs1 = f32x4.splat(s1), vs2 = f32x4.splat(s2);
   const vt0 = f32x4.splat(t0), vt1 = f32x4.splat(t1), vt2 = f32x4.splat(t2);
   const sgn = sgnVector(Fpos);
@@ -91,48 +93,8 @@ function triple(
     ap += fB; bp += fB; cp += fB;
   }
   store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0)));
-  store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1)), 4);
-  store<f32>(out + jo, load<f32>(tpl_age + jo, 8) - (lb + (hsum(acc2) + sc2)), 8);
-}
-
-/** One template (the last T % 3): `triple` for a single template. */
-function single(
-  a: usize, bconst: usize, c: usize, HW: i32, F: i32, Fpos: i32, lb: f32,
-  tpl_t: usize, tpl_s: usize, tpl_age: usize, j: i32, out: usize,
-): void {
-  const jo = <usize>j << 2;
-  const s0 = load<f32>(tpl_s + jo), t0 = load<f32>(tpl_t + jo);
-  const vs0 = f32x4.splat(s0), vt0 = f32x4.splat(t0);
-  const sgn = sgnVector(Fpos);
-  let acc0 = f32x4.splat(0);
-  let sc0: f32 = 0;
-  const fB = <usize>F << 2;
-  const P4 = Fpos & ~3, F4 = F & ~3;
-  const mixed = (Fpos & 3) != 0 && P4 < F4;
-  let ap = a, bp = bconst, cp = c;
-  for (let p = 0; p < HW; p++) {
-    let f = 0;
-    for (; f < P4; f += 4) {
-      const o = <usize>f << 2;
-      acc0 = f32x4.add(acc0, hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)));
-    }
-    if (mixed) {
-      const o = <usize>f << 2;
-      acc0 = f32x4.add(acc0, f32x4.mul(hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)), sgn));
-      f += 4;
-    }
-    for (; f < F4; f += 4) {
-      const o = <usize>f << 2;
-      acc0 = f32x4.sub(acc0, hinge4(vs0, vt0, v128.load(ap + o), v128.load(bp + o), v128.load(cp + o)));
-    }
-    for (; f < F; f++) {
-      const o = <usize>f << 2;
-      const h0 = hinge1(s0, t0, load<f32>(ap + o), load<f32>(bp + o), load<f32>(cp + o));
-      if (f < Fpos) sc0 += h0; else sc0 -= h0;
-    }
-    ap += fB; bp += fB; cp += fB;
-  }
-  store<f32>(out + jo, load<f32>(tpl_age + jo) - (lb + (hsum(acc0) + sc0)));
+  if (n > 1) store<f32>(out + jo, load<f32>(tpl_age + jo, 4) - (lb + (hsum(acc1) + sc1)), 4);
+  if (n > 2) store<f32>(out + jo, load<f32>(tpl_age + jo, 8) - (lb + (hsum(acc2) + sc2)), 8);
 }
 
 /**
@@ -143,8 +105,8 @@ function single(
  * (out must not overlap the inputs). For each template j, with u = (s a + t bconst) + c:
  *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) - sum_{f >= Fpos} max(u, 0) ])
  * (lw relu(v) = sign(lw) max(|lw| v, 0), so the linear layer costs nothing per template).
- * Templates go three per pass over a / bconst / c, then the T % 3 left one at a time. Per pixel the channels are
- * f32x4 vectors from channel 0 (see sgnVector for the one vector that straddles Fpos), then a
+ * Templates go three per pass over a / bconst / c (the last pass takes T % 3 if that is not 0).
+ * Per pixel the channels are f32x4 vectors from channel 0 (see sgnVector for the one vector that straddles Fpos), then a
  * scalar tail of F % 4. Lane sums are reduced as (l0 + l1) + (l2 + l3), then the scalar tail is
  * added. No scratch memory. T == 0 is a no-op.
  */
@@ -153,7 +115,5 @@ export function f32_daa_head__wasmsimd(
   lb: f32, tpl_t: usize, tpl_s: usize, tpl_age: usize, T: i32, out: usize,
 ): void {
   checkHeadArgs(a, bconst, c, HW, F, Fpos, tpl_t, tpl_s, tpl_age, T, out);
-  let j = 0;
-  for (; j + 3 <= T; j += 3) triple(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
-  for (; j < T; j++) single(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, out);
+  for (let j = 0; j < T; j += 3) triple(a, bconst, c, HW, F, Fpos, lb, tpl_t, tpl_s, tpl_age, j, min(3, T - j), out);
 }
