@@ -39,8 +39,11 @@ L.push('## Training', '');
 L.push(`- Data: ${m.data ?? 'UTKFace'}. Labels: the age in the file name (1..116).`);
 L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ''}`);
 const tl = Number(m.options?.['template-loss'] ?? 0);
+const init = m.initialisedFrom as { run: string; epochsDone: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
+if (init)
+  L.push(`- Warm restart: the run starts from the last weights of \`${init.run}\` (${init.epochsDone} epochs of the same recipe at lr ${init.options?.lr}, best validation MAE ${fmt(init.bestValMae)}) with a fresh cosine schedule (\`--init ${init.run}\`): ${init.epochsDone + m.epochsDone} epochs in all.`);
 L.push(`- Recipe: smooth-L1 loss on the age${tl > 0 ? ` plus ${tl} x the mean smooth-L1 loss of the per-template estimates y - Delta_y (\`--template-loss ${tl}\`; not in the paper, see below)` : ''}, Adam (lr ${m.options?.lr}, cosine decay over the planned epochs, L2 weight decay ${m.options?.wd}), batch ${m.options?.batch}, flip/scale/rotation/translation augmentation, seed ${m.options?.seed}; the age output starts at the mean training age.`);
-L.push(`- Backend: ${m.backend} (tfjs-backend-wasm 4.22 with the project's kernels, one thread), AMD EPYC, 2 cores shared with a second run. Train time ${(totalSec / 60).toFixed(0)} min (step time only), mean ${ips.toFixed(0)} images/s.`);
+L.push(`- Backend: ${m.backend} (tfjs-backend-wasm 4.22 with the project's kernels, one thread), AMD EPYC, 2 cores shared with a second run. Train time ${(totalSec / 60).toFixed(0)} min (step time only${init ? `; plus ${((init.history[init.history.length - 1]?.trainSeconds ?? 0) / 60).toFixed(0)} min for the run it started from` : ''}), mean ${ips.toFixed(0)} images/s.`);
 L.push('', '| epoch | train MAE | val MAE |', '|---:|---:|---:|', ...hist.map((h) => `| ${h.epoch} | ${fmt(h.trainMae)} | ${fmt(h.valMae)} |`), '');
 L.push('## UTKFace test split (2,386 images), through the WebAssembly runtime', '');
 L.push('`npm run eval -- --intervals 1,2,5,10,20,50 --flip` (fp32) and `npm run eval -- --precision int8 --intervals 1,2,5,10,20,50` (int8); full tables in `docs/eval/`.', '');

@@ -28,6 +28,10 @@ const state = JSON.parse(readFileSync(join(a.run, 'checkpoint.json'), 'utf8'));
 const fp32 = readWeightFile(readFileSync(join(a.run, 'best.fp32.daaw')));
 const int8 = readWeightFile(readFileSync(join(a.run, 'best.int8.daaw')));
 const cfg = fp32.config;
+function initProvenance(run: string) {
+  const st = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8'));
+  return { run, epochsDone: st.history.length, bestEpoch: st.bestEpoch, bestValMae: st.bestValMae, options: st.options, history: st.history };
+}
 const provenance = {
   ...fp32.meta,
   name: a.name,
@@ -38,6 +42,8 @@ const provenance = {
   bestValMae: state.bestValMae,
   history: state.history,
   options: state.options,
+  // a warm restart (--init) names the run it started from, with that run's own history
+  ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
   shipped: new Date().toISOString(),
   data: 'UTKFace aligned & cropped chips (non-commercial research use only); train split minus a seeded 10% validation part',
 };
