@@ -6,9 +6,9 @@
  * Deno 2.9's V8 15, which lowers the relaxed i8 dot product better). Choosing by time therefore
  * changes speed only, never a result.
  *
- * The first 2 * (warmup + samples) calls alternate the two ways (B first, so that A, the default,
- * is current afterwards on a tie); warm-up calls are not counted; then the way with the lower median
- * stays. Where the clock does not advance during a call (Cloudflare Workers freeze it while a request
+ * The first 2 * (warmup + samples) calls alternate the two ways, A (the default) first, so that a
+ * process that estimates once runs A; warm-up calls are not counted; then the way with the lower
+ * median stays (A on a tie). Where the clock does not advance during a call (Cloudflare Workers freeze it while a request
  * computes) every sample reads 0 and A stays.
  */
 export class FasterOf {
@@ -30,7 +30,7 @@ export class FasterOf {
       fn();
       return;
     }
-    const a = this.calls % 2 === 1;
+    const a = this.calls % 2 === 0;
     this.use(a);
     const t0 = performance.now();
     try {

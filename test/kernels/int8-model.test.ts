@@ -133,7 +133,7 @@ test("FasterOf: alternates, drops warm-up calls, keeps the faster way", () => {
     let cur = true;
     const f = new FasterOf((a) => { cur = a; });
     for (let i = 0; i < 12; i++) f.run(() => { used.push(cur); spin(cur ? costA : costB); });
-    assert.equal(used, [false, true, false, true, false, true, false, true, false, true, false, true]);
+    assert.equal(used, [true, false, true, false, true, false, true, false, true, false, true, false]);
     assert.is(f.comparing, false);
     if (costA !== costB) assert.is(f.choice, want, `A ${costA} ms, B ${costB} ms`);
     else assert.ok(f.choice === "a" || f.choice === "b");
