@@ -247,6 +247,7 @@ export class Estimator {
     this.plan = null;
     this.arena = null;
     this.kernels = null;
+    this.q8Kernel = null; // it holds the plan
     this.stage = 0;
     this.stageBytes = 0;
   }
