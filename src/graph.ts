@@ -278,9 +278,10 @@ export function buildPlan(k: Kernels, arena: Arena, cfg: ModelConfig, weights: M
       }
       const Hi = H + 2 * pad, Wi = W + 2 * pad;
       const runDirect = () => k.qs8_conv2d(xq, Hi, Wi, xt.pitch, xt.cs, wq, cout, K, stride, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff);
+      const runWino = () => k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, uq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws);
       if (!wino) steps.push(runDirect);
-      else if (!opts.q8Switchable) steps.push(() => k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, uq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws));
-      else steps.push(() => (q8WinoOn ? k.qs8_conv3x3_winograd(xq, Hi, Wi, xt.pitch, xt.cs, uq, cout, ms, bs, act, res, y, yq, yW, yCs, yInv, yOff, q8Ws) : runDirect()));
+      else if (!opts.q8Switchable) steps.push(runWino);
+      else steps.push(() => (q8WinoOn ? runWino() : runDirect()));
     } else if (op.kind === 'conv') {
       const [H, W, Cin] = g.shapes[op.src];
       const src = buf.get(op.src)!;
