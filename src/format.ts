@@ -99,8 +99,9 @@ function toBytes(input: unknown): Uint8Array {
 
 /**
  * What a configuration costs once loaded: the linear memory the runtime places (every weight as
- * f32, every activation buffer, the head's buffers; as src/graph.ts allocates them, each rounded to
- * 16 bytes; not the kernels' static data nor the image staging area) and the multiply-adds of one
+ * f32, 3x3 / stride-1 conv weights as the SIMD builds' Winograd packing, every activation buffer and
+ * padded copy, the head's buffers; as src/graph.ts allocates them, each rounded to 16 bytes; not the
+ * kernels' scratch and static data nor the image staging area) and the multiply-adds of one
  * estimate with the dearer (naive, per-template) head. Pure arithmetic on the config: nothing is
  * allocated, so it can gate a hostile config before the runtime allocates for it.
  */
@@ -121,6 +122,10 @@ export function modelCost(cfg: ModelConfig, shapes = weightShapes(cfg)): { memor
     if (op.kind === 'conv') {
       const [oh, ow] = g.shapes[op.dst];
       macs += oh * ow * op.k * op.k * op.cin * op.cout;
+      // the SIMD builds pack a 3x3 / stride-1 conv for Winograd: 16 x Cin x (Cout rounded up to 8)
+      // f32 in place of its 9 x Cin x Cout (src/winograd.ts; an int8 plan's i8 + i16 copies are smaller)
+      if (op.k === 3 && op.stride === 1 && op.cin % 4 === 0 && op.cout % 4 === 0)
+        memoryBytes += f32(16 * op.cin * Math.ceil(op.cout / 8) * 8) - f32(9 * op.cin * op.cout);
       // a padded conv runs over a zero-bordered copy of its input, one per input shape
       const [ih, iw, ic] = g.shapes[op.src];
       const key = `${ih}x${iw}x${ic}+${op.pad}`;

@@ -163,10 +163,10 @@ test('configs that would allocate or compute absurd amounts are WEIGHTS_SIZE bef
   const dear: ModelConfig = { ...C3AE64, daa: 'template_channel', numTemplates: 4096, featDim: 4096 }; // 78 G multiply-adds per estimate
   assert.ok(modelCost(dear).macs > MAX_MODEL_MACS && modelCost(dear).memoryBytes < MAX_MODEL_BYTES);
   assert.is(code(writeWeightFile(dear, 'fp32', makeTensors(dear))), 'WEIGHTS_SIZE', 'compute');
-  // the shipped architectures are far inside both limits
+  // the shipped architectures are far inside both limits (ResNet18: ~91 MiB with its Winograd weights)
   for (const c of [DEFAULT_CONFIG, C3AE64, { ...DEFAULT_CONFIG, encoder: 'resnet18' as const, inputSize: 128, width: 64 }]) {
     const k = modelCost(c);
-    assert.ok(k.memoryBytes < MAX_MODEL_BYTES / 8 && k.macs < MAX_MODEL_MACS / 4, JSON.stringify(c));
+    assert.ok(k.memoryBytes < MAX_MODEL_BYTES / 4 && k.macs < MAX_MODEL_MACS / 4, JSON.stringify(c));
   }
 });
 
