@@ -8,8 +8,8 @@
  *
  * The first 2 * (warmup + samples) calls alternate the two ways, A (the default) first, so that a
  * process that estimates once runs A; warm-up calls are not counted; then the way with the lower
- * median stays (A on a tie). Where the clock does not advance during a call (Cloudflare Workers freeze it while a request
- * computes) every sample reads 0 and A stays.
+ * median stays (A on a tie). Where the clock does not advance during a call (Cloudflare Workers
+ * freeze it while a request computes) every sample reads 0 and A stays.
  */
 export class FasterOf {
   private readonly times: [number[], number[]] = [[], []];
