@@ -42,6 +42,8 @@ const provenance = {
   bestValMae: state.bestValMae,
   history: state.history,
   options: state.options,
+  // runs imported from train/gpu/train_daa.py: the parity check and the runtime's validation MAE
+  ...(state.parity ? { parity: state.parity, valMaeRuntime: state.valMaeRuntime } : {}),
   // a warm restart (--init) names the run it started from, with that run's own history
   ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
   shipped: new Date().toISOString(),
