@@ -3,13 +3,14 @@
  * The comparison row for `npm run eval`: face-api's AgeGenderNet (@vladmandic/face-api, the age model
  * most JavaScript users run) on the same UTKFace chips, decoded the same way (train/data.ts), given to
  * face-api as the whole 128x128 chip (its own preprocessing: pad to square, resize to 112, mean
- * subtraction). Writes <out>/face-api.<split>.json and .md in the format of `npm run eval`.
+ * subtraction) on tfjs-backend-wasm. Writes <out>/face-api.<split>.json and .md in the format of `npm run eval`.
  */
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { useTfjsWasm } from '../bench/peers/tfjs.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown } from './metrics.ts';
 
@@ -23,7 +24,7 @@ const { values: a } = parseArgs({
 });
 const require = createRequire(import.meta.url);
 const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
-await tf.setBackend('cpu');
+await useTfjsWasm(); // tfjs-backend-wasm, one thread (as in the bench)
 const modelDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 await faceapi.nets.ageGenderNet.loadFromDisk(modelDir);
 
