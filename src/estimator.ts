@@ -5,11 +5,12 @@
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
-import { FasterOf } from './faster-of.ts';
+import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
-import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
-import { calibrate, scalesFromMeta } from './quant.ts';
+import { calibrate, DaaModel, planDaa, type HeadMode } from './models/daa/index.ts';
+import { scalesFromMeta } from './quant.ts';
+import { TimedChoice } from './timed-choice.ts';
 import { checkImage } from './image.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
@@ -88,23 +89,25 @@ export class Estimator {
   readonly meta: Record<string, unknown>;
   private kernels: Kernels | null;
   private arena: Arena | null;
-  private plan: Plan | null;
-  private interval: number;
+  private model: DaaModel | null;
+  private readonly interval: number;
+  private readonly head: HeadMode;
   private stage = 0;
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
-  private q8Kernel: FasterOf | null = null;
+  private q8Kernel: TimedChoice | null = null;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
     this.backend = backend;
     this.kernels = kernels;
     this.arena = arena;
-    this.plan = plan;
+    this.model = model;
     this.interval = interval;
-    if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
+    this.head = head;
+    if (model.plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new TimedChoice();
   }
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
@@ -138,7 +141,8 @@ export class Estimator {
     // dequantised on first use: an int8 file's conv codes are used as they are, so most of its
     // tensors never need an f32 copy (ResNet18: 45 MB of fresh memory spared at load)
     const weights = lazyDequantized(file.tensors);
-    let plan: Plan;
+    let model: DaaModel;
+    let head: HeadMode;
     try {
       // int8 files compute the encoder's convs in int8 (src/quant.ts); activation scales from the file or calibrated here
       let q8: Q8Model | undefined;
@@ -153,25 +157,26 @@ export class Estimator {
         q8 = { codes, scales };
       }
       // the scalar build's Winograd kernel is slower than its direct convolution (docs/kernels.md)
-      // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/faster-of.ts)
-      plan = buildPlan(kernels, arena, file.config, weights, q8, { winograd: backend !== 'scalar', q8Switchable: q8 !== undefined && backend === 'relaxed' });
-      if (opts.head) plan.setHead(opts.head);
-      plan.setInterval(interval);
+      // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/timed-choice.ts)
+      const plan = planDaa(file.config, weights, { winograd: backend !== 'scalar', q8, q8Switchable: q8 !== undefined && backend === 'relaxed' });
+      model = new DaaModel(plan, kernels, arena, weights);
+      head = opts.head ?? model.defaultHead;
+      model.programs({ interval, head }); // binds the default head now (and rejects a head the model lacks)
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, plan, interval);
+    return new Estimator(file, backend, kernels, arena, model, interval, head);
   }
 
-  private live(): { arena: Arena; plan: Plan; kernels: Kernels } {
-    if (!this.plan || !this.arena || !this.kernels) throw new DisposedError();
-    return { arena: this.arena, plan: this.plan, kernels: this.kernels };
+  private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {
+    if (!this.model || !this.arena || !this.kernels) throw new DisposedError();
+    return { arena: this.arena, model: this.model, kernels: this.kernels };
   }
 
   /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
   estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
-    const { arena, plan, kernels } = this.live();
+    const { arena, model, kernels } = this.live();
     // options first, then the image: no caller code (a getter) runs between the image check and the copy
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
@@ -195,25 +200,22 @@ export class Estimator {
     }
     arena.u8(this.stage, bytes).set(img.data);
     const S = this.config.inputSize;
+    let out: { ptr: number; count: number };
     try {
-      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
-      if (interval !== this.interval) plan.setInterval(interval);
-      try {
-        if (this.q8Kernel) this.q8Kernel.run(() => plan.run());
-        else plan.run();
-      } finally {
-        if (interval !== this.interval) plan.setInterval(this.interval);
-      }
+      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, model.input, S, S);
+      const run = { interval, head: this.head };
+      if (this.q8Kernel) this.q8Kernel.run((winograd) => (out = model.run({ ...run, alt: !winograd })));
+      else out = model.run(run);
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
-    return this.result(plan, arena, interval);
+    return this.result(arena, out!);
   }
 
-  private result(plan: Plan, arena: Arena, interval: number): Estimate {
-    const T = this.config.daa === 'none' ? 1 : Math.ceil(this.config.numTemplates / interval);
-    const perTemplate = arena.f32(plan.perTemplate, T).slice();
+  private result(arena: Arena, out: { ptr: number; count: number }): Estimate {
+    const T = out.count;
+    const perTemplate = arena.f32(out.ptr, T).slice();
     let sum = 0;
     for (const v of perTemplate) sum += v;
     const age = sum / T;
@@ -224,9 +226,9 @@ export class Estimator {
 
   /** Encoder features E of the last estimate (h x w x C, channels-last); for tests and tools. */
   lastFeatures(): Float32Array {
-    const { arena, plan } = this.live();
-    const [h, w, c] = plan.eShape;
-    return arena.f32(plan.e, h * w * c).slice();
+    const { arena, model } = this.live();
+    const { ptr, shape: [h, w, c] } = model.features();
+    return arena.f32(ptr, h * w * c).slice();
   }
 
   /** Bytes of linear memory this estimator holds. */
@@ -235,7 +237,7 @@ export class Estimator {
   }
 
   get disposed(): boolean {
-    return this.plan === null;
+    return this.model === null;
   }
 
   /**
@@ -244,17 +246,17 @@ export class Estimator {
    * lastFeatures, memoryBytes) throws DisposedError.
    */
   dispose(): void {
-    this.plan = null;
+    this.model = null;
     this.arena = null;
     this.kernels = null;
-    this.q8Kernel = null; // it holds the plan
+    this.q8Kernel = null;
     this.stage = 0;
     this.stageBytes = 0;
   }
 }
 
 /** A name -> f32 weights map over a file's tensors that dequantises each on first `get` (only `get` and
- *  `has` are meaningful: buildPlan and calibrate use nothing else). */
+ *  `has` are meaningful: the planner and calibrate use nothing else). */
 function lazyDequantized(tensors: Map<string, StoredTensor>): Map<string, Float32Array> {
   const done = new Map<string, Float32Array>();
   return new (class extends Map<string, Float32Array> {

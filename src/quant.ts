@@ -10,13 +10,10 @@
  *   not 8, so that the relaxed-SIMD i8 x i7 dot product is exact on every engine; the same codes
  *   are used by every build, so all three give the same answer.
  * - calibration: per-tensor [min, max] over a fixed set of synthetic images (calibrationImages),
- *   run through the f32 model at load; or `meta.activationScales` from the weight file
+ *   run through the f32 model at load (src/models/daa/calibrate.ts); or `meta.activationScales` from the weight file
  *   ({ buffer name: [scale, offset] }, what `calibrate()` returns) when it covers every tensor.
  */
-import { Arena } from './arena.ts';
 import { encoderGraph, type ModelConfig } from './arch.ts';
-import { buildPlan } from './graph.ts';
-import { instantiateKernels } from './kernels.ts';
 
 /** x ~ scale * q + offset, q in 0..127 */
 export type QParams = [scale: number, offset: number];
@@ -187,49 +184,8 @@ export function calibrationImages(size: number, n = 4): Float32Array[] {
 export function quantisedTensors(cfg: ModelConfig): string[] {
   const g = encoderGraph(cfg);
   const s = new Set<string>();
-  for (const op of g.ops) if (op.kind === 'conv' && op.cin >= 8) s.add(op.src); // RGB stems stay f32 (src/graph.ts)
+  for (const op of g.ops) if (op.kind === 'conv' && op.cin >= 8) s.add(op.src); // RGB stems stay f32 (src/engine/ops.ts)
   return [...s];
-}
-
-/**
- * Activation quantisation parameters of a model: run the f32 model (its own memory and kernel
- * instance, dropped afterwards) over `images` (default: calibrationImages(inputSize)), record
- * every quantised tensor's [min, max], return { name: [scale, offset] }. The result can be stored
- * as `meta.activationScales` in a weight file to skip this step at load.
- */
-export async function calibrate(
-  module: WebAssembly.Module, cfg: ModelConfig, weights: Map<string, Float32Array>, images?: Float32Array[],
-): Promise<ActivationScales> {
-  const imgs = images ?? calibrationImages(cfg.inputSize);
-  const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384 });
-  const k = await instantiateKernels(module, memory);
-  const arena = new Arena(memory, k.heap_base(), 1024 * 1024 * 1024);
-  const plan = buildPlan(k, arena, cfg, weights);
-  const names = quantisedTensors(cfg);
-  const g = encoderGraph(cfg);
-  const lo = new Map<string, number>(names.map((n) => [n, Infinity]));
-  const hi = new Map<string, number>(names.map((n) => [n, -Infinity]));
-  const S = cfg.inputSize;
-  for (const img of imgs) {
-    if (img.length !== S * S * 3) throw new Error(`calibrate: image of ${img.length} values, expected ${S * S * 3}`);
-    arena.f32(plan.x, img.length).set(img);
-    plan.runEncoder();
-    for (const n of names) {
-      const [h, w, c] = g.shapes[n];
-      const v = arena.f32(plan.buffers.get(n)!, h * w * c);
-      let a = lo.get(n)!, b = hi.get(n)!;
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (x < a) a = x;
-        if (x > b) b = x;
-      }
-      lo.set(n, a);
-      hi.set(n, b);
-    }
-  }
-  const out: ActivationScales = {};
-  for (const n of names) out[n] = qparams(HEADROOM * lo.get(n)!, HEADROOM * hi.get(n)!);
-  return out;
 }
 
 /** `meta.activationScales` of a weight file when it is well formed and covers every quantised tensor, else null. */

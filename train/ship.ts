@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dequantize, readWeightFile } from '../src/format.ts';
-import { calibrate } from '../src/quant.ts';
+import { calibrate } from '../src/models/daa/index.ts';
 import { compileBackend } from '../src/wasm.ts';
 import { DEFAULT_DATA_DIR, loadDataset, makeRng, shuffle } from './data.ts';
 import { writeWeightFile } from './format-writer.ts';

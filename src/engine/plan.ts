@@ -22,8 +22,9 @@ export interface BufferSpec {
   fill?: (memory: ArrayBuffer, ptr: number) => void;
 }
 
-/** A kernel argument: a number as it is, or a byte offset into a planned buffer. */
-export type Arg = number | { buf: BufferSpec; offset: number };
+/** A kernel argument: a number as it is, a number known once the weights are read (a folded
+ *  constant), or a byte offset into a planned buffer. */
+export type Arg = number | (() => number) | { buf: BufferSpec; offset: number };
 
 export interface Step {
   /** what the step computes, for tables and profiles: `<op name>` or `<op name>/<part>` */
@@ -90,7 +91,7 @@ export class Placement {
   }
 
   resolve(args: readonly Arg[]): number[] {
-    return args.map((a) => (typeof a === 'number' ? a : this.ptr(a.buf) + a.offset));
+    return args.map((a) => (typeof a === 'number' ? a : typeof a === 'function' ? a() : this.ptr(a.buf) + a.offset));
   }
 }
 
@@ -122,7 +123,7 @@ const fmtInt = (n: number) => n.toLocaleString('en-US');
 /** A plan's steps as a text table: #, name, kernel, shapes, bytes of the weights it reads, MACs. */
 export function formatSteps(title: string, steps: readonly Step[]): string {
   const rows = steps.map((s, i) => {
-    const weightBytes = s.args.reduce<number>((a, x) => a + (typeof x !== 'number' && x.buf.kind === 'weights' ? x.buf.bytes : 0), 0);
+    const weightBytes = s.args.reduce<number>((a, x) => a + (typeof x === 'object' && x.buf.kind === 'weights' ? x.buf.bytes : 0), 0);
     return [String(i), s.name, s.kernel + (s.alt ? ` | ${s.alt.kernel}` : ''), s.shapes, fmtInt(weightBytes), fmtInt(s.macs)];
   });
   const head = ['#', 'step', 'kernel', 'shapes', 'weight bytes', 'MACs'];
@@ -150,5 +151,5 @@ export function formatMemory(buffers: readonly BufferSpec[]): string {
 /** Argument names with their values, for debugging one step: `x=1024 H=64 ...`. */
 export function describeCall(s: Step, at?: Placement): string {
   const names = KERNEL_ARGS[s.kernel];
-  return s.args.map((a, i) => `${names[i] ?? i}=${typeof a === 'number' ? a : at ? at.ptr(a.buf) + a.offset : `${a.buf.name}+${a.offset}`}`).join(' ');
+  return s.args.map((a, i) => `${names[i] ?? i}=${typeof a === 'number' ? a : typeof a === 'function' ? '(from weights)' : at ? at.ptr(a.buf) + a.offset : `${a.buf.name}+${a.offset}`}`).join(' ');
 }

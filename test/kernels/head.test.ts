@@ -4,7 +4,7 @@ import { Harness, DEBUG_BUILDS, RELEASE_BUILDS } from "../util/wasm.ts";
 import { rng, type Rng } from "../util/rng.ts";
 import { expectClose, TOL } from "../util/expect.ts";
 import * as ref from "./reference.ts";
-import { foldDecoder } from "../../src/graph.ts";
+import { foldDecoder } from "../../src/models/daa/index.ts";
 
 function templates(r: Rng, T: number): ref.Templates {
   return {
