@@ -98,13 +98,18 @@ export class DaaModel {
     this.written = interval;
   }
 
-  /** After the head's kernels: the naive head leaves D_j, the estimate is age_j - D_j. */
-  finish(o: DaaRunOptions): { ptr: number; count: number } {
+  /** where an estimate's per-template values are (offset, count) */
+  output(o: DaaRunOptions): { ptr: number; count: number } {
     const head = this.plan.head;
     if (!head) return { ptr: this.at.ptr(this.plan.regressionOut!), count: 1 };
-    const count = this.templates(o.interval);
-    const ptr = this.at.ptr(head.perTemplate);
-    if (o.head === 'naive') {
+    return { ptr: this.at.ptr(head.perTemplate), count: this.templates(o.interval) };
+  }
+
+  /** After the head's kernels: the naive head leaves D_j, the estimate is age_j - D_j. */
+  finish(o: DaaRunOptions): { ptr: number; count: number } {
+    const { ptr, count } = this.output(o);
+    const head = this.plan.head;
+    if (head && o.head === 'naive') {
       const mem = this.at.arena.memory.buffer;
       const pt = new Float32Array(mem, ptr, count);
       const ag = new Float32Array(mem, this.at.ptr(head.ageSel), count);
