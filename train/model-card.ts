@@ -24,7 +24,12 @@ const e32 = evalOf('default.fp32.test.json');
 const e8 = evalOf('default.int8.test.json');
 const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
 const size = (p: string) => `${(statSync(p).size / 1024).toFixed(0)} KiB (${(gzipSync(readFileSync(p)).length / 1024).toFixed(0)} KiB gzip)`;
-const hist = (m.history ?? []) as Array<Record<string, number>>;
+// the per-epoch history lives in the run's committed checkpoint (train/provenance.ts); older files carried it in meta
+const historyOf = (run: string | undefined, inMeta: unknown) => {
+  const ckpt = run ? `${run}/checkpoint.json` : '';
+  return (ckpt && existsSync(ckpt) ? JSON.parse(readFileSync(ckpt, 'utf8')).history : inMeta ?? []) as Array<Record<string, number>>;
+};
+const hist = historyOf(m.run, m.history);
 const totalSec = hist.length ? hist[hist.length - 1].trainSeconds : 0;
 const ips = hist.length ? hist.reduce((s, h) => s + h.imagesPerSecond, 0) / hist.length : 0;
 
@@ -38,8 +43,10 @@ L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips. There i
 L.push('## Training', '');
 L.push(`- Data: ${m.data ?? 'UTKFace'}. Labels: the age in the file name (1..116).`);
 L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ''}`);
+if (m.command) L.push(`- Command: \`${m.command}\` (with \`--data <the UTKFace chips folder>\`); the weight files carry this provenance in \`meta\` (about 1.5 KB), the per-epoch history stays in \`${m.run}/checkpoint.json\`.`);
 const tl = Number(m.options?.['template-loss'] ?? 0);
 const init = m.initialisedFrom as { run: string; epochsDone: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
+if (init) init.history = historyOf(init.run, init.history);
 if (init)
   L.push(`- Warm restart: the run starts from the last weights of \`${init.run}\` (${init.epochsDone} epochs of the same recipe at lr ${init.options?.lr}, best validation MAE ${fmt(init.bestValMae)}) with a fresh cosine schedule (\`--init ${init.run}\`): ${init.epochsDone + m.epochsDone} epochs in all.`);
 L.push(`- Recipe: smooth-L1 loss on the age${tl > 0 ? ` plus ${tl} x the mean smooth-L1 loss of the per-template estimates y - Delta_y (\`--template-loss ${tl}\`; not in the paper, see below)` : ''}, Adam (lr ${m.options?.lr}, cosine decay over the planned epochs, L2 weight decay ${m.options?.wd}), batch ${m.options?.batch}, flip/scale/rotation/translation augmentation, seed ${m.options?.seed}; the age output starts at the mean training age.`);
