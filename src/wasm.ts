@@ -1,6 +1,7 @@
 /**
  * Which kernel build runs: the relaxed-SIMD build where WebAssembly.validate accepts a relaxed-SIMD
- * instruction, else the SIMD build where it accepts a SIMD instruction, otherwise the scalar build. Modules are compiled once per process and instantiated once per
+ * instruction, else the SIMD build where it accepts a SIMD instruction, otherwise the scalar build.
+ * Modules are compiled once per process and instantiated once per
  * Estimator (each has its own memory, released by dispose()).
  */
 import { DaaError } from './errors.ts';
@@ -9,11 +10,6 @@ import { RELAXED_WASM_B64, SCALAR_WASM_B64, SIMD_WASM_B64 } from './generated/as
 import { base64ToBytes } from './base64.ts';
 
 export type Backend = 'relaxed' | 'simd' | 'scalar';
-
-export interface WasmSource {
-  /** override the kernel binary: bytes or a compiled module (workerd needs a module) */
-  module?: WebAssembly.Module | BufferSource;
-}
 
 const compiled = new Map<Backend, Promise<WebAssembly.Module>>();
 

@@ -53,7 +53,8 @@ export class DaaModel {
 
   /** templates an estimate at `interval` returns */
   templates(interval: number): number {
-    return this.plan.head ? templateIndices(this.plan.cfg.numTemplates, interval).length : 1;
+    // the length of templateIndices(T, interval): 0, interval, 2 interval, ... < T
+    return this.plan.head ? Math.ceil(this.plan.cfg.numTemplates / interval) : 1;
   }
 
   /** The programs of one estimate: encoder, then head (bound once per interval and head mode). */
