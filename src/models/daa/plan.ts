@@ -60,9 +60,11 @@ export function defaultHead(p: DaaPlan): HeadMode {
 }
 
 /**
- * What a configuration costs once loaded, from its own plan (the fp32 plan of the SIMD builds,
- * the largest): the bytes every planned buffer takes (not the kernels' static data nor the image
- * staging area) and the multiply-adds of one estimate over all templates with the dearer head.
+ * What a configuration costs once loaded, from its own plan: the bytes every buffer of the fp32
+ * plan of the SIMD builds takes (exactly what such an estimator places, without the kernels' static
+ * data and the image staging area; an int8 plan places less, or up to a few percent more on the
+ * relaxed build, which keeps two layouts of its int8 3x3 weights) and the multiply-adds of one
+ * estimate over all templates with the dearer head.
  * Nothing is allocated and no weight is read, so it can gate a hostile config first.
  */
 export function daaCost(cfg: ModelConfig): { memoryBytes: number; macs: number } {
