@@ -4,14 +4,17 @@
 //   dist/browser.js       browsers and other edge runtimes ("browser", "worker", "default"):
 //                         no Node built-in reachable (checked below)
 //   dist/workerd.js       workerd / Cloudflare ("workerd"): the browser entry with the SIMD kernels
-//                         imported as a wasm module (./daa.simd.wasm), since workerd cannot compile bytes
+//                         imported as a wasm module (./daa.simd.wasm), since workerd cannot compile bytes;
+//                         one file (no chunks: the built-in weights inlined), for hosts that need one
 //   dist/worker.js        daa-wasm/worker: createWorkerEstimator (page) + exposeEstimator (Web Worker)
 //   dist/worker-script.js daa-wasm/worker-script: a ready-made module Web Worker
 //   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
 //   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
 //   dist/daa.{simd,scalar,relaxed}.wasm   the kernels as files, for hosts that must import a wasm module (workerd)
 //   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
-// The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md.
+// The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md. Each
+// kernel build and weight file is its own chunk (dist/chunks/kernel.*, model.*), imported when first
+// used, so a browser fetches the one build and precision an estimator uses.
 // Usage: node scripts/bundle.mjs [--quiet]
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -70,10 +73,20 @@ const web = await build({
   ...common,
   platform: 'browser',
   target: ['es2022', 'chrome100', 'firefox100', 'safari16'],
-  entryPoints: { browser: 'src/index.ts', workerd: 'src/platform/workerd.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
+  entryPoints: { browser: 'src/index.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
   plugins: [noFs, wasmImport],
   banner: { js: JPEG_NOTICE.replace('Bundles', 'May bundle') },
 });
+// workerd: a single file (splitting off inlines the dynamically imported kernel and weight modules)
+const workerd = await build({
+  ...common,
+  splitting: false,
+  platform: 'browser',
+  target: ['es2022'],
+  entryPoints: { workerd: 'src/platform/workerd.ts' },
+  plugins: [noFs, wasmImport],
+});
+for (const [k, v] of Object.entries(workerd.metafile.outputs)) web.metafile.outputs[k] = v;
 const node = await build({
   ...common,
   platform: 'node',
@@ -150,7 +163,8 @@ for (const [name, file, platform, extra] of [
     for (const i of r.metafile.outputs[o]?.imports ?? [])
       if (!i.external && (i.kind === 'import-statement' || (i.kind === 'dynamic-import' && file === 'worker-script.js'))) visit(i.path);
   };
-  visit(Object.keys(r.metafile.outputs).find((o) => r.metafile.outputs[o].entryPoint));
+  // the stdin entry (dynamically imported files are entry points of their own chunks too)
+  visit(Object.keys(r.metafile.outputs).find((o) => /(^|\/)entry\.js$/.test(o)));
   const js = Buffer.concat([...seen].map((o) => outs.get(o)));
   let bytes = js.length;
   let gzip = gzipSync(js, { level: 9 }).length;
@@ -160,6 +174,18 @@ for (const [name, file, platform, extra] of [
     gzip += gzipSync(w, { level: 9 }).length;
   }
   entries.push({ entry: name, bytes, gzip });
+  if (file === 'browser.js' && !extra) {
+    // what the first default estimate() fetches on top: the kernel build it picks (relaxed where the
+    // engine has it, else simd) and the default fp32 weights, each its own chunk
+    for (const [build, note] of [['relaxed', 'relaxed-SIMD engines'], ['simd', 'SIMD engines']]) {
+      const chunkOf = (re) => Object.keys(r.metafile.outputs).filter((o) => re.test(o)).map((o) => outs.get(o));
+      const kernels = Buffer.concat(chunkOf(new RegExp(`kernel\\.${build}-`)));
+      const weights = Buffer.concat(chunkOf(/model\.[a-z0-9-]+\.fp32-/));
+      const code = Buffer.concat([js, kernels]);
+      entries.push({ entry: `browser: first estimate, ${note}: code + kernels`, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length });
+      if (build === 'relaxed') entries.push({ entry: 'browser: first estimate: + default fp32 weights', bytes: weights.length, gzip: gzipSync(weights, { level: 9 }).length });
+    }
+  }
 }
 writeFileSync(join(dist, 'sizes.json'), JSON.stringify({ files: rows, entries }, null, 2) + '\n');
 if (!quiet) {

@@ -8,7 +8,9 @@ import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './err
 import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
-import { calibrate, DaaModel, planDaa, type HeadMode } from './models/daa/index.ts';
+import type { HeadMode } from './models/daa/head.ts';
+import { DaaModel } from './models/daa/model.ts';
+import { planDaa } from './models/daa/plan.ts';
 import { scalesFromMeta } from './quant.ts';
 import { TimedChoice } from './timed-choice.ts';
 import { checkImage } from './image.ts';
@@ -68,9 +70,10 @@ export async function loadWeightFile(model: EstimatorOptions['model'], precision
         'no trained model is installed in this build of daa-wasm: pass { model } (a weight file path, URL or bytes) to createEstimator()',
       );
     const p = precision ?? 'fp32';
-    const b64 = MODELS[name][p];
-    if (!b64) throw new ModelNotFoundError(`built-in model ${name} has no ${p} weights`);
-    return readWeightFile(base64ToBytes(b64));
+    const load = MODELS[name][p];
+    if (!load) throw new ModelNotFoundError(`built-in model ${name} has no ${p} weights`);
+    // each built-in weight file is its own chunk (src/generated/): only the precision used is fetched
+    return readWeightFile(base64ToBytes(await load()));
   }
   let bytes: Uint8Array | ArrayBuffer;
   if (typeof model === 'string') bytes = await fetchBytes(model);
@@ -149,7 +152,9 @@ export class Estimator {
       if (file.precision === 'int8') {
         // calibrate on the SIMD build wherever it runs, so that every build gets the same scales (and the same codes)
         const calModule = opts.wasmModule || !simdSupported() ? module : await compileBackend('simd');
-        const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate(calModule, file.config, weights));
+        // (files that carry their scales skip it: the calibration code is a chunk of its own, loaded only here)
+        const calibrate = async () => (await import('./models/daa/calibrate.ts')).calibrate(calModule, file.config, weights);
+        const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate());
         const codes = (n: string) => {
           const t = file.tensors.get(n);
           return t && t.dtype === 'i8' ? { codes: t.data as Int8Array, scales: t.scales! } : null;

@@ -3,7 +3,7 @@
  * Copies a run's best-on-validation weights into weights/ as <name>.fp32.daaw and <name>.int8.daaw,
  * with provenance in `meta` (train/provenance.ts: recipe, command, data name, metrics; the history
  * stays in the run's checkpoint.json) and, for int8, activation scales calibrated on real training images
- * (min/max over --calib seeded train-split images, times src/quant.ts HEADROOM) so that loading
+ * (min/max over --calib seeded train-split images, times src/models/daa/calibrate.ts HEADROOM) so that loading
  * skips the synthetic-image calibration. --default names it the package default (weights/models.json).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
