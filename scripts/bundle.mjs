@@ -4,8 +4,7 @@
 //   dist/browser.js       browsers and other edge runtimes ("browser", "worker", "default"):
 //                         no Node built-in reachable (checked below)
 //   dist/workerd.js       workerd / Cloudflare ("workerd"): the browser entry with the SIMD kernels
-//                         imported as a wasm module (./daa.simd.wasm), since workerd cannot compile bytes;
-//                         one file (no chunks: the built-in weights inlined), for hosts that need one
+//                         imported as a wasm module (./daa.simd.wasm), since workerd cannot compile bytes
 //   dist/worker.js        daa-wasm/worker: createWorkerEstimator (page) + exposeEstimator (Web Worker)
 //   dist/worker-script.js daa-wasm/worker-script: a ready-made module Web Worker
 //   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
@@ -14,7 +13,8 @@
 //   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
 // The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md. Each
 // kernel build and weight file is its own chunk (dist/chunks/kernel.*, model.*), imported when first
-// used, so a browser fetches the one build and precision an estimator uses.
+// used, so a browser fetches the one build and precision an estimator uses. A bundle made without code
+// splitting (examples/worker/build.mjs: one file for workerd) inlines those chunks again.
 // Usage: node scripts/bundle.mjs [--quiet]
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -73,20 +73,11 @@ const web = await build({
   ...common,
   platform: 'browser',
   target: ['es2022', 'chrome100', 'firefox100', 'safari16'],
-  entryPoints: { browser: 'src/index.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
+  // one build for these entries: they share chunks, so daa-wasm/decode throws the same DaaError class
+  entryPoints: { browser: 'src/index.ts', workerd: 'src/platform/workerd.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
   plugins: [noFs, wasmImport],
   banner: { js: JPEG_NOTICE.replace('Bundles', 'May bundle') },
 });
-// workerd: a single file (splitting off inlines the dynamically imported kernel and weight modules)
-const workerd = await build({
-  ...common,
-  splitting: false,
-  platform: 'browser',
-  target: ['es2022'],
-  entryPoints: { workerd: 'src/platform/workerd.ts' },
-  plugins: [noFs, wasmImport],
-});
-for (const [k, v] of Object.entries(workerd.metafile.outputs)) web.metafile.outputs[k] = v;
 const node = await build({
   ...common,
   platform: 'node',
