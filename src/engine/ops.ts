@@ -76,9 +76,9 @@ export class Lowering {
   q8WinogradConvs = 0;
   codes: CodePlan | null = null;
 
-  constructor(readonly b: PlanBuilder, readonly shapes: Record<string, Shape3>, private readonly weights: WeightSource | null, readonly opts: LowerOptions) {
+  constructor(readonly builder: PlanBuilder, readonly shapes: Record<string, Shape3>, private readonly weights: WeightSource | null, readonly opts: LowerOptions) {
     this.winograd = opts.winograd ?? true;
-    for (const [name, [h, w, c]] of Object.entries(shapes)) this.tensors.set(name, b.f32(name, h * w * c, name === 'x' ? 'input' : 'activation'));
+    for (const [name, [h, w, c]] of Object.entries(shapes)) this.tensors.set(name, builder.f32(name, h * w * c, name === 'x' ? 'input' : 'activation'));
   }
 
   tensor(name: string): BufferSpec {
@@ -99,12 +99,12 @@ export class Lowering {
 
   /** a weight tensor placed as it is, once however many steps read it */
   weight(name: string, n: number): BufferSpec {
-    return this.b.once(`w:${name}`, () => this.b.constF32(name, n, this.values(name)));
+    return this.builder.once(`w:${name}`, () => this.builder.constF32(name, n, this.values(name)));
   }
 
   /** a scratch buffer shared by every step of `key`, as large as the largest user asks */
   scratch(key: string, bytes: number): BufferSpec {
-    const s = this.b.once(`scratch:${key}`, () => this.b.buffer(key, bytes, 'scratch'));
+    const s = this.builder.once(`scratch:${key}`, () => this.builder.buffer(key, bytes, 'scratch'));
     s.bytes = Math.max(s.bytes, Math.ceil(bytes / 16) * 16);
     return s;
   }
@@ -112,7 +112,7 @@ export class Lowering {
   /** a zero-bordered copy target per input shape (its border stays zero: only interiors are written) */
   padded(H: number, W: number, C: number, pad: number): BufferSpec {
     const key = `${H}x${W}x${C}+${pad}`;
-    return this.b.once(`pad:${key}`, () => this.b.f32(`padded ${key}`, (H + 2 * pad) * (W + 2 * pad) * C, 'scratch'));
+    return this.builder.once(`pad:${key}`, () => this.builder.f32(`padded ${key}`, (H + 2 * pad) * (W + 2 * pad) * C, 'scratch'));
   }
 
   winogradOk(K: number, stride: number, Cin: number, Cout: number): boolean {
@@ -142,7 +142,7 @@ const shapeStr = (H: number, W: number, C: number) => `${H}x${W}x${C}`;
 const outSize = (n: number, K: number, stride: number, pad: number) => Math.floor((n + 2 * pad - K) / stride) + 1;
 
 /** y = act(conv(x) + b + res), f32: Winograd where it applies, else the packed direct kernel; pad > 0 through a zero-bordered copy. */
-export function f32ConvSteps(L: Lowering, c: F32Conv): Step[] {
+export function f32ConvSteps(lowering: Lowering, c: F32Conv): Step[] {
   const { H, W, Cin, Cout, K, stride, pad } = c;
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const macs = OH * OW * K * K * Cin * Cout;
@@ -150,29 +150,29 @@ export function f32ConvSteps(L: Lowering, c: F32Conv): Step[] {
   const steps: Step[] = [];
   let x: Arg = ref(c.x);
   if (pad > 0) {
-    const xpad = L.padded(H, W, Cin, pad);
+    const xpad = lowering.padded(H, W, Cin, pad);
     steps.push({ name: `${c.name}/pad`, kernel: 'f32_copy_padded', args: [x, H, W, Cin, pad, ref(xpad)], macs: 0, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(H + 2 * pad, W + 2 * pad, Cin)}` });
     x = ref(xpad);
   }
   const Hi = H + 2 * pad, Wi = W + 2 * pad;
-  if (L.winogradOk(K, stride, Cin, Cout)) {
+  if (lowering.winogradOk(K, stride, Cin, Cout)) {
     const n = winogradPackedFloats(Cin, Cout);
-    const u = L.b.buffer(`${c.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(c.weights(), Cin, Cout, new Float32Array(mem, p, n)));
-    const ws = L.scratch('f32 winograd scratch', 4 * winogradScratchFloats(Cin, Cout));
+    const u = lowering.builder.buffer(`${c.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(c.weights(), Cin, Cout, new Float32Array(mem, p, n)));
+    const ws = lowering.scratch('f32 winograd scratch', 4 * winogradScratchFloats(Cin, Cout));
     steps.push({ name: c.name, kernel: 'f32_conv3x3_winograd', args: [x, Hi, Wi, Cin, ref(u), c.bias, c.y, Cout, c.act, c.res, ref(ws)], macs, shapes });
     return steps;
   }
   const n = Math.ceil(Cout / 8) * K * K * Cin * 8;
-  const wt = L.b.constF32(`${c.name} packed`, n, () => packF32Weights(c.weights(), K, Cin, Cout));
+  const wt = lowering.builder.constF32(`${c.name} packed`, n, () => packF32Weights(c.weights(), K, Cin, Cout));
   steps.push({ name: c.name, kernel: 'f32_conv2d_packed', args: [x, Hi, Wi, Cin, ref(wt), c.bias, c.y, Cout, K, stride, 0, c.act, c.res], macs, shapes });
   return steps;
 }
 
-function lowerF32Conv(L: Lowering, op: ConvOp): void {
-  const [H, W, Cin] = L.shapes[op.src];
-  L.steps.push(...f32ConvSteps(L, {
-    name: op.name, x: L.tensor(op.src), H, W, Cin, weights: L.values(`${op.name}.w`), bias: ref(L.weight(`${op.name}.b`, op.cout)),
-    y: ref(L.tensor(op.dst)), Cout: op.cout, K: op.k, stride: op.stride, pad: op.pad, act: ACT[op.act], res: op.add ? ref(L.tensor(op.add)) : 0,
+function lowerF32Conv(lowering: Lowering, op: ConvOp): void {
+  const [H, W, Cin] = lowering.shapes[op.src];
+  lowering.steps.push(...f32ConvSteps(lowering, {
+    name: op.name, x: lowering.tensor(op.src), H, W, Cin, weights: lowering.values(`${op.name}.w`), bias: ref(lowering.weight(`${op.name}.b`, op.cout)),
+    y: ref(lowering.tensor(op.dst)), Cout: op.cout, K: op.k, stride: op.stride, pad: op.pad, act: ACT[op.act], res: op.add ? ref(lowering.tensor(op.add)) : 0,
   }));
 }
 
@@ -187,7 +187,7 @@ export class CodePlan {
   private readonly direct = new Set<string>();
   readonly f32Used = new Set<string>();
 
-  constructor(private readonly L: Lowering, ops: readonly Op[], out: string, private readonly q8: Q8Model) {
+  constructor(private readonly lowering: Lowering, ops: readonly Op[], out: string, private readonly q8: Q8Model) {
     const convs = ops.filter((o): o is ConvOp => o.kind === 'conv');
     const border = new Map<string, number>();
     for (const op of convs) if (this.isQ(op)) border.set(op.src, Math.max(border.get(op.src) ?? 0, op.pad));
@@ -205,10 +205,10 @@ export class CodePlan {
     }
     for (const b of border.keys()) if (!this.direct.has(b)) this.f32Used.add(b);
     for (const [name, bd] of border) {
-      const [h, w, c] = L.shapes[name];
+      const [h, w, c] = lowering.shapes[name];
       const cs = codeStride(c);
       const pitch = w + 2 * bd;
-      this.code.set(name, { buf: L.b.buffer(`${name} codes`, (h + 2 * bd) * pitch * cs, 'activation'), border: bd, pitch, cs });
+      this.code.set(name, { buf: lowering.builder.buffer(`${name} codes`, (h + 2 * bd) * pitch * cs, 'activation'), border: bd, pitch, cs });
     }
   }
 
@@ -234,10 +234,10 @@ export class CodePlan {
   quantiseSteps(name: string): Step[] {
     if (this.direct.has(name) || this.quantised.has(name)) return [];
     this.quantised.add(name);
-    const [H, W, C] = this.L.shapes[name];
+    const [H, W, C] = this.lowering.shapes[name];
     const t = this.code.get(name)!;
     const [scale, off] = this.q8.scales[name];
-    const args = [ref(this.L.tensor(name)), H, W, C, ref(t.buf, this.origin(t, 0)), t.pitch, t.cs, Math.fround(1 / scale), off];
+    const args = [ref(this.lowering.tensor(name)), H, W, C, ref(t.buf, this.origin(t, 0)), t.pitch, t.cs, Math.fround(1 / scale), off];
     return [{ name: `${name}/quantise`, kernel: 'qs8_quantize', args, macs: 0, shapes: `${shapeStr(H, W, C)} -> u7 codes` }];
   }
 }
@@ -249,64 +249,64 @@ function q8Output(cp: CodePlan, q8: Q8Model, dst: string): Arg[] {
   return [ref(t.buf, cp.origin(t, 0)), t.pitch, t.cs, Math.fround(1 / q8.scales[dst][0]), q8.scales[dst][1]];
 }
 
-function lowerQ8Conv(L: Lowering, op: ConvOp): void {
-  const cp = L.codes!;
-  const q8 = L.opts.q8!;
-  const [H, W, Cin] = L.shapes[op.src];
-  const [OH, OW] = L.shapes[op.dst];
+function lowerQ8Conv(lowering: Lowering, op: ConvOp): void {
+  const cp = lowering.codes!;
+  const q8 = lowering.opts.q8!;
+  const [H, W, Cin] = lowering.shapes[op.src];
+  const [OH, OW] = lowering.shapes[op.dst];
   const { k: K, stride, pad, cout } = op;
-  L.steps.push(...cp.quantiseSteps(op.src));
+  lowering.steps.push(...cp.quantiseSteps(op.src));
   const xt = cp.code.get(op.src)!;
   const { codes, scales: wsc } = q8.codes(`${op.name}.w`)!;
   const [sx, ox] = q8.scales[op.src];
-  const bias = L.values(`${op.name}.b`);
-  const ms = L.b.constF32(`${op.name} ms`, cout, () => Array.from(wsc, (s) => Math.fround(sx * s)));
-  const bs = L.b.constF32(`${op.name} bias`, cout, () => {
+  const bias = lowering.values(`${op.name}.b`);
+  const ms = lowering.builder.constF32(`${op.name} ms`, cout, () => Array.from(wsc, (s) => Math.fround(sx * s)));
+  const bs = lowering.builder.constF32(`${op.name} bias`, cout, () => {
     const b = Float64Array.from(bias());
     // x = sx q + ox: the offset's contribution ox * sum of the (dequantised) weights is a per-channel constant (pad 0)
     if (ox !== 0) for (let i = 0; i < codes.length; i++) b[i % cout] += ox * codes[i] * wsc[i % cout];
     return b;
   });
-  const y = cp.f32Used.has(op.dst) ? ref(L.tensor(op.dst)) : 0;
-  const res = op.add ? ref(L.tensor(op.add)) : 0;
+  const y = cp.f32Used.has(op.dst) ? ref(lowering.tensor(op.dst)) : 0;
+  const res = op.add ? ref(lowering.tensor(op.add)) : 0;
   const head: Arg[] = [ref(xt.buf, cp.origin(xt, pad)), H + 2 * pad, W + 2 * pad, xt.pitch, xt.cs];
   const tail: Arg[] = [ACT[op.act], res, y, ...q8Output(cp, q8, op.dst)];
   const step = { name: op.name, macs: OH * OW * K * K * Cin * cout, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, cout)} k${K}s${stride}p${pad} int8` };
-  L.int8Convs++;
+  lowering.int8Convs++;
   // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs);
   // a switchable plan keeps the direct kernel as the step's alternative
-  const wino = L.winograd && K === 3 && stride === 1;
+  const wino = lowering.winograd && K === 3 && stride === 1;
   let direct: { kernel: 'qs8_conv2d'; args: Arg[] } | undefined;
-  if (!wino || L.opts.q8Switchable) {
-    const wq = L.b.buffer(`${op.name} packed`, packedQ8Bytes(K, Cin, cout), 'weights', (mem, p) => new Int8Array(mem, p, packedQ8Bytes(K, Cin, cout)).set(packQ8Weights(codes, K, Cin, cout)));
+  if (!wino || lowering.opts.q8Switchable) {
+    const wq = lowering.builder.buffer(`${op.name} packed`, packedQ8Bytes(K, Cin, cout), 'weights', (mem, p) => new Int8Array(mem, p, packedQ8Bytes(K, Cin, cout)).set(packQ8Weights(codes, K, Cin, cout)));
     direct = { kernel: 'qs8_conv2d', args: [...head, ref(wq), cout, K, stride, ref(ms), ref(bs), ...tail] };
   }
   if (!wino) {
-    L.steps.push({ ...step, ...direct! });
+    lowering.steps.push({ ...step, ...direct! });
     return;
   }
   const n = q8WinogradPackedLength(Cin, cout);
-  const uq = L.b.buffer(`${op.name} winograd`, 2 * n, 'weights', (mem, p) => packQ8WinogradWeights(codes, Cin, cout, new Int16Array(mem, p, n)));
-  const ws = L.scratch('int8 winograd scratch', q8WinogradScratchBytes(codeStride(Cin), cout));
-  L.q8WinogradConvs++;
-  L.steps.push({ ...step, kernel: 'qs8_conv3x3_winograd', args: [...head, ref(uq), cout, ref(ms), ref(bs), ...tail, ref(ws)], alt: direct });
+  const uq = lowering.builder.buffer(`${op.name} winograd`, 2 * n, 'weights', (mem, p) => packQ8WinogradWeights(codes, Cin, cout, new Int16Array(mem, p, n)));
+  const ws = lowering.scratch('int8 winograd scratch', q8WinogradScratchBytes(codeStride(Cin), cout));
+  lowering.q8WinogradConvs++;
+  lowering.steps.push({ ...step, kernel: 'qs8_conv3x3_winograd', args: [...head, ref(uq), cout, ref(ms), ref(bs), ...tail, ref(ws)], alt: direct });
 }
 
-function lowerAvgPool(L: Lowering, op: AvgPool2Op): void {
-  const [H, W, C] = L.shapes[op.src];
-  L.steps.push({ name: `avgpool ${op.src}`, kernel: 'f32_avgpool2x2', args: [ref(L.tensor(op.src)), H, W, C, ref(L.tensor(op.dst))], macs: H * W * C, shapes: `${shapeStr(H, W, C)} -> ${shapeStr(H >> 1, W >> 1, C)}` });
+function lowerAvgPool(lowering: Lowering, op: AvgPool2Op): void {
+  const [H, W, C] = lowering.shapes[op.src];
+  lowering.steps.push({ name: `avgpool ${op.src}`, kernel: 'f32_avgpool2x2', args: [ref(lowering.tensor(op.src)), H, W, C, ref(lowering.tensor(op.dst))], macs: H * W * C, shapes: `${shapeStr(H, W, C)} -> ${shapeStr(H >> 1, W >> 1, C)}` });
 }
 
-function lowerSe(L: Lowering, op: SeOp): void {
-  const [H, W, C] = L.shapes[op.buf];
-  const maxC = Math.max(...Object.values(L.shapes).map((s) => s[2]));
+function lowerSe(lowering: Lowering, op: SeOp): void {
+  const [H, W, C] = lowering.shapes[op.buf];
+  const maxC = Math.max(...Object.values(lowering.shapes).map((s) => s[2]));
   // one scratch for every SE: pooled [0, maxC), mid [maxC, 2 maxC), scale [2 maxC, 3 maxC) floats
-  const tmp = L.b.once('se', () => L.b.f32('se scratch', 3 * maxC, 'scratch'));
-  const x = ref(L.tensor(op.buf));
-  const [w1, b1, w2, b2] = ([['fc1.w', C * op.mid], ['fc1.b', op.mid], ['fc2.w', op.mid * C], ['fc2.b', C]] as const).map(([s, n]) => ref(L.weight(`${op.name}.${s}`, n)));
+  const tmp = lowering.builder.once('se', () => lowering.builder.f32('se scratch', 3 * maxC, 'scratch'));
+  const x = ref(lowering.tensor(op.buf));
+  const [w1, b1, w2, b2] = ([['fc1.w', C * op.mid], ['fc1.b', op.mid], ['fc2.w', op.mid * C], ['fc2.b', C]] as const).map(([s, n]) => ref(lowering.weight(`${op.name}.${s}`, n)));
   const pooled = ref(tmp), mid = ref(tmp, 4 * maxC), scale = ref(tmp, 8 * maxC);
   const shapes = `${shapeStr(H, W, C)} (mid ${op.mid})`;
-  L.steps.push(
+  lowering.steps.push(
     { name: `${op.name}/pool`, kernel: 'f32_global_avgpool', args: [x, H * W, C, pooled], macs: H * W * C, shapes },
     { name: `${op.name}/fc1`, kernel: 'f32_fc', args: [pooled, C, w1, b1, mid, op.mid, ACT.hswish], macs: C * op.mid, shapes },
     { name: `${op.name}/fc2`, kernel: 'f32_fc', args: [mid, op.mid, w2, b2, scale, C, ACT.sigmoid], macs: op.mid * C, shapes },
@@ -314,16 +314,16 @@ function lowerSe(L: Lowering, op: SeOp): void {
   );
 }
 
-const LOWER: { [K in Op['kind']]: (L: Lowering, op: Extract<Op, { kind: K }>) => void } = {
-  conv: (L, op) => (L.codes?.isQ(op) ? lowerQ8Conv(L, op) : lowerF32Conv(L, op)),
+const LOWER: { [K in Op['kind']]: (lowering: Lowering, op: Extract<Op, { kind: K }>) => void } = {
+  conv: (lowering, op) => (lowering.codes?.isQ(op) ? lowerQ8Conv(lowering, op) : lowerF32Conv(lowering, op)),
   avgpool2: lowerAvgPool,
   se: lowerSe,
 };
 
 /** Lowers an op graph: its tensors, weights and steps go into `b`; returns the lowering (steps, tensors, counts). */
 export function lowerGraph(b: PlanBuilder, g: OpGraph, weights: WeightSource | null, opts: LowerOptions = {}): Lowering {
-  const L = new Lowering(b, g.shapes, weights, opts);
-  if (opts.q8) L.codes = new CodePlan(L, g.ops, g.out, opts.q8);
-  for (const op of g.ops) (LOWER[op.kind] as (L: Lowering, op: Op) => void)(L, op);
-  return L;
+  const lowering = new Lowering(b, g.shapes, weights, opts);
+  if (opts.q8) lowering.codes = new CodePlan(lowering, g.ops, g.out, opts.q8);
+  for (const op of g.ops) (LOWER[op.kind] as (lowering: Lowering, op: Op) => void)(lowering, op);
+  return lowering;
 }

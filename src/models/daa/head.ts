@@ -94,52 +94,52 @@ export interface DaaHeadPlan {
 const shapeStr = (s: Shape3) => s.join('x');
 
 /** Plans the DAA head over E (`eBuf`, shape `eShape`); weights come through the encoder's lowering. */
-export function planDaaHead(L: Lowering, cfg: ModelConfig, eBuf: BufferSpec, eShape: Shape3): DaaHeadPlan {
-  const b = L.b;
+export function planDaaHead(lowering: Lowering, cfg: ModelConfig, eBuf: BufferSpec, eShape: Shape3): DaaHeadPlan {
+  const builder = lowering.builder;
   const [h, ww, C] = eShape;
   const HW = h * ww;
   const T = cfg.numTemplates;
   const F = cfg.featDim;
   const tc = cfg.daa === 'template_channel' ? C : 1;
-  const mean = b.f32('mean', C), std = b.f32('std', C), n = b.f32('N', HW * C);
+  const mean = builder.f32('mean', C), std = builder.f32('std', C), n = builder.f32('N', HW * C);
   // The decoder conv is 3x3 / pad 1: its inputs are copied into zero-bordered (h+2) x (w+2) x C
   // buffers (borders zeroed once, by the arena) and convolved with pad 0, so every output pixel
   // takes the convolution's interior tiles (on an 8x8 map half the pixels are border pixels).
   const pH = h + 2, pW = ww + 2;
-  const nPad = b.f32('N padded', pH * pW * C), ePad = b.f32('E padded', pH * pW * C);
+  const nPad = builder.f32('N padded', pH * pW * C), ePad = builder.f32('E padded', pH * pW * C);
   const F2 = Math.ceil(F / 4) * 4;
   let folded: ReturnType<typeof foldDecoder> | null = null;
-  const wDec = L.values('dec.conv.w'), bDec = L.values('dec.conv.b'), lw = L.values('dec.fc.w');
+  const wDec = lowering.values('dec.conv.w'), bDec = lowering.values('dec.conv.b'), lw = lowering.values('dec.fc.w');
   const fold = () => (folded ??= foldDecoder(wDec(), bDec(), lw(), C, F, HW));
-  const a = b.f32('a = Conv(N)', HW * F2), cm = b.f32('cm = Conv(E; -W) + b', HW * F2);
-  const zeroBias = b.f32('zero bias', F2, 'weights');
-  const bconst = b.f32('bconst = Conv(1)', HW * F2, 'weights');
-  const onesPad = b.buffer('ones padded', 4 * pH * pW * C, 'weights', (mem, p) => {
+  const a = builder.f32('a = Conv(N)', HW * F2), cm = builder.f32('cm = Conv(E; -W) + b', HW * F2);
+  const zeroBias = builder.f32('zero bias', F2, 'weights');
+  const bconst = builder.f32('bconst = Conv(1)', HW * F2, 'weights');
+  const onesPad = builder.buffer('ones padded', 4 * pH * pW * C, 'weights', (mem, p) => {
     const o = new Float32Array(mem, p, pH * pW * C);
     for (let y = 1; y <= h; y++) o.fill(1, (y * pW + 1) * C, (y * pW + 1 + ww) * C);
   });
-  const foldB = b.constF32('folded bias', F2, () => fold().b);
+  const foldB = builder.constF32('folded bias', F2, () => fold().b);
   // the decoder conv over a zero-bordered input, pad 0: Winograd where it applies, else direct
   const decConv = (name: string, x: BufferSpec, weights: () => Float32Array, bias: BufferSpec, y: BufferSpec, Cout: number, act: number) =>
-    f32ConvSteps(L, { name, x, H: pH, W: pW, Cin: C, weights, bias: ref(bias), y: ref(y), Cout, K: 3, stride: 1, pad: 0, act, res: 0 });
+    f32ConvSteps(lowering, { name, x, H: pH, W: pW, Cin: C, weights, bias: ref(bias), y: ref(y), Cout, K: 3, stride: 1, pad: 0, act, res: 0 });
   const convFold = (name: string, x: BufferSpec, y: BufferSpec) => decConv(name, x, () => fold().w, zeroBias, y, F2, ACT.none);
   const convN = convFold('head/conv N', nPad, a);
   // bconst = Conv(1; W') by the same weights and kernel (x is argument 0 and y argument 6 of both conv kernels)
   const setup = convN.map((s) => ({ ...s, name: 'head/bconst', args: s.args.map((v, i) => (i === 0 ? ref(onesPad) : i === 6 ? ref(bconst) : v)) }));
   const convNeg = decConv('head/conv E', ePad, () => fold().w.map((v) => -v), foldB, cm, F2, ACT.none);
   // the naive reference path keeps the decoder's own weights
-  const dPad = b.f32('delta padded', pH * pW * C), delta = b.f32('delta', HW * C), dconv = b.f32('decoder out', HW * F), dpool = b.f32('decoder pooled', F);
-  const convDec = decConv('head/decoder', dPad, L.values('dec.conv.w'), L.weight('dec.conv.b', F), dconv, F, ACT.relu);
-  const tSel = b.f32('templates t', T * tc, 'input'), sSel = b.f32('templates s', T * tc, 'input'), ageSel = b.f32('templates age', T, 'input');
-  const perTemplate = b.f32('perTemplate', T, 'output');
-  const fcW = L.weight('dec.fc.w', F), fcB = L.weight('dec.fc.b', 1);
+  const dPad = builder.f32('delta padded', pH * pW * C), delta = builder.f32('delta', HW * C), dconv = builder.f32('decoder out', HW * F), dpool = builder.f32('decoder pooled', F);
+  const convDec = decConv('head/decoder', dPad, lowering.values('dec.conv.w'), lowering.weight('dec.conv.b', F), dconv, F, ACT.relu);
+  const tSel = builder.f32('templates t', T * tc, 'input'), sSel = builder.f32('templates s', T * tc, 'input'), ageSel = builder.f32('templates age', T, 'input');
+  const perTemplate = builder.f32('perTemplate', T, 'output');
+  const fcW = lowering.weight('dec.fc.w', F), fcB = lowering.weight('dec.fc.b', 1);
   const E = shapeStr(eShape);
   const stats: Step[] = [
     { name: 'head/stats', kernel: 'f32_channel_stats', args: [ref(eBuf), HW, C, ref(mean), ref(std), cfg.statsEps], macs: 2 * HW * C, shapes: E },
     { name: 'head/normalize', kernel: 'f32_normalize', args: [ref(eBuf), HW, C, ref(mean), ref(std), ref(n)], macs: HW * C, shapes: E },
   ];
   const padSteps = (name: string, x: BufferSpec, y: BufferSpec): Step => ({ name, kernel: 'f32_copy_padded', args: [ref(x), h, ww, C, 1, ref(y)], macs: 0, shapes: `${E} -> ${pH}x${pW}x${C}` });
-  const lb = () => L.values('dec.fc.b')()[0];
+  const lb = () => lowering.values('dec.fc.b')()[0];
   const Fpos = () => fold().Fpos;
   return {
     tc, tSel, sSel, ageSel, perTemplate, setup,

@@ -33,17 +33,17 @@ export interface DaaPlan {
 export function planDaa(cfg: ModelConfig, weights: WeightSource | null, opts: LowerOptions = {}): DaaPlan {
   const g = encoderGraph(cfg);
   const builder = new PlanBuilder();
-  const L = lowerGraph(builder, g, weights, opts);
-  const e = L.tensor(g.out);
+  const lowering = lowerGraph(builder, g, weights, opts);
+  const e = lowering.tensor(g.out);
   const eShape = g.shapes[g.out];
-  const base = { cfg, builder, input: L.tensor('x'), tensors: L.tensors, encoder: L.steps, e, eShape, int8Convs: L.int8Convs, q8WinogradConvs: L.q8WinogradConvs };
-  if (cfg.daa !== 'none') return { ...base, head: planDaaHead(L, cfg, e, eShape), regression: [], regressionOut: null };
+  const base = { cfg, builder, input: lowering.tensor('x'), tensors: lowering.tensors, encoder: lowering.steps, e, eShape, int8Convs: lowering.int8Convs, q8WinogradConvs: lowering.q8WinogradConvs };
+  if (cfg.daa !== 'none') return { ...base, head: planDaaHead(lowering, cfg, e, eShape), regression: [], regressionOut: null };
   const [h, w, C] = eShape;
   const pooled = builder.f32('pooled', C);
   const out = builder.f32('age', 1, 'output');
   const regression: Step[] = [
     { name: 'reg/pool', kernel: 'f32_global_avgpool', args: [ref(e), h * w, C, ref(pooled)], macs: h * w * C, shapes: eShape.join('x') },
-    { name: 'reg/fc', kernel: 'f32_fc', args: [ref(pooled), C, ref(L.weight('reg.fc.w', C)), ref(L.weight('reg.fc.b', 1)), ref(out), 1, ACT.none], macs: C, shapes: `${C} -> 1` },
+    { name: 'reg/fc', kernel: 'f32_fc', args: [ref(pooled), C, ref(lowering.weight('reg.fc.w', C)), ref(lowering.weight('reg.fc.b', 1)), ref(out), 1, ACT.none], macs: C, shapes: `${C} -> 1` },
   ];
   return { ...base, head: null, regression, regressionOut: out };
 }
