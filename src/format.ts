@@ -6,7 +6,7 @@
  * nothing is allocated for tensors until the whole table has been checked.
  * The limits (docs/reliability.md) bound what a file can make the runtime allocate or compute.
  */
-import { encoderGraph, validateConfig, weightShapes, type ModelConfig } from './arch.ts';
+import { validateConfig, weightShapes, type ModelConfig } from './arch.ts';
 import { WeightFormatError, type DaaErrorCode } from './errors.ts';
 import { crc32 } from './crc32.ts';
 import { daaCost } from './models/daa/plan.ts';
@@ -103,7 +103,8 @@ function toBytes(input: unknown): Uint8Array {
  * builds, the largest; src/models/daa/plan.ts daaCost) and the multiply-adds of one estimate with the
  * dearer head. Nothing is allocated, so it can gate a hostile config before the runtime allocates.
  */
-export function modelCost(cfg: ModelConfig): { memoryBytes: number; macs: number } {
+export function modelCost(cfg: ModelConfig, shapes?: Map<string, number[]>): { memoryBytes: number; macs: number } {
+  void shapes; // (the public signature's second argument: the plan derives the shapes itself)
   return daaCost(cfg);
 }
 
