@@ -1,13 +1,14 @@
 /**
  * Prints a model's plan, and with --profile times each of its steps as the runtime runs them.
  *   npm run plan -- [--model name|file] [--precision fp32|int8] [--backend relaxed|simd|scalar]
- *                   [--head factorised|naive] [--interval k] [--profile] [--runs 30]
+ *                   [--head factorised|naive] [--interval k] [--args] [--profile] [--runs 30]
  * The plan: every step of one estimate (name, kernel, shapes, bytes of the weights it reads, MACs),
- * the load-time setup steps and the memory plan. --profile: median time of each step over --runs
+ * the load-time setup steps and the memory plan; --args adds each step's arguments by name, resolved
+ * to this estimator's byte offsets. --profile: median time of each step over --runs
  * estimates of a seeded image (the estimator's own bound calls, timed one by one), and the whole.
  */
 import { parseArgs } from 'node:util';
-import { formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
+import { describeCall, formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
 import { Estimator, type EstimatorOptions } from '../src/estimator.ts';
 import type { DaaModel, HeadMode } from '../src/models/daa/index.ts';
 
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     head: { type: 'string' },
     interval: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
+    args: { type: 'boolean', default: false },
     runs: { type: 'string', default: '30' },
   },
 });
@@ -36,6 +38,7 @@ const [encoder, head] = model.programs(run);
 const cfg = est.config;
 console.log(`${cfg.encoder} ${cfg.inputSize} px, width ${cfg.width}, daa ${cfg.daa}; ${est.precision}, ${est.backend} build; head ${run.head}, interval ${run.interval}\n`);
 console.log(formatSteps('steps of one estimate (after the image resize):', [...encoder.steps, ...head.steps]));
+if (values.args) console.log('\n' + [...encoder.steps, ...head.steps].map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, model.at)})`).join('\n'));
 if (model.plan.head) console.log('\n' + formatSteps('setup (once, at load):', model.plan.head.setup));
 console.log('\n' + formatMemory(model.plan.builder.buffers));
 
