@@ -142,29 +142,29 @@ const shapeStr = (H: number, W: number, C: number) => `${H}x${W}x${C}`;
 const outSize = (n: number, K: number, stride: number, pad: number) => Math.floor((n + 2 * pad - K) / stride) + 1;
 
 /** y = act(conv(x) + b + res), f32: Winograd where it applies, else the packed direct kernel; pad > 0 through a zero-bordered copy. */
-export function f32ConvSteps(lowering: Lowering, c: F32Conv): Step[] {
-  const { H, W, Cin, Cout, K, stride, pad } = c;
+export function f32ConvSteps(lowering: Lowering, conv: F32Conv): Step[] {
+  const { H, W, Cin, Cout, K, stride, pad } = conv;
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const macs = OH * OW * K * K * Cin * Cout;
   const shapes = `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, Cout)} k${K}s${stride}p${pad}`;
   const steps: Step[] = [];
-  let x: Arg = ref(c.x);
+  let x: Arg = ref(conv.x);
   if (pad > 0) {
     const xpad = lowering.padded(H, W, Cin, pad);
-    steps.push({ name: `${c.name}/pad`, kernel: 'f32_copy_padded', args: [x, H, W, Cin, pad, ref(xpad)], macs: 0, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(H + 2 * pad, W + 2 * pad, Cin)}` });
+    steps.push({ name: `${conv.name}/pad`, kernel: 'f32_copy_padded', args: [x, H, W, Cin, pad, ref(xpad)], macs: 0, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(H + 2 * pad, W + 2 * pad, Cin)}` });
     x = ref(xpad);
   }
   const Hi = H + 2 * pad, Wi = W + 2 * pad;
   if (lowering.winogradOk(K, stride, Cin, Cout)) {
     const n = winogradPackedFloats(Cin, Cout);
-    const u = lowering.builder.buffer(`${c.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(c.weights(), Cin, Cout, new Float32Array(mem, p, n)));
+    const u = lowering.builder.buffer(`${conv.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(conv.weights(), Cin, Cout, new Float32Array(mem, p, n)));
     const ws = lowering.scratch('f32 winograd scratch', 4 * winogradScratchFloats(Cin, Cout));
-    steps.push({ name: c.name, kernel: 'f32_conv3x3_winograd', args: [x, Hi, Wi, Cin, ref(u), c.bias, c.y, Cout, c.act, c.res, ref(ws)], macs, shapes });
+    steps.push({ name: conv.name, kernel: 'f32_conv3x3_winograd', args: [x, Hi, Wi, Cin, ref(u), conv.bias, conv.y, Cout, conv.act, conv.res, ref(ws)], macs, shapes });
     return steps;
   }
   const n = Math.ceil(Cout / 8) * K * K * Cin * 8;
-  const wt = lowering.builder.constF32(`${c.name} packed`, n, () => packF32Weights(c.weights(), K, Cin, Cout));
-  steps.push({ name: c.name, kernel: 'f32_conv2d_packed', args: [x, Hi, Wi, Cin, ref(wt), c.bias, c.y, Cout, K, stride, 0, c.act, c.res], macs, shapes });
+  const wt = lowering.builder.constF32(`${conv.name} packed`, n, () => packF32Weights(conv.weights(), K, Cin, Cout));
+  steps.push({ name: conv.name, kernel: 'f32_conv2d_packed', args: [x, Hi, Wi, Cin, ref(wt), conv.bias, conv.y, Cout, K, stride, 0, conv.act, conv.res], macs, shapes });
   return steps;
 }
 
