@@ -7,7 +7,8 @@
  */
 import { DEFAULT_CONFIG, encoderGraph, type ModelConfig } from '../src/arch.ts';
 import { relaxedSupported } from '../src/kernels.ts';
-import { codeStride, packF32Weights, packQ8Weights } from '../src/quant.ts';
+import { packF32Weights } from '../src/pack-f32.ts';
+import { codeStride, packQ8Weights } from '../src/quant.ts';
 import { Harness, type Build } from '../test/util/wasm.ts';
 
 const arg = (k: string, d: string) => {

@@ -11,8 +11,7 @@ import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
 import type { HeadMode } from './models/daa/head.ts';
 import { DaaModel } from './models/daa/model.ts';
 import { planDaa } from './models/daa/plan.ts';
-import { scalesFromMeta } from './quant.ts';
-import { TimedChoice } from './timed-choice.ts';
+import type { TimedChoice } from './timed-choice.ts';
 import { checkImage } from './image.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
@@ -100,7 +99,7 @@ export class Estimator {
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: TimedChoice | null = null;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode, q8Kernel: TimedChoice | null) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -110,7 +109,7 @@ export class Estimator {
     this.model = model;
     this.interval = interval;
     this.head = head;
-    if (model.plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new TimedChoice();
+    this.q8Kernel = q8Kernel;
   }
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
@@ -154,6 +153,7 @@ export class Estimator {
         const calModule = opts.wasmModule || !simdSupported() ? module : await compileBackend('simd');
         // (files that carry their scales skip it: the calibration code is a chunk of its own, loaded only here)
         const calibrate = async () => (await import('./models/daa/calibrate.ts')).calibrate(calModule, file.config, weights);
+        const { scalesFromMeta } = await import('./quant.ts');
         const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate());
         const codes = (n: string) => {
           const t = file.tensors.get(n);
@@ -163,7 +163,9 @@ export class Estimator {
       }
       // the scalar build's Winograd kernel is slower than its direct convolution (docs/kernels.md)
       // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/timed-choice.ts)
-      const plan = planDaa(file.config, weights, { winograd: backend !== 'scalar', q8, q8Switchable: q8 !== undefined && backend === 'relaxed' });
+      // the int8 conv lowering is a chunk of its own, loaded only for int8 files
+      const int8 = q8 ? (await import('./engine/ops-int8.ts')).planInt8 : undefined;
+      const plan = planDaa(file.config, weights, { winograd: backend !== 'scalar', q8, int8, q8Switchable: q8 !== undefined && backend === 'relaxed' });
       model = new DaaModel(plan, kernels, arena, weights);
       head = opts.head ?? model.defaultHead;
       model.programs({ interval, head }); // binds the default head now (and rejects a head the model lacks)
@@ -171,7 +173,9 @@ export class Estimator {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, model, interval, head);
+    // relaxed-build int8 plans carry both int8 3x3 kernels: time them (src/timed-choice.ts, loaded only here)
+    const q8Kernel = model.plan.q8WinogradConvs > 0 && backend === 'relaxed' ? new (await import('./timed-choice.ts')).TimedChoice() : null;
+    return new Estimator(file, backend, kernels, arena, model, interval, head, q8Kernel);
   }
 
   private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {

@@ -17,7 +17,8 @@ export interface Kernels {
   f32_conv2d(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, K: number,
     stride: number, pad: number, act: number, res: Ptr): void;
   /**
-   * f32_conv2d with w packed [ceil(Cout/8)][K][K][Cin][8] (src/quant.ts packF32Weights); identical results.
+   * f32_conv2d with w packed [ceil(Cout/8)][K][K][Cin][8] (src/pack-f32.ts packF32Weights); identical
+   * results.
    */
   f32_conv2d_packed(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, K: number,
     stride: number, pad: number, act: number, res: Ptr): void;

@@ -9,10 +9,11 @@
  * (`winograd` option; the scalar build's Winograd kernel is slower than its direct one); other f32
  * convs run the packed direct kernel, padded ones over a zero-bordered copy so that every output
  * pixel takes the 4-pixel register tiles. With int8 weights (`q8`), convs with >= 8 input channels
- * run on u7 activation codes (lowerQ8Conv, planned by `planCodes`).
+ * run on u7 activation codes (src/engine/ops-int8.ts).
  */
 import { ACT, type ActName } from '../kernels.ts';
-import { codeStride, packedQ8Bytes, packF32Weights, packQ8Weights, packQ8WinogradWeights, q8WinogradPackedLength, q8WinogradScratchBytes, type ActivationScales } from '../quant.ts';
+import { packF32Weights } from '../pack-f32.ts';
+import type { ActivationScales } from '../quant.ts';
 import { packWinogradWeights, winogradPackedFloats, winogradScratchFloats } from '../winograd.ts';
 import { ref, type Arg, type BufferSpec, type PlanBuilder, type Step } from './plan.ts';
 
@@ -62,10 +63,17 @@ export interface LowerOptions {
   q8?: Q8Model;
   /** int8 3x3 / stride-1 convs: give each Winograd step the direct kernel as its `alt` (same bits) */
   q8Switchable?: boolean;
+  /** the int8 conv lowering, required with `q8`: src/engine/ops-int8.ts `planInt8` (its own module,
+   *  so that a page running fp32 weights never loads it) */
+  int8?: (lowering: Lowering, g: OpGraph) => Int8Lowering;
 }
 
-/** A u7 code tensor: H x W x C stored with a zero border of `border` pixels and `cs` bytes per pixel. */
-interface CodeTensor { buf: BufferSpec; border: number; pitch: number; cs: number }
+/** The int8 convs of a graph (src/engine/ops-int8.ts `planInt8`, loaded only for int8 weights). */
+export interface Int8Lowering {
+  /** does this conv run on int8 codes? */
+  isQ(op: ConvOp): boolean;
+  lower(lowering: Lowering, op: ConvOp): void;
+}
 
 /** What lowering shares between ops: the builder, the tensors, the weights, the int8 plan. */
 export class Lowering {
@@ -74,7 +82,7 @@ export class Lowering {
   readonly winograd: boolean;
   int8Convs = 0;
   q8WinogradConvs = 0;
-  codes: CodePlan | null = null;
+  codes: Int8Lowering | null = null;
 
   constructor(readonly builder: PlanBuilder, readonly shapes: Record<string, Shape3>, private readonly weights: WeightSource | null, readonly opts: LowerOptions) {
     this.winograd = opts.winograd ?? true;
@@ -138,7 +146,7 @@ export interface F32Conv {
   res: Arg;
 }
 
-const shapeStr = (H: number, W: number, C: number) => `${H}x${W}x${C}`;
+export const shapeStr = (H: number, W: number, C: number) => `${H}x${W}x${C}`;
 const outSize = (n: number, K: number, stride: number, pad: number) => Math.floor((n + 2 * pad - K) / stride) + 1;
 
 /** y = act(conv(x) + b + res), f32: Winograd where it applies, else the packed direct kernel; pad > 0 through a zero-bordered copy. */
@@ -176,122 +184,6 @@ function lowerF32Conv(lowering: Lowering, op: ConvOp): void {
   }));
 }
 
-/**
- * Which convs run int8, which tensors get codes and which keep an f32 copy. A tensor that only
- * int8 convs read, produced by an int8 conv and not rescaled in place (SE), is written as codes by
- * its producer ("direct"); others are quantised by qs8_quantize just before their first int8 reader.
- */
-export class CodePlan {
-  readonly code = new Map<string, CodeTensor>();
-  private readonly quantised = new Set<string>();
-  private readonly direct = new Set<string>();
-  readonly f32Used = new Set<string>();
-
-  constructor(private readonly lowering: Lowering, ops: readonly Op[], out: string, private readonly q8: Q8Model) {
-    const convs = ops.filter((o): o is ConvOp => o.kind === 'conv');
-    const border = new Map<string, number>();
-    for (const op of convs) if (this.isQ(op)) border.set(op.src, Math.max(border.get(op.src) ?? 0, op.pad));
-    const seOn = new Set(ops.flatMap((o) => (o.kind === 'se' ? [o.buf] : [])));
-    const qProduced = new Set(convs.filter((o) => this.isQ(o)).map((o) => o.dst));
-    for (const b of border.keys()) if (qProduced.has(b) && !seOn.has(b)) this.direct.add(b);
-    this.f32Used.add(out);
-    for (const o of ops) {
-      if (o.kind === 'avgpool2') this.f32Used.add(o.src);
-      else if (o.kind === 'se') this.f32Used.add(o.buf);
-      else {
-        if (o.add) this.f32Used.add(o.add);
-        if (!this.isQ(o)) this.f32Used.add(o.src);
-      }
-    }
-    for (const b of border.keys()) if (!this.direct.has(b)) this.f32Used.add(b);
-    for (const [name, bd] of border) {
-      const [h, w, c] = lowering.shapes[name];
-      const cs = codeStride(c);
-      const pitch = w + 2 * bd;
-      this.code.set(name, { buf: lowering.builder.buffer(`${name} codes`, (h + 2 * bd) * pitch * cs, 'activation'), border: bd, pitch, cs });
-    }
-  }
-
-  /** int8 when the file has codes for it, it has >= 8 input channels (RGB stems stay f32: a 4-byte
-   *  code quad would hold at most 3 real channels) and its zero padding can be stored as codes */
-  isQ(op: ConvOp): boolean {
-    if (op.cin < 8 || !this.q8.codes(`${op.name}.w`)) return false;
-    const p = this.q8.scales[op.src];
-    // an offset tensor has no zero code, so its zero padding cannot be stored as codes: f32 conv
-    return !!p && !(p[1] !== 0 && op.pad > 0);
-  }
-
-  isDirect(name: string): boolean {
-    return this.direct.has(name);
-  }
-
-  /** byte offset of pixel (0, 0) of the interior minus `pad` pixels each way */
-  origin(t: CodeTensor, pad: number): number {
-    return ((t.border - pad) * t.pitch + (t.border - pad)) * t.cs;
-  }
-
-  /** the qs8_quantize step of `name`, once, unless its producer writes codes itself */
-  quantiseSteps(name: string): Step[] {
-    if (this.direct.has(name) || this.quantised.has(name)) return [];
-    this.quantised.add(name);
-    const [H, W, C] = this.lowering.shapes[name];
-    const t = this.code.get(name)!;
-    const [scale, off] = this.q8.scales[name];
-    const args = [ref(this.lowering.tensor(name)), H, W, C, ref(t.buf, this.origin(t, 0)), t.pitch, t.cs, Math.fround(1 / scale), off];
-    return [{ name: `${name}/quantise`, kernel: 'qs8_quantize', args, macs: 0, shapes: `${shapeStr(H, W, C)} -> u7 codes` }];
-  }
-}
-
-/** The requantised-output arguments of an int8 conv: codes for a direct consumer, else none. */
-function q8Output(cp: CodePlan, q8: Q8Model, dst: string): Arg[] {
-  if (!cp.isDirect(dst)) return [0, 0, 0, 0, 0];
-  const t = cp.code.get(dst)!;
-  return [ref(t.buf, cp.origin(t, 0)), t.pitch, t.cs, Math.fround(1 / q8.scales[dst][0]), q8.scales[dst][1]];
-}
-
-function lowerQ8Conv(lowering: Lowering, op: ConvOp): void {
-  const cp = lowering.codes!;
-  const q8 = lowering.opts.q8!;
-  const [H, W, Cin] = lowering.shapes[op.src];
-  const [OH, OW] = lowering.shapes[op.dst];
-  const { k: K, stride, pad, cout } = op;
-  lowering.steps.push(...cp.quantiseSteps(op.src));
-  const xt = cp.code.get(op.src)!;
-  const { codes, scales: wsc } = q8.codes(`${op.name}.w`)!;
-  const [sx, ox] = q8.scales[op.src];
-  const bias = lowering.values(`${op.name}.b`);
-  const ms = lowering.builder.constF32(`${op.name} ms`, cout, () => Array.from(wsc, (s) => Math.fround(sx * s)));
-  const bs = lowering.builder.constF32(`${op.name} bias`, cout, () => {
-    const b = Float64Array.from(bias());
-    // x = sx q + ox: the offset's contribution ox * sum of the (dequantised) weights is a per-channel constant (pad 0)
-    if (ox !== 0) for (let i = 0; i < codes.length; i++) b[i % cout] += ox * codes[i] * wsc[i % cout];
-    return b;
-  });
-  const y = cp.f32Used.has(op.dst) ? ref(lowering.tensor(op.dst)) : 0;
-  const res = op.add ? ref(lowering.tensor(op.add)) : 0;
-  const head: Arg[] = [ref(xt.buf, cp.origin(xt, pad)), H + 2 * pad, W + 2 * pad, xt.pitch, xt.cs];
-  const tail: Arg[] = [ACT[op.act], res, y, ...q8Output(cp, q8, op.dst)];
-  const step = { name: op.name, macs: OH * OW * K * K * Cin * cout, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, cout)} k${K}s${stride}p${pad} int8` };
-  lowering.int8Convs++;
-  // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs);
-  // a switchable plan keeps the direct kernel as the step's alternative
-  const wino = lowering.winograd && K === 3 && stride === 1;
-  let direct: { kernel: 'qs8_conv2d'; args: Arg[] } | undefined;
-  if (!wino || lowering.opts.q8Switchable) {
-    const wq = lowering.builder.buffer(`${op.name} packed`, packedQ8Bytes(K, Cin, cout), 'weights', (mem, p) => new Int8Array(mem, p, packedQ8Bytes(K, Cin, cout)).set(packQ8Weights(codes, K, Cin, cout)));
-    direct = { kernel: 'qs8_conv2d', args: [...head, ref(wq), cout, K, stride, ref(ms), ref(bs), ...tail] };
-  }
-  if (!wino) {
-    lowering.steps.push({ ...step, ...direct! });
-    return;
-  }
-  const n = q8WinogradPackedLength(Cin, cout);
-  const uq = lowering.builder.buffer(`${op.name} winograd`, 2 * n, 'weights', (mem, p) => packQ8WinogradWeights(codes, Cin, cout, new Int16Array(mem, p, n)));
-  const ws = lowering.scratch('int8 winograd scratch', q8WinogradScratchBytes(codeStride(Cin), cout));
-  lowering.q8WinogradConvs++;
-  lowering.steps.push({ ...step, kernel: 'qs8_conv3x3_winograd', args: [...head, ref(uq), cout, ref(ms), ref(bs), ...tail, ref(ws)], alt: direct });
-}
-
 function lowerAvgPool(lowering: Lowering, op: AvgPool2Op): void {
   const [H, W, C] = lowering.shapes[op.src];
   lowering.steps.push({ name: `avgpool ${op.src}`, kernel: 'f32_avgpool2x2', args: [ref(lowering.tensor(op.src)), H, W, C, ref(lowering.tensor(op.dst))], macs: H * W * C, shapes: `${shapeStr(H, W, C)} -> ${shapeStr(H >> 1, W >> 1, C)}` });
@@ -315,7 +207,7 @@ function lowerSe(lowering: Lowering, op: SeOp): void {
 }
 
 const LOWER: { [K in Op['kind']]: (lowering: Lowering, op: Extract<Op, { kind: K }>) => void } = {
-  conv: (lowering, op) => (lowering.codes?.isQ(op) ? lowerQ8Conv(lowering, op) : lowerF32Conv(lowering, op)),
+  conv: (lowering, op) => (lowering.codes?.isQ(op) ? lowering.codes.lower(lowering, op) : lowerF32Conv(lowering, op)),
   avgpool2: lowerAvgPool,
   se: lowerSe,
 };
@@ -323,7 +215,10 @@ const LOWER: { [K in Op['kind']]: (lowering: Lowering, op: Extract<Op, { kind: K
 /** Lowers an op graph: its tensors, weights and steps go into `b`; returns the lowering (steps, tensors, counts). */
 export function lowerGraph(b: PlanBuilder, g: OpGraph, weights: WeightSource | null, opts: LowerOptions = {}): Lowering {
   const lowering = new Lowering(b, g.shapes, weights, opts);
-  if (opts.q8) lowering.codes = new CodePlan(lowering, g.ops, g.out, opts.q8);
+  if (opts.q8) {
+    if (!opts.int8) throw new Error('plan: int8 weights need the int8 lowering (LowerOptions.int8: src/engine/ops-int8.ts planInt8)');
+    lowering.codes = opts.int8(lowering, g);
+  }
   for (const op of g.ops) (LOWER[op.kind] as (lowering: Lowering, op: Op) => void)(lowering, op);
   return lowering;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, weightShapes, type ModelConfig } from "../../src/arch.t
 import { Arena } from "../../src/arena.ts";
 import { Estimator } from "../../src/estimator.ts";
 import { TimedChoice } from "../../src/timed-choice.ts";
+import { planInt8 } from "../../src/engine/ops-int8.ts";
 import { DaaModel, calibrate, planDaa } from "../../src/models/daa/index.ts";
 import { readWeightFile, dequantize, type StoredTensor } from "../../src/format.ts";
 import { instantiateKernels, relaxedSupported } from "../../src/kernels.ts";
@@ -110,7 +111,7 @@ test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d 
       const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384 });
       const k = await instantiateKernels(await compileBackend(backend), memory);
       const arena = new Arena(memory, k.heap_base(), 1 << 30);
-      const plan = planDaa(cfg, weights, { winograd: true, q8, q8Switchable: true });
+      const plan = planDaa(cfg, weights, { winograd: true, q8, int8: planInt8, q8Switchable: true });
       assert.ok(plan.q8WinogradConvs > 0, `${label} ${backend}: no Winograd int8 convs`);
       const model = new DaaModel(plan, k, arena, weights);
       const x = arena.f32(model.input, cfg.inputSize * cfg.inputSize * 3);
