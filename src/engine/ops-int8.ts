@@ -51,6 +51,8 @@ class CodePlan implements Int8Lowering {
       const pitch = w + 2 * bd;
       this.code.set(name, { buf: lowering.builder.buffer(`${name} codes`, (h + 2 * bd) * pitch * cs, 'activation'), border: bd, pitch, cs });
     }
+    // the int8 Winograd scratch next to the codes it reads (sized by its largest user, lowerQ8Conv)
+    if (convs.some((op) => this.isQ(op) && lowering.winograd && op.k === 3 && op.stride === 1)) lowering.scratch('int8 winograd scratch', 0);
   }
 
   /** int8 when the file has codes for it, it has >= 8 input channels (RGB stems stay f32: a 4-byte
@@ -96,41 +98,40 @@ function q8Output(cp: CodePlan, q8: Q8Model, dst: string): Arg[] {
 
 function lowerQ8Conv(lowering: Lowering, cp: CodePlan, op: ConvOp): void {
   const q8 = lowering.opts.q8!;
+  const b = lowering.builder;
   const [H, W, Cin] = lowering.shapes[op.src];
   const [OH, OW] = lowering.shapes[op.dst];
   const { k: K, stride, pad, cout } = op;
   lowering.steps.push(...cp.quantiseSteps(op.src));
   const xt = cp.code.get(op.src)!;
   const { codes, scales: wsc } = q8.codes(`${op.name}.w`)!;
+  // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs);
+  // a switchable plan keeps the direct kernel as the step's alternative
+  const wino = lowering.winograd && K === 3 && stride === 1;
+  const n = q8WinogradPackedLength(Cin, cout);
+  const uq = wino ? b.buffer(`${op.name} winograd`, 2 * n, 'weights', (mem, p) => packQ8WinogradWeights(codes, Cin, cout, new Int16Array(mem, p, n))) : null;
+  const wqBytes = packedQ8Bytes(K, Cin, cout);
+  const wq = !wino || lowering.opts.q8Switchable ? b.buffer(`${op.name} packed`, wqBytes, 'weights', (mem, p) => new Int8Array(mem, p, wqBytes).set(packQ8Weights(codes, K, Cin, cout))) : null;
   const [sx, ox] = q8.scales[op.src];
   const bias = lowering.values(`${op.name}.b`);
-  const ms = lowering.builder.constF32(`${op.name} ms`, cout, () => Array.from(wsc, (s) => Math.fround(sx * s)));
-  const bs = lowering.builder.constF32(`${op.name} bias`, cout, () => {
-    const b = Float64Array.from(bias());
+  const ms = b.constF32(`${op.name} ms`, cout, () => Array.from(wsc, (s) => Math.fround(sx * s)));
+  const bs = b.constF32(`${op.name} bias`, cout, () => {
+    const v = Float64Array.from(bias());
     // x = sx q + ox: the offset's contribution ox * sum of the (dequantised) weights is a per-channel constant (pad 0)
-    if (ox !== 0) for (let i = 0; i < codes.length; i++) b[i % cout] += ox * codes[i] * wsc[i % cout];
-    return b;
+    if (ox !== 0) for (let i = 0; i < codes.length; i++) v[i % cout] += ox * codes[i] * wsc[i % cout];
+    return v;
   });
   const y = cp.f32Used.has(op.dst) ? ref(lowering.tensor(op.dst)) : 0;
   const res = op.add ? ref(lowering.tensor(op.add)) : 0;
   const head: Arg[] = [ref(xt.buf, cp.origin(xt, pad)), H + 2 * pad, W + 2 * pad, xt.pitch, xt.cs];
   const tail: Arg[] = [ACT[op.act], res, y, ...q8Output(cp, q8, op.dst)];
   const step = { name: op.name, macs: OH * OW * K * K * Cin * cout, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, cout)} k${K}s${stride}p${pad} int8` };
+  const direct = wq ? { kernel: 'qs8_conv2d' as const, args: [...head, ref(wq), cout, K, stride, ref(ms), ref(bs), ...tail] } : undefined;
   lowering.int8Convs++;
-  // 3x3 / stride 1 runs by exact integer Winograd on the SIMD builds (same codes and outputs);
-  // a switchable plan keeps the direct kernel as the step's alternative
-  const wino = lowering.winograd && K === 3 && stride === 1;
-  let direct: { kernel: 'qs8_conv2d'; args: Arg[] } | undefined;
-  if (!wino || lowering.opts.q8Switchable) {
-    const wq = lowering.builder.buffer(`${op.name} packed`, packedQ8Bytes(K, Cin, cout), 'weights', (mem, p) => new Int8Array(mem, p, packedQ8Bytes(K, Cin, cout)).set(packQ8Weights(codes, K, Cin, cout)));
-    direct = { kernel: 'qs8_conv2d', args: [...head, ref(wq), cout, K, stride, ref(ms), ref(bs), ...tail] };
-  }
-  if (!wino) {
+  if (!uq) {
     lowering.steps.push({ ...step, ...direct! });
     return;
   }
-  const n = q8WinogradPackedLength(Cin, cout);
-  const uq = lowering.builder.buffer(`${op.name} winograd`, 2 * n, 'weights', (mem, p) => packQ8WinogradWeights(codes, Cin, cout, new Int16Array(mem, p, n)));
   const ws = lowering.scratch('int8 winograd scratch', q8WinogradScratchBytes(codeStride(Cin), cout));
   lowering.q8WinogradConvs++;
   lowering.steps.push({ ...step, kernel: 'qs8_conv3x3_winograd', args: [...head, ref(uq), cout, ref(ms), ref(bs), ...tail, ref(ws)], alt: direct });
