@@ -11,7 +11,10 @@
 //   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
 //   dist/daa.{simd,scalar,relaxed}.wasm   the kernels as files, for hosts that must import a wasm module (workerd)
 //   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
-// The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md.
+// The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md. Each
+// kernel build and weight file is its own chunk (dist/chunks/kernel.*, model.*), imported when first
+// used, so a browser fetches the one build and precision an estimator uses. A bundle made without code
+// splitting (examples/worker/build.mjs: one file for workerd) inlines those chunks again.
 // Usage: node scripts/bundle.mjs [--quiet]
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -70,6 +73,7 @@ const web = await build({
   ...common,
   platform: 'browser',
   target: ['es2022', 'chrome100', 'firefox100', 'safari16'],
+  // one build for these entries: they share chunks, so daa-wasm/decode throws the same DaaError class
   entryPoints: { browser: 'src/index.ts', workerd: 'src/platform/workerd.ts', worker: 'src/worker.ts', decode: 'src/platform/decode.ts' },
   plugins: [noFs, wasmImport],
   banner: { js: JPEG_NOTICE.replace('Bundles', 'May bundle') },
@@ -150,7 +154,8 @@ for (const [name, file, platform, extra] of [
     for (const i of r.metafile.outputs[o]?.imports ?? [])
       if (!i.external && (i.kind === 'import-statement' || (i.kind === 'dynamic-import' && file === 'worker-script.js'))) visit(i.path);
   };
-  visit(Object.keys(r.metafile.outputs).find((o) => r.metafile.outputs[o].entryPoint));
+  // the stdin entry (dynamically imported files are entry points of their own chunks too)
+  visit(Object.keys(r.metafile.outputs).find((o) => /(^|\/)entry\.js$/.test(o)));
   const js = Buffer.concat([...seen].map((o) => outs.get(o)));
   let bytes = js.length;
   let gzip = gzipSync(js, { level: 9 }).length;
@@ -160,6 +165,18 @@ for (const [name, file, platform, extra] of [
     gzip += gzipSync(w, { level: 9 }).length;
   }
   entries.push({ entry: name, bytes, gzip });
+  if (file === 'browser.js' && !extra) {
+    // what the first default estimate() fetches on top: the kernel build it picks (relaxed where the
+    // engine has it, else simd) and the default fp32 weights, each its own chunk
+    for (const [build, note] of [['relaxed', 'relaxed-SIMD engines'], ['simd', 'SIMD engines']]) {
+      const chunkOf = (re) => Object.keys(r.metafile.outputs).filter((o) => re.test(o)).map((o) => outs.get(o));
+      const kernels = Buffer.concat(chunkOf(new RegExp(`kernel\\.${build}-`)));
+      const weights = Buffer.concat(chunkOf(/model\.[a-z0-9-]+\.fp32-/));
+      const code = Buffer.concat([js, kernels]);
+      entries.push({ entry: `browser: first estimate, ${note}: code + kernels`, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length });
+      if (build === 'relaxed') entries.push({ entry: 'browser: first estimate: + default fp32 weights', bytes: weights.length, gzip: gzipSync(weights, { level: 9 }).length });
+    }
+  }
 }
 writeFileSync(join(dist, 'sizes.json'), JSON.stringify({ files: rows, entries }, null, 2) + '\n');
 if (!quiet) {

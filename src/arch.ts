@@ -1,6 +1,6 @@
 /**
  * The model architecture as data: one description that both the TensorFlow.js reference
- * (train/model.ts) and the WebAssembly runtime (src/graph.ts) are built from, so that the two can
+ * (train/model.ts) and the WebAssembly runtime (src/models/daa/plan.ts) are built from, so that the two can
  * never disagree on a layer, a name or a shape.
  *
  * Tensors are channels-last (HWC). Buffer names ('x', 'c1', ...) name activations; op names

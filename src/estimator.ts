@@ -5,11 +5,13 @@
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
-import { FasterOf } from './faster-of.ts';
+import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION } from './generated/assets.ts';
-import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
-import { calibrate, scalesFromMeta } from './quant.ts';
+import type { HeadMode } from './models/daa/head.ts';
+import { DaaModel } from './models/daa/model.ts';
+import { planDaa } from './models/daa/plan.ts';
+import type { TimedChoice } from './timed-choice.ts';
 import { checkImage } from './image.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
@@ -69,13 +71,14 @@ export async function loadWeightFile(model: EstimatorOptions['model'], precision
         'no trained model is installed in this build of daa-wasm: pass { model } (a weight file path, URL or bytes) to createEstimator()',
       );
     const p = precision ?? DEFAULT_PRECISION;
-    const b64 = MODELS[name][p];
-    if (!b64)
+    const load = MODELS[name][p];
+    if (!load)
       throw new ModelNotFoundError(
         `the built-in model ${name} embeds ${Object.keys(MODELS[name]).join(' and ')} weights only; its ${p} weights ship as ` +
           `the file weights/${name}.${p}.daaw in the package: pass that file's path or URL as { model }`,
       );
-    return readWeightFile(base64ToBytes(b64));
+    // each built-in weight file is its own chunk (src/generated/): only the precision used is fetched
+    return readWeightFile(base64ToBytes(await load()));
   }
   let bytes: Uint8Array | ArrayBuffer;
   if (typeof model === 'string') bytes = await fetchBytes(model);
@@ -94,23 +97,25 @@ export class Estimator {
   readonly meta: Record<string, unknown>;
   private kernels: Kernels | null;
   private arena: Arena | null;
-  private plan: Plan | null;
-  private interval: number;
+  private model: DaaModel | null;
+  private readonly interval: number;
+  private readonly head: HeadMode;
   private stage = 0;
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
-  private q8Kernel: FasterOf | null = null;
+  private q8Kernel: TimedChoice | null = null;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode, q8Kernel: TimedChoice | null) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
     this.backend = backend;
     this.kernels = kernels;
     this.arena = arena;
-    this.plan = plan;
+    this.model = model;
     this.interval = interval;
-    if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
+    this.head = head;
+    this.q8Kernel = q8Kernel;
   }
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
@@ -144,14 +149,18 @@ export class Estimator {
     // dequantised on first use: an int8 file's conv codes are used as they are, so most of its
     // tensors never need an f32 copy (ResNet18: 45 MB of fresh memory spared at load)
     const weights = lazyDequantized(file.tensors);
-    let plan: Plan;
+    let model: DaaModel;
+    let head: HeadMode;
     try {
       // int8 files compute the encoder's convs in int8 (src/quant.ts); activation scales from the file or calibrated here
       let q8: Q8Model | undefined;
       if (file.precision === 'int8') {
         // calibrate on the SIMD build wherever it runs, so that every build gets the same scales (and the same codes)
         const calModule = opts.wasmModule || !simdSupported() ? module : await compileBackend('simd');
-        const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate(calModule, file.config, weights));
+        // (files that carry their scales skip it: the calibration code is a chunk of its own, loaded only here)
+        const calibrate = async () => (await import('./models/daa/calibrate.ts')).calibrate(calModule, file.config, weights);
+        const { scalesFromMeta } = await import('./quant.ts');
+        const scales = scalesFromMeta(file.meta, file.config) ?? (await calibrate());
         const codes = (n: string) => {
           const t = file.tensors.get(n);
           return t && t.dtype === 'i8' ? { codes: t.data as Int8Array, scales: t.scales! } : null;
@@ -159,25 +168,30 @@ export class Estimator {
         q8 = { codes, scales };
       }
       // the scalar build's Winograd kernel is slower than its direct convolution (docs/kernels.md)
-      // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/faster-of.ts)
-      plan = buildPlan(kernels, arena, file.config, weights, q8, { winograd: backend !== 'scalar', q8Switchable: q8 !== undefined && backend === 'relaxed' });
-      if (opts.head) plan.setHead(opts.head);
-      plan.setInterval(interval);
+      // relaxed build: the int8 3x3 convs keep both kernels and the estimator times them (src/timed-choice.ts)
+      // the int8 conv lowering is a chunk of its own, loaded only for int8 files
+      const int8 = q8 ? (await import('./engine/ops-int8.ts')).planInt8 : undefined;
+      const plan = planDaa(file.config, weights, { winograd: backend !== 'scalar', q8, int8, q8Switchable: q8 !== undefined && backend === 'relaxed' });
+      model = new DaaModel(plan, kernels, arena, weights);
+      head = opts.head ?? model.defaultHead;
+      model.programs({ interval, head }); // binds the default head now (and rejects a head the model lacks)
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, plan, interval);
+    // relaxed-build int8 plans carry both int8 3x3 kernels: time them (src/timed-choice.ts, loaded only here)
+    const q8Kernel = model.plan.q8WinogradConvs > 0 && backend === 'relaxed' ? new (await import('./timed-choice.ts')).TimedChoice() : null;
+    return new Estimator(file, backend, kernels, arena, model, interval, head, q8Kernel);
   }
 
-  private live(): { arena: Arena; plan: Plan; kernels: Kernels } {
-    if (!this.plan || !this.arena || !this.kernels) throw new DisposedError();
-    return { arena: this.arena, plan: this.plan, kernels: this.kernels };
+  private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {
+    if (!this.model || !this.arena || !this.kernels) throw new DisposedError();
+    return { arena: this.arena, model: this.model, kernels: this.kernels };
   }
 
   /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
   estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
-    const { arena, plan, kernels } = this.live();
+    const { arena, model, kernels } = this.live();
     // options first, then the image: no caller code (a getter) runs between the image check and the copy
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
@@ -201,25 +215,22 @@ export class Estimator {
     }
     arena.u8(this.stage, bytes).set(img.data);
     const S = this.config.inputSize;
+    let out: { ptr: number; count: number };
     try {
-      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
-      if (interval !== this.interval) plan.setInterval(interval);
-      try {
-        if (this.q8Kernel) this.q8Kernel.run(() => plan.run());
-        else plan.run();
-      } finally {
-        if (interval !== this.interval) plan.setInterval(this.interval);
-      }
+      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, model.input, S, S);
+      const run = { interval, head: this.head };
+      if (this.q8Kernel) this.q8Kernel.run((winograd) => (out = model.run({ ...run, alt: !winograd })));
+      else out = model.run(run);
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
-    return this.result(plan, arena, interval);
+    return this.result(arena, out!);
   }
 
-  private result(plan: Plan, arena: Arena, interval: number): Estimate {
-    const T = this.config.daa === 'none' ? 1 : Math.ceil(this.config.numTemplates / interval);
-    const perTemplate = arena.f32(plan.perTemplate, T).slice();
+  private result(arena: Arena, out: { ptr: number; count: number }): Estimate {
+    const T = out.count;
+    const perTemplate = arena.f32(out.ptr, T).slice();
     let sum = 0;
     for (const v of perTemplate) sum += v;
     const age = sum / T;
@@ -230,9 +241,9 @@ export class Estimator {
 
   /** Encoder features E of the last estimate (h x w x C, channels-last); for tests and tools. */
   lastFeatures(): Float32Array {
-    const { arena, plan } = this.live();
-    const [h, w, c] = plan.eShape;
-    return arena.f32(plan.e, h * w * c).slice();
+    const { arena, model } = this.live();
+    const { ptr, shape: [h, w, c] } = model.features();
+    return arena.f32(ptr, h * w * c).slice();
   }
 
   /** Bytes of linear memory this estimator holds. */
@@ -241,7 +252,7 @@ export class Estimator {
   }
 
   get disposed(): boolean {
-    return this.plan === null;
+    return this.model === null;
   }
 
   /**
@@ -250,17 +261,17 @@ export class Estimator {
    * lastFeatures, memoryBytes) throws DisposedError.
    */
   dispose(): void {
-    this.plan = null;
+    this.model = null;
     this.arena = null;
     this.kernels = null;
-    this.q8Kernel = null; // it holds the plan
+    this.q8Kernel = null;
     this.stage = 0;
     this.stageBytes = 0;
   }
 }
 
 /** A name -> f32 weights map over a file's tensors that dequantises each on first `get` (only `get` and
- *  `has` are meaningful: buildPlan and calibrate use nothing else). */
+ *  `has` are meaningful: the planner and calibrate use nothing else). */
 function lazyDequantized(tensors: Map<string, StoredTensor>): Map<string, Float32Array> {
   const done = new Map<string, Float32Array>();
   return new (class extends Map<string, Float32Array> {

@@ -6,9 +6,10 @@
  * nothing is allocated for tensors until the whole table has been checked.
  * The limits (docs/reliability.md) bound what a file can make the runtime allocate or compute.
  */
-import { encoderGraph, validateConfig, weightShapes, type ModelConfig } from './arch.ts';
+import { validateConfig, weightShapes, type ModelConfig } from './arch.ts';
 import { WeightFormatError, type DaaErrorCode } from './errors.ts';
 import { crc32 } from './crc32.ts';
+import { daaCost } from './models/daa/plan.ts';
 
 export const MAGIC = 0x57414144; // 'DAAW' read as a little-endian u32
 export const FORMAT_VERSION = 1;
@@ -98,69 +99,13 @@ function toBytes(input: unknown): Uint8Array {
 }
 
 /**
- * What a configuration costs once loaded: the linear memory the runtime places (every weight as
- * f32, 3x3 / stride-1 conv weights as the SIMD builds' Winograd packing, every activation buffer and
- * padded copy, the head's buffers; as src/graph.ts allocates them, each rounded to 16 bytes; not the
- * kernels' scratch and static data nor the image staging area) and the multiply-adds of one
- * estimate with the dearer (naive, per-template) head. Pure arithmetic on the config: nothing is
- * allocated, so it can gate a hostile config before the runtime allocates for it.
+ * What a configuration costs once loaded: the bytes of its own memory plan (the fp32 plan of the SIMD
+ * builds, the largest; src/models/daa/plan.ts daaCost) and the multiply-adds of one estimate with the
+ * dearer head. Nothing is allocated, so it can gate a hostile config before the runtime allocates.
  */
-export function modelCost(cfg: ModelConfig, shapes = weightShapes(cfg)): { memoryBytes: number; macs: number } {
-  const f32 = (n: number) => align(4 * Math.max(n, 1));
-  let memoryBytes = 0;
-  let macs = 0;
-  for (const shape of shapes.values()) memoryBytes += f32(shape.reduce((a, b) => a * b, 1));
-  const g = encoderGraph(cfg);
-  let maxC = 0;
-  for (const [h, w, c] of Object.values(g.shapes)) {
-    memoryBytes += f32(h * w * c);
-    maxC = Math.max(maxC, c);
-  }
-  let se = false;
-  const padded = new Set<string>();
-  for (const op of g.ops) {
-    if (op.kind === 'conv') {
-      const [oh, ow] = g.shapes[op.dst];
-      macs += oh * ow * op.k * op.k * op.cin * op.cout;
-      // the SIMD builds pack a 3x3 / stride-1 conv for Winograd: 16 x Cin x (Cout rounded up to 8)
-      // f32 in place of its 9 x Cin x Cout (src/winograd.ts; an int8 plan's i8 + i16 copies are smaller)
-      if (op.k === 3 && op.stride === 1 && op.cin % 4 === 0 && op.cout % 4 === 0)
-        memoryBytes += f32(16 * op.cin * Math.ceil(op.cout / 8) * 8) - f32(9 * op.cin * op.cout);
-      // a padded conv runs over a zero-bordered copy of its input, one per input shape
-      const [ih, iw, ic] = g.shapes[op.src];
-      const key = `${ih}x${iw}x${ic}+${op.pad}`;
-      if (op.pad > 0 && !padded.has(key)) {
-        padded.add(key);
-        memoryBytes += f32((ih + 2 * op.pad) * (iw + 2 * op.pad) * ic);
-      }
-    } else if (op.kind === 'avgpool2') {
-      const [h, w, c] = g.shapes[op.src];
-      macs += h * w * c;
-    } else {
-      const [h, w] = g.shapes[op.buf];
-      macs += 2 * h * w * op.c + 2 * op.c * op.mid;
-      se = true;
-    }
-  }
-  if (se) memoryBytes += f32(3 * maxC);
-  const [h, w, C] = g.shapes[g.out];
-  const HW = h * w;
-  if (cfg.daa === 'none') return { memoryBytes: memoryBytes + f32(C) + f32(1), macs: macs + HW * C + C };
-  const T = cfg.numTemplates;
-  const F = cfg.featDim;
-  const tc = cfg.daa === 'template_channel' ? C : 1;
-  // mirrors src/graph.ts's head: mean, std, n; nPad, ePad, onesPad, dPad ((h+2) x (w+2) x C);
-  // a, cm, bconst (HW x F2), zeroBias, foldB (F2), folded and negated packed weights (16 C x F2
-  // rounded up to 8 when Winograd-packed, 9 C x ... when direct), the naive path's packed weights;
-  // tSel, sSel, ageSel, perTemplate, delta, dconv, dpool. F2: F rounded up to 4 (foldDecoder).
-  const F2 = Math.ceil(F / 4) * 4;
-  const pad8 = (n: number) => Math.ceil(n / 8) * 8;
-  memoryBytes += 2 * f32(C) + f32(HW * C) + 4 * f32((h + 2) * (w + 2) * C);
-  memoryBytes += 3 * f32(HW * F2) + 2 * f32(F2) + 2 * f32(16 * C * pad8(F2)) + f32(16 * C * pad8(F));
-  memoryBytes += 2 * f32(T * tc) + 2 * f32(T) + f32(HW * C) + f32(HW * F) + f32(F);
-  const decConv = HW * 9 * C * F;
-  macs += 3 * HW * C + Math.max(3 * decConv + 3 * T * HW * F, T * (2 * HW * C + decConv + HW * F + F));
-  return { memoryBytes, macs };
+export function modelCost(cfg: ModelConfig, shapes?: Map<string, number[]>): { memoryBytes: number; macs: number } {
+  void shapes; // (the public signature's second argument: the plan derives the shapes itself)
+  return daaCost(cfg);
 }
 
 /** The tensor table entry of `name` would have this dtype in a file of `precision` (docs/format.md, int8 files). */
@@ -248,7 +193,7 @@ export function readWeightFile(input: Uint8Array | ArrayBuffer): WeightFile {
   const meta = header.meta && typeof header.meta === 'object' && !Array.isArray(header.meta) ? (header.meta as Record<string, unknown>) : {};
   // what the config would make the runtime allocate and compute, before anything is allocated
   const expected = weightShapes(config);
-  const cost = modelCost(config, expected);
+  const cost = modelCost(config);
   if (cost.memoryBytes > MAX_MODEL_BYTES)
     fail('WEIGHTS_SIZE', `the config needs ${cost.memoryBytes} bytes of model memory, over the ${MAX_MODEL_BYTES}-byte limit`);
   if (cost.macs > MAX_MODEL_MACS)

@@ -1,70 +1,10 @@
 // Typed loader for the WebAssembly kernel library (build/daa.simd.wasm, build/daa.scalar.wasm and
 // their .debug twins). ABI: docs/kernels.md. Browser- and Node-safe: no Node built-ins, no tfjs.
 
-/** Byte offset into the shared linear memory. */
-export type Ptr = number;
+import { KERNEL_NAMES, type Kernels } from './kernel-abi.ts';
 
-/**
- * Every export of the kernel modules. Pointers are byte offsets (`Ptr`), sizes are element counts,
- * scalar parameters (`eps`, `lb`) are f32. All kernels return nothing and never allocate.
- */
-export interface Kernels {
-  /** y = act(conv(x, w) + b + res); x HWC, w HWIO, K 1|3, stride 1|2, pad 0|1, res 0 or OHxOWxCout. */
-  f32_conv2d(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number,
-    K: number, stride: number, pad: number, act: number, res: Ptr): void;
-  /** f32_conv2d with w packed [ceil(Cout/8)][K][K][Cin][8] (src/quant.ts packF32Weights); identical results. */
-  f32_conv2d_packed(x: Ptr, H: number, W: number, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number,
-    K: number, stride: number, pad: number, act: number, res: Ptr): void;
-  /** 2x2 / stride 2 average pool, floor mode. */
-  f32_avgpool2x2(x: Ptr, H: number, W: number, C: number, y: Ptr): void;
-  /** y[c] = mean_p x[p, c]. */
-  f32_global_avgpool(x: Ptr, HW: number, C: number, y: Ptr): void;
-  /** In place x[p, c] *= s[c]. */
-  f32_scale_channels(x: Ptr, HW: number, C: number, s: Ptr): void;
-  /** y[co] = act(b[co] + sum_ci x[ci] w[ci * Cout + co]). */
-  f32_fc(x: Ptr, Cin: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, act: number): void;
-  /** Per-channel mean and sqrt(unbiased var + eps). */
-  f32_channel_stats(x: Ptr, HW: number, C: number, mean: Ptr, std: Ptr, eps: number): void;
-  /** y = (x - mean[c]) / std[c]. */
-  f32_normalize(x: Ptr, HW: number, C: number, mean: Ptr, std: Ptr, y: Ptr): void;
-  /** y = s' n + t' - e (per channel or scalar s/t). */
-  f32_daa_delta(n: Ptr, e: Ptr, HW: number, C: number, s: Ptr, t: Ptr, perChannel: number, y: Ptr): void;
-  /** Factorised DAA head (decoder linear layer folded into a, bconst, c): out[j] = age_j - D_j. */
-  f32_daa_head(a: Ptr, bconst: Ptr, c: Ptr, HW: number, F: number, Fpos: number, lb: number,
-    tpl_t: Ptr, tpl_s: Ptr, tpl_age: Ptr, T: number, out: Ptr): void;
-  /** Valid 3x3 / stride 1 conv by Winograd F(2x2, 3x3): u from src/winograd.ts packWinogradWeights, ws scratch of winogradScratchFloats; Cin, Cout % 4 == 0. */
-  f32_conv3x3_winograd(x: Ptr, H: number, W: number, Cin: number, u: Ptr, b: Ptr, y: Ptr, Cout: number, act: number, res: Ptr, ws: Ptr): void;
-  /** Copies H x W x C into the interior of a (H + 2 pad) x (W + 2 pad) x C buffer; the border is not written. */
-  f32_copy_padded(x: Ptr, H: number, W: number, C: number, pad: number, y: Ptr): void;
-  /** u8 srcH x srcW x srcC -> f32 dstH x dstW x 3 in [0, 1] (note: widths before heights). */
-  f32_resize_bilinear_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number, dstH: number): void;
-  /**
-   * Quantised convolution (docs/kernels.md `qs8_conv2d`): valid conv over an Hi x Wi region of u7
-   * codes (row pitch xW pixels, Cs bytes per pixel, Cs % 4 == 0), weights packed by
-   * src/quant.ts packQ8Weights, exact i32 accumulation, then act(f32(acc) * ms[co] + b[co] + res)
-   * to y (f32, optional) and/or requantised codes to yq (row pitch yW pixels, yCs bytes per pixel).
-   */
-  qs8_conv2d(xq: Ptr, Hi: number, Wi: number, xW: number, Cs: number, wq: Ptr, Cout: number, K: number, stride: number,
-    ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number): void;
-  /**
-   * qs8_conv2d with K = 3, stride 1 by exact integer Winograd F(2x2, 3x3) (docs/kernels.md
-   * `qs8_conv3x3_winograd`): the same arguments except K and stride, weights uq from src/quant.ts
-   * packQ8WinogradWeights (i16), scratch ws of q8WinogradScratchBytes(Cs, Cout) bytes; Cs <= 3696.
-   * Outputs bit-identical to qs8_conv2d.
-   */
-  qs8_conv3x3_winograd(xq: Ptr, Hi: number, Wi: number, xW: number, Cs: number, uq: Ptr, Cout: number,
-    ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number, ws: Ptr): void;
-  /** f32 H x W x C -> u7 codes nearest((x - off) * inv) clamped to 0..127, at yq (pitch yW pixels, yCs bytes per pixel). */
-  qs8_quantize(x: Ptr, H: number, W: number, C: number, yq: Ptr, yW: number, yCs: number, inv: number, off: number): void;
-  /** First byte the module does not use for static data; place buffers at or above it. */
-  heap_base(): number;
-}
-
-const KERNEL_NAMES = [
-  "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
-  "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_copy_padded", "f32_conv3x3_winograd", "f32_resize_bilinear_u8",
-  "qs8_conv2d", "qs8_conv3x3_winograd", "qs8_quantize", "heap_base",
-] as const satisfies readonly (keyof Kernels)[];
+// the ABI itself (Kernels, KERNEL_NAMES, ACT) is generated from assembly/kernels.manifest.json
+export { ACT, KERNEL_ARGS, KERNEL_NAMES, type ActName, type KernelName, type Kernels, type Ptr } from './kernel-abi.ts';
 
 /** Reads an AssemblyScript string (UTF-16LE, byte length stored at ptr - 4) for abort messages. */
 function readAscString(memory: WebAssembly.Memory, ptr: number): string {

@@ -9,22 +9,17 @@
  *   negative values (hard-swish outputs reach -0.375) gets offset = its calibrated minimum. 7 bits,
  *   not 8, so that the relaxed-SIMD i8 x i7 dot product is exact on every engine; the same codes
  *   are used by every build, so all three give the same answer.
- * - calibration: per-tensor [min, max] over a fixed set of synthetic images (calibrationImages),
- *   run through the f32 model at load; or `meta.activationScales` from the weight file
+ * - calibration: per-tensor [min, max] over a fixed set of synthetic images (calibrationImages, src/models/daa/calibrate.ts),
+ *   run through the f32 model at load (src/models/daa/calibrate.ts); or `meta.activationScales` from the weight file
  *   ({ buffer name: [scale, offset] }, what `calibrate()` returns) when it covers every tensor.
  */
-import { Arena } from './arena.ts';
 import { encoderGraph, type ModelConfig } from './arch.ts';
-import { buildPlan } from './graph.ts';
-import { instantiateKernels } from './kernels.ts';
 
 /** x ~ scale * q + offset, q in 0..127 */
 export type QParams = [scale: number, offset: number];
 export type ActivationScales = Record<string, QParams>;
 
 export const Q_MAX = 127;
-/** calibrated ranges are widened by this factor: inputs unlike the calibration images saturate less */
-export const HEADROOM = 1.25;
 
 /** Channel stride (bytes per pixel) of a code tensor with C channels: C rounded up to 4. */
 export const codeStride = (c: number) => (c + 3) & ~3;
@@ -117,19 +112,6 @@ export function q8WinogradScratchBytes(Cs: number, Cout: number): number {
   return 16 * Q8W_GROUP * Cs * 2 + 16 * Q8W_GROUP * 8 * 4;
 }
 
-/**
- * HWIO f32 weights (K x K x Cin x Cout) -> the f32_conv2d_packed layout [ceil(Cout/8)][K][K][Cin][8]
- * (each block of 8 output channels contiguous, the tail block zero-padded).
- */
-export function packF32Weights(w: Float32Array, K: number, Cin: number, Cout: number): Float32Array {
-  const nb = Math.ceil(Cout / 8);
-  const taps = K * K * Cin;
-  const out = new Float32Array(nb * taps * 8);
-  for (let t = 0; t < taps; t++)
-    for (let co = 0; co < Cout; co++) out[((co >> 3) * taps + t) * 8 + (co & 7)] = w[t * Cout + co];
-  return out;
-}
-
 /** Quantisation parameters for a tensor observed in [min, max]. */
 export function qparams(min: number, max: number): QParams {
   const lo = Math.min(0, min);
@@ -139,97 +121,12 @@ export function qparams(min: number, max: number): QParams {
   return [Math.fround((hi - offset) / Q_MAX), Math.fround(offset)];
 }
 
-/**
- * n deterministic synthetic calibration images (size x size x 3 f32 in [0, 1], HWC), face-like in
- * their statistics: smooth illumination gradients, elliptic blobs of skin-like and dark tones,
- * edges and fine noise. Index 0..n-1 always gives the same image.
- */
-export function calibrationImages(size: number, n = 4): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (let k = 0; k < n; k++) {
-    let s = (0x9e3779b9 * (k + 1)) >>> 0;
-    const rnd = () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    const img = new Float32Array(size * size * 3);
-    const base = [0.35 + 0.4 * rnd(), 0.25 + 0.35 * rnd(), 0.2 + 0.3 * rnd()];
-    const gx = rnd() - 0.5, gy = rnd() - 0.5;
-    const blobs = Array.from({ length: 6 }, () => ({
-      cx: rnd(), cy: rnd(), rx: 0.05 + 0.3 * rnd(), ry: 0.05 + 0.3 * rnd(),
-      c: [rnd(), rnd() * 0.8, rnd() * 0.7], a: 0.3 + 0.7 * rnd(),
-    }));
-    const noise = 0.02 + 0.1 * (k % 2) * rnd();
-    const stripe = k % 3 === 2 ? 2 + Math.floor(rnd() * 8) : 0;
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) {
-        const u = x / size, v = y / size;
-        for (let c = 0; c < 3; c++) {
-          let val = base[c] + 0.4 * (gx * (u - 0.5) + gy * (v - 0.5));
-          for (const b of blobs) {
-            const d = ((u - b.cx) / b.rx) ** 2 + ((v - b.cy) / b.ry) ** 2;
-            if (d < 1) val += (b.c[c] - val) * b.a * (1 - d);
-          }
-          if (stripe && Math.floor((x + y) / stripe) % 2 === 0) val *= 0.5;
-          val += noise * (rnd() * 2 - 1);
-          img[(y * size + x) * 3 + c] = Math.min(1, Math.max(0, val));
-        }
-      }
-    out.push(img);
-  }
-  return out;
-}
-
 /** Names of the activation tensors the int8 path quantises: the inputs of the encoder's convs. */
 export function quantisedTensors(cfg: ModelConfig): string[] {
   const g = encoderGraph(cfg);
   const s = new Set<string>();
-  for (const op of g.ops) if (op.kind === 'conv' && op.cin >= 8) s.add(op.src); // RGB stems stay f32 (src/graph.ts)
+  for (const op of g.ops) if (op.kind === 'conv' && op.cin >= 8) s.add(op.src); // RGB stems stay f32 (src/engine/ops.ts)
   return [...s];
-}
-
-/**
- * Activation quantisation parameters of a model: run the f32 model (its own memory and kernel
- * instance, dropped afterwards) over `images` (default: calibrationImages(inputSize)), record
- * every quantised tensor's [min, max], return { name: [scale, offset] }. The result can be stored
- * as `meta.activationScales` in a weight file to skip this step at load.
- */
-export async function calibrate(
-  module: WebAssembly.Module, cfg: ModelConfig, weights: Map<string, Float32Array>, images?: Float32Array[],
-): Promise<ActivationScales> {
-  const imgs = images ?? calibrationImages(cfg.inputSize);
-  const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384 });
-  const k = await instantiateKernels(module, memory);
-  const arena = new Arena(memory, k.heap_base(), 1024 * 1024 * 1024);
-  const plan = buildPlan(k, arena, cfg, weights);
-  const names = quantisedTensors(cfg);
-  const g = encoderGraph(cfg);
-  const lo = new Map<string, number>(names.map((n) => [n, Infinity]));
-  const hi = new Map<string, number>(names.map((n) => [n, -Infinity]));
-  const S = cfg.inputSize;
-  for (const img of imgs) {
-    if (img.length !== S * S * 3) throw new Error(`calibrate: image of ${img.length} values, expected ${S * S * 3}`);
-    arena.f32(plan.x, img.length).set(img);
-    plan.runEncoder();
-    for (const n of names) {
-      const [h, w, c] = g.shapes[n];
-      const v = arena.f32(plan.buffers.get(n)!, h * w * c);
-      let a = lo.get(n)!, b = hi.get(n)!;
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (x < a) a = x;
-        if (x > b) b = x;
-      }
-      lo.set(n, a);
-      hi.set(n, b);
-    }
-  }
-  const out: ActivationScales = {};
-  for (const n of names) out[n] = qparams(HEADROOM * lo.get(n)!, HEADROOM * hi.get(n)!);
-  return out;
 }
 
 /** `meta.activationScales` of a weight file when it is well formed and covers every quantised tensor, else null. */

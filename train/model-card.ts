@@ -26,10 +26,14 @@ const e32 = evalOf(`${name}.fp32.test.json`) ?? evalOf('default.fp32.test.json')
 const e8 = evalOf(`${name}.int8.test.json`) ?? evalOf('default.int8.test.json');
 const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
 const size = (p: string) => `${(statSync(p).size / 1024).toFixed(0)} KiB (${(gzipSync(readFileSync(p)).length / 1024).toFixed(0)} KiB gzip)`;
-// the run's own history (its checkpoint.json) where the run folder is here, else what the file carries
+// the per-epoch history lives in the run's committed checkpoint (train/provenance.ts); older files carried it in meta
 const runCkpt = typeof m.run === 'string' ? `${m.run}/checkpoint.json` : '';
 const runState = runCkpt && existsSync(runCkpt) ? (JSON.parse(readFileSync(runCkpt, 'utf8')) as Record<string, any>) : null;
-const hist = (runState?.history ?? m.history ?? []) as Array<Record<string, number>>;
+const historyOf = (run: string | undefined, inMeta: unknown) => {
+  const ckpt = run ? `${run}/checkpoint.json` : '';
+  return (ckpt && existsSync(ckpt) ? JSON.parse(readFileSync(ckpt, 'utf8')).history : inMeta ?? []) as Array<Record<string, number>>;
+};
+const hist = historyOf(m.run, m.history);
 const totalSec = hist.length ? hist[hist.length - 1].trainSeconds : 0;
 const ips = hist.length ? hist.reduce((s, h) => s + h.imagesPerSecond, 0) / hist.length : 0;
 
@@ -47,6 +51,7 @@ L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips; other c
 L.push(`- Precisions: the package embeds the int8 file (\`estimate()\` runs it); the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
 const tl = Number(m.options?.['template-loss'] ?? m.options?.template_loss ?? 0);
 const init = m.initialisedFrom as { run: string; epochsDone: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
+if (init) init.history = historyOf(init.run, init.history);
 if (gpu) {
   const o = m.options as Record<string, string | number>;
   const epochs = hist.length;
@@ -74,6 +79,7 @@ if (gpu) {
 } else {
 L.push('## Training', '');
   L.push(`- Data: ${m.data ?? 'UTKFace'}. Labels: the age in the file name (1..116).`);
+  if (m.command) L.push(`- Command: \`${m.command}\` (with \`--data <the UTKFace chips folder>\`); the weight files carry this provenance in \`meta\` (about 1.5 KB), the per-epoch history stays in \`${m.run}/checkpoint.json\`.`);
   L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ''}`);
   if (init)
     L.push(`- Warm restart: the run starts from the last weights of \`${init.run}\` (${init.epochsDone} epochs of the same recipe at lr ${init.options?.lr}, best validation MAE ${fmt(init.bestValMae)}) with a fresh cosine schedule (\`--init ${init.run}\`): ${init.epochsDone + m.epochsDone} epochs in all.`);

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readWeightFile, dequantize } from '../src/format.ts';
-import { binaryStyles } from '../src/graph.ts';
+import { binaryStyles } from '../src/models/daa/index.ts';
 import { lineChart } from './svg.ts';
 import type { AgeMetrics } from './metrics.ts';
 

@@ -1,18 +1,20 @@
 /**
  * `npx tsx train/ship.ts --run train/runs/c3ae-daa-64 [--name c3ae-daa] [--calib 512] [--default]`
  * Copies a run's best-on-validation weights into weights/ as <name>.fp32.daaw and <name>.int8.daaw,
- * with provenance in `meta` and, for int8, activation scales calibrated on real training images
- * (min/max over --calib seeded train-split images, times src/quant.ts HEADROOM) so that loading
+ * with provenance in `meta` (train/provenance.ts: recipe, command, data name, metrics; the history
+ * stays in the run's checkpoint.json) and, for int8, activation scales calibrated on real training images
+ * (min/max over --calib seeded train-split images, times src/models/daa/calibrate.ts HEADROOM) so that loading
  * skips the synthetic-image calibration. --default names it the package default (weights/models.json).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dequantize, readWeightFile } from '../src/format.ts';
-import { calibrate } from '../src/quant.ts';
+import { calibrate } from '../src/models/daa/index.ts';
 import { compileBackend } from '../src/wasm.ts';
 import { DEFAULT_DATA_DIR, loadDataset, makeRng, shuffle } from './data.ts';
 import { writeWeightFile } from './format-writer.ts';
+import { compactProvenance } from './provenance.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,7 +34,7 @@ function initProvenance(run: string) {
   const st = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8'));
   return { run, epochsDone: st.history.length, bestEpoch: st.bestEpoch, bestValMae: st.bestValMae, options: st.options, history: st.history };
 }
-const provenance = {
+const provenance = compactProvenance({
   ...fp32.meta,
   name: a.name,
   run: a.run,
@@ -48,7 +50,7 @@ const provenance = {
   ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
   shipped: new Date().toISOString(),
   data: 'UTKFace aligned & cropped chips (non-commercial research use only); train split minus a seeded 10% validation part',
-};
+});
 
 // calibration images: real training faces at the model's input size, no augmentation
 const ds = loadDataset(a.data!, { size: cfg.inputSize, split: 'train' });

@@ -100,7 +100,7 @@ function triple(
 /**
  * Factorised DAA head (docs/kernels.md `f32_daa_head`). a, bconst, c: HW x F f32 each (F
  * fastest), the decoder conv of N, of an all-ones map and of E with the AgeDecoder's linear layer
- * folded in (src/graph.ts foldDecoder: channel f scaled by |lw[f]| / HW, c = bias - Conv(E),
+ * folded in (src/models/daa/head.ts foldDecoder: channel f scaled by |lw[f]| / HW, c = bias - Conv(E),
  * channels with lw >= 0 first, [0, Fpos), then the others). tpl_t, tpl_s, tpl_age, out: T f32
  * (out must not overlap the inputs). For each template j, with u = (s a + t bconst) + c:
  *   out[j] = age - (lb + sum_p [ sum_{f < Fpos} max(u, 0) - sum_{f >= Fpos} max(u, 0) ])

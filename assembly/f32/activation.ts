@@ -5,10 +5,10 @@
 // multiply by 1/6), evaluated left to right, identically in the scalar and SIMD builds and
 // in the TypeScript reference.
 
-export const ACT_IDENTITY: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_HSWISH: i32 = 2;
-export const ACT_SIGMOID: i32 = 3;
+// the codes themselves are generated from assembly/kernels.manifest.json (one definition for the
+// kernels and src/kernel-abi.ts)
+import { ACT_IDENTITY, ACT_RELU, ACT_HSWISH, ACT_SIGMOID } from "./activation.codes";
+export { ACT_IDENTITY, ACT_RELU, ACT_HSWISH, ACT_SIGMOID };
 
 /**
  * exp(x) in f32 without lookup tables. AssemblyScript's `Mathf.exp` uses a table placed in a

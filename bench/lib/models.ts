@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../src/arch.ts';
 import { dequantize, readWeightFile } from '../../src/format.ts';
 import { exportWeights } from '../../train/export.ts';
-import { calibrate } from '../../src/quant.ts';
+import { calibrate } from '../../src/models/daa/index.ts';
 import { compileBackend } from '../../src/wasm.ts';
 import { DaaModel } from '../../train/model.ts';
 

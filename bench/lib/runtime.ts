@@ -1,17 +1,14 @@
 /**
- * Bench-only access to the runtime below the public API: the kernel builds, a plan built from a
- * weight file exactly as Estimator.create builds it (fp32 path), and a "head only" switch.
- *
- * Head only: the plan is built over a thin wrapper of the kernel exports. With the gate closed, every
- * kernel call is skipped until the first f32_channel_stats, which is where the DAA head starts (the
- * encoders never call it); from there the calls go through. So plan.run() then times exactly the
- * runtime's own head code (stats, normalise, decoder convs, f32_daa_head or the naive loop) on the
- * features E left by a full run before, and nothing of it is re-implemented here.
+ * Bench-only access to the runtime below the public API: the kernel builds, and a DAA model built
+ * from a weight file exactly as Estimator.create builds it (fp32 path). The plan is data, so "head
+ * only" runs the head's own steps (stats, normalise, decoder convs, f32_daa_head or the naive loop)
+ * on the features E of the last full run: nothing of the head is re-implemented here.
  */
 import { Arena } from '../../src/arena.ts';
 import { dequantize, readWeightFile } from '../../src/format.ts';
-import { buildPlan, type Plan } from '../../src/graph.ts';
 import { instantiateKernels, type Kernels } from '../../src/kernels.ts';
+import { DaaModel, planDaa, type DaaRunOptions } from '../../src/models/daa/index.ts';
+import type { Program } from '../../src/engine/plan.ts';
 import { compileBackend } from '../../src/wasm.ts';
 import type { ModelConfig } from '../../src/arch.ts';
 
@@ -28,7 +25,7 @@ export async function kernelsFor(backend: BackendName): Promise<{ kernels: Kerne
 }
 
 export interface HeadPlan {
-  plan: Plan;
+  model: DaaModel;
   cfg: ModelConfig;
   /** run the full plan once (encoder + head) so that E holds real features */
   full(): void;
@@ -45,54 +42,64 @@ export async function headPlan(file: Uint8Array, backend: BackendName, mode: 'fa
   const weights = new Map<string, Float32Array>();
   for (const [name, t] of wf.tensors) weights.set(name, dequantize(t));
   const { kernels, arena } = await kernelsFor(backend);
-  let gated = false;
-  let open = false;
-  let calls = 0;
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(kernels as unknown as Record<string, unknown>)) {
-    if (typeof f !== 'function') {
-      wrapped[name] = f;
-      continue;
-    }
-    const fn = f as (...a: number[]) => unknown;
-    wrapped[name] =
-      name === 'f32_channel_stats'
-        ? (...a: number[]) => {
-            open = true;
-            calls++;
-            return fn(...a);
-          }
-        : (...a: number[]) => {
-            if (gated && !open) return undefined;
-            calls++;
-            return fn(...a);
-          };
-  }
-  const plan = buildPlan(wrapped as unknown as Kernels, arena, wf.config, weights);
-  plan.setHead(mode);
+  const model = new DaaModel(planDaa(wf.config, weights, { winograd: backend !== 'scalar' }), kernels, arena, weights);
   // a deterministic input image, already preprocessed (X in [0, 1])
   const S = wf.config.inputSize;
-  const x = arena.f32(plan.x, S * S * 3);
+  const x = arena.f32(model.input, S * S * 3);
   for (let i = 0; i < x.length; i++) x[i] = ((Math.imul(i, 2654435761) >>> 24) & 0xff) / 255;
+  let run: DaaRunOptions = { interval: 1, head: mode };
+  let head: Program = model.programs(run)[1];
   return {
-    plan,
+    model,
     cfg: wf.config,
     full() {
-      gated = false;
-      plan.run();
+      model.run(run);
     },
     head() {
-      gated = true;
-      open = false;
-      calls = 0;
-      plan.run();
-      gated = false;
-      if (!open) throw new Error('head-only timing: the plan never called f32_channel_stats (the head changed shape?)');
+      model.writeTemplates(run.interval);
+      head.run();
+      model.finish(run);
     },
-    headCalls: () => calls,
-    setInterval: (k: number) => plan.setInterval(k),
-    perTemplate: () => arena.f32(plan.perTemplate, plan.templates()).slice(),
+    headCalls: () => head.calls.length,
+    setInterval(k: number) {
+      run = { interval: k, head: mode };
+      head = model.programs(run)[1];
+    },
+    perTemplate: () => {
+      const { ptr, count } = model.output(run);
+      return arena.f32(ptr, count).slice();
+    },
   };
+}
+
+/** One op's steps of the runtime's plan, bound: what the per-layer bench times. */
+export interface Layer {
+  name: string;
+  kernels: string;
+  shapes: string;
+  macs: number;
+  run(): void;
+}
+
+/** The encoder of a weight file's model as the runtime runs it, grouped by op (steps `op/part` join `op`); E holds real features. */
+export async function daaLayers(file: Uint8Array, backend: BackendName): Promise<Layer[]> {
+  const hp = await headPlan(file, backend, 'factorised');
+  hp.full();
+  const encoder = hp.model.programs({ interval: 1, head: 'factorised' })[0];
+  const layers = new Map<string, Layer & { calls: Array<() => void> }>();
+  encoder.steps.forEach((s, i) => {
+    const op = s.name.split('/')[0];
+    let l = layers.get(op);
+    if (!l) {
+      const calls: Array<() => void> = [];
+      layers.set(op, (l = { name: op, kernels: '', shapes: s.shapes, macs: 0, calls, run: () => calls.forEach((c) => c()) }));
+    }
+    l.kernels = l.kernels ? `${l.kernels} + ${s.kernel}` : s.kernel;
+    if (s.macs > l.macs) l.shapes = s.shapes;
+    l.macs += s.macs;
+    l.calls.push(encoder.calls[i]);
+  });
+  return [...layers.values()];
 }
 
 /** Does the runtime accept a kernel build name (e.g. 'relaxed') and run it here? */

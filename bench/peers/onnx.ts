@@ -17,7 +17,7 @@
  * Outputs: `age` [1], `perTemplate` [T] (or `E` [1,C,h,w] with `output: 'features'`).
  */
 import { encoderGraph, templateIndices, type ModelConfig } from '../../src/arch.ts';
-import { binaryStyles } from '../../src/graph.ts';
+import { binaryStyles } from '../../src/models/daa/index.ts';
 
 // ---------------------------------------------------------------- protobuf encoding
 class Pb {

@@ -48,7 +48,7 @@ function rowsOf(group: string, model: string, g: Group, t: Timings): E2ERow[] {
 }
 
 /** One estimate; relaxed-build int8 estimators first finish timing their two int8 3x3 kernels
- *  (src/faster-of.ts: 12 estimates), so that only the kernel they keep is timed. */
+ *  (src/timed-choice.ts: 12 estimates), so that only the kernel they keep is timed. */
 function settle(est: Estimator, img: Parameters<Estimator['estimate']>[0], backend: string, precision: string): void {
   const n = backend === 'relaxed' && precision === 'int8' ? 12 : 1;
   for (let i = 0; i < n; i++) est.estimate(img);

@@ -4,7 +4,7 @@
  * (the runtime's default) against the naive per-age head (one decoder conv per template).
  */
 import { INTERVALS } from '../../src/arch.ts';
-import { binaryStyles } from '../../src/graph.ts';
+import { binaryStyles } from '../../src/models/daa/index.ts';
 import { dequantize, readWeightFile } from '../../src/format.ts';
 import { headPlan } from '../lib/runtime.ts';
 import { fmt, mdTable, pairedRatio, runInterleaved, summarize, type Summary } from '../lib/stats.ts';

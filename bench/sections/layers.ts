@@ -1,19 +1,14 @@
 /**
  * (6) Per layer of both encoders: time, GFLOP/s, and its fraction of this machine's f32x4 peak, the
- * peak measured by bench/peak/peak.ts in the same rounds (interleaved with the layers). Layers are
- * called directly on the kernels with the shapes of encoderGraph(cfg) (src/arch.ts).
- * FLOPs: conv 2*OH*OW*Cout*K*K*Cin (+ the bias/activation/residual epilogue not counted);
- * avgpool 1 per input element; SE (GAP + 2 FC + scale) counted as 2*C*mid*2 + 2*H*W*C.
+ * peak measured by bench/peak/peak.ts in the same rounds (interleaved with the layers). A layer is
+ * the runtime's own plan steps of one op (src/engine/ops.ts: a padded conv's copy and conv, an SE's
+ * four calls), bound exactly as Estimator runs them, on the benchmark model's fp32 file.
+ * FLOPs: 2 x the plan's multiply-adds (direct-convolution equivalent for Winograd steps).
  */
-import { packWinogradWeights, winogradScratchFloats } from '../../src/winograd.ts';
-import { packF32Weights } from '../../src/quant.ts';
-import { encoderGraph, type Op } from '../../src/arch.ts';
 import { peakVariants } from '../peak/peak.ts';
-import { kernelsFor, type BackendName } from '../lib/runtime.ts';
+import { daaLayers, type BackendName } from '../lib/runtime.ts';
 import { fmt, mdTable, runInterleaved, summarize, type Contender, type Summary } from '../lib/stats.ts';
 import { r, type Ctx, type SectionResult } from './context.ts';
-
-const ACT = { none: 0, relu: 1, hswish: 2, sigmoid: 3 } as const;
 
 export interface LayerRow {
   model: string;
@@ -39,89 +34,12 @@ export async function benchLayers(ctx: Ctx): Promise<SectionResult> {
   let peakName = '';
   for (const backend of backends)
     for (const m of [ctx.models.c3ae, ctx.models.resnet18]) {
-      const { kernels: k, arena } = await kernelsFor(backend);
-      const g = encoderGraph(m.cfg);
-      const fill = (n: number, scale: number) => {
-        const p = arena.allocF32(n);
-        const v = arena.f32(p, n);
-        for (let i = 0; i < n; i++) v[i] = (((Math.imul(i + 1, 2654435761) >>> 16) & 0xffff) / 65536 - 0.5) * scale;
-        return p;
-      };
-      const buf = new Map<string, number>();
-      for (const [name, [h, w, c]] of Object.entries(g.shapes)) buf.set(name, fill(h * w * c, 1));
       const contenders: Contender[] = [];
       const meta = new Map<string, { shape: string; flop: number }>();
-      const seTmp = fill(4096 * 3, 1);
-      g.ops.forEach((op: Op, i) => {
-        const id = `${i}`;
-        if (op.kind === 'conv') {
-          const [H, W, Cin] = g.shapes[op.src];
-          const [OH, OW, Cout] = g.shapes[op.dst];
-          const wt = fill(op.k * op.k * Cin * Cout, Math.sqrt(2 / (op.k * op.k * Cin)));
-          const b = fill(Cout, 0.1);
-          const x = buf.get(op.src)!;
-          const y = buf.get(op.dst)!;
-          const res = op.add ? buf.get(op.add)! : 0;
-          const act = ACT[op.act];
-          const flop = 2 * OH * OW * Cout * op.k * op.k * Cin;
-          const shape = `${op.name} ${op.k}x${op.k}/${op.stride} ${H}x${W}x${Cin} -> ${OH}x${OW}x${Cout}`;
-          if (op.k === 3 && op.stride === 1 && Cin % 4 === 0 && Cout % 4 === 0) {
-            // what the runtime runs here (src/graph.ts): Winograd F(2x2, 3x3), pad 1 through a
-            // zero-bordered copy; GFLOP/s are direct-convolution flops per second (can pass the peak)
-            const wHWIO = new Float32Array(arena.memory.buffer, wt, op.k * op.k * Cin * Cout).slice();
-            const u = arena.putF32(packWinogradWeights(wHWIO, Cin, Cout));
-            const ws = arena.allocF32(winogradScratchFloats(Cin, Cout));
-            const P = op.pad;
-            const xp = P ? arena.allocF32((H + 2 * P) * (W + 2 * P) * Cin) : x;
-            meta.set(id, { shape: `${shape} (Winograd)`, flop });
-            contenders.push({
-              name: id,
-              run: () => {
-                if (P) k.f32_copy_padded(x, H, W, Cin, P, xp);
-                k.f32_conv3x3_winograd(xp, H + 2 * P, W + 2 * P, Cin, u, b, y, Cout, act, res, ws);
-              },
-            });
-          } else {
-            // what the runtime runs here: weights packed for the 8-channel tiles, pad > 0 through
-            // a zero-bordered copy (the copy is timed with the layer)
-            const wHWIO = new Float32Array(arena.memory.buffer, wt, op.k * op.k * Cin * Cout).slice();
-            const wpk = arena.putF32(packF32Weights(wHWIO, op.k, Cin, Cout));
-            const P = op.pad;
-            const xp = P ? arena.allocF32((H + 2 * P) * (W + 2 * P) * Cin) : x;
-            meta.set(id, { shape, flop });
-            contenders.push({
-              name: id,
-              run: () => {
-                if (P) k.f32_copy_padded(x, H, W, Cin, P, xp);
-                k.f32_conv2d_packed(xp, H + 2 * P, W + 2 * P, Cin, wpk, b, y, Cout, op.k, op.stride, 0, act, res);
-              },
-            });
-          }
-        } else if (op.kind === 'avgpool2') {
-          const [H, W, C] = g.shapes[op.src];
-          const x = buf.get(op.src)!;
-          const y = buf.get(op.dst)!;
-          meta.set(id, { shape: `avgpool 2x2 ${H}x${W}x${C}`, flop: H * W * C });
-          contenders.push({ name: id, run: () => k.f32_avgpool2x2(x, H, W, C, y) });
-        } else {
-          const [H, W, C] = g.shapes[op.buf];
-          const x = buf.get(op.buf)!;
-          const w1 = fill(C * op.mid, 0.1);
-          const b1 = fill(op.mid, 0.1);
-          const w2 = fill(op.mid * C, 0.1);
-          const b2 = fill(C, 0.1);
-          meta.set(id, { shape: `${op.name} SE ${H}x${W}x${C} (mid ${op.mid})`, flop: 4 * C * op.mid + 2 * H * W * C });
-          contenders.push({
-            name: id,
-            run: () => {
-              k.f32_global_avgpool(x, H * W, C, seTmp);
-              k.f32_fc(seTmp, C, w1, b1, seTmp + 4 * 4096, op.mid, ACT.hswish);
-              k.f32_fc(seTmp + 4 * 4096, op.mid, w2, b2, seTmp + 8 * 4096, C, ACT.sigmoid);
-              k.f32_scale_channels(x, H * W, C, seTmp + 8 * 4096);
-            },
-          });
-        }
-      });
+      for (const [i, layer] of (await daaLayers(m.files.fp32, backend)).entries()) {
+        meta.set(`${i}`, { shape: `${layer.name} ${layer.kernels} ${layer.shapes}`, flop: 2 * layer.macs });
+        contenders.push({ name: `${i}`, run: layer.run });
+      }
       // the peak micro-kernels, interleaved with the layers (~1 ms per call)
       for (const p of peaks) {
         const iters = Math.round(30e6 / p.flopsPerIter);

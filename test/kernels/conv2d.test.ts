@@ -4,7 +4,7 @@ import { Harness, DEBUG_BUILDS, RELEASE_BUILDS, type Build } from "../util/wasm.
 import { rng } from "../util/rng.ts";
 import { expectBitEqual, expectClose, TOL } from "../util/expect.ts";
 import * as ref from "./reference.ts";
-import { packF32Weights } from "../../src/quant.ts";
+import { packF32Weights } from "../../src/pack-f32.ts";
 import { relaxedSupported } from "../../src/kernels.ts";
 
 const CH = [1, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 33, 64];

@@ -4,7 +4,7 @@ import { Harness, DEBUG_BUILDS, RELEASE_BUILDS } from "../util/wasm.ts";
 import { rng, type Rng } from "../util/rng.ts";
 import { expectClose, TOL } from "../util/expect.ts";
 import * as ref from "./reference.ts";
-import { foldDecoder } from "../../src/graph.ts";
+import { foldDecoder } from "../../src/models/daa/index.ts";
 
 function templates(r: Rng, T: number): ref.Templates {
   return {
@@ -21,7 +21,7 @@ function checkHead(got: ArrayLike<number>, want: ArrayLike<number>, scale: Array
   }
 }
 
-/** The folded decoder of src/graph.ts (linear layer and 1/HW in the conv, lw >= 0 channels first). */
+/** The folded decoder of src/models/daa/head.ts (linear layer and 1/HW in the conv, lw >= 0 channels first). */
 function foldedConvs(N: Float32Array, E: Float32Array, H: number, W: number, C: number, wDec: Float32Array,
   bias: Float32Array, lw: Float32Array, F: number) {
   const fold = foldDecoder(wDec, bias, lw, C, F, H * W);
@@ -92,7 +92,7 @@ for (const build of [...DEBUG_BUILDS, ...RELEASE_BUILDS]) {
       const lb = Math.fround(r.uniform(-2, 2));
       const tpl = templates(r, T);
       h.reset();
-      // as src/graph.ts does it: folded weights, inputs copied into zero-bordered buffers, pad-0 convs
+      // as src/models/daa/head.ts plans it: folded weights, inputs copied into zero-bordered buffers, pad-0 convs
       const fold = foldDecoder(wDec, bias, lw, C, F, HW);
       const F2 = fold.F2;
       const pw = h.f32(fold.w), pwn = h.f32(fold.w.map((v) => -v)), pfb = h.f32(fold.b), zero = h.f32(new Float32Array(F2));

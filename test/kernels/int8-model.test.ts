@@ -7,11 +7,13 @@ import * as assert from "uvu/assert";
 import { DEFAULT_CONFIG, weightShapes, type ModelConfig } from "../../src/arch.ts";
 import { Arena } from "../../src/arena.ts";
 import { Estimator } from "../../src/estimator.ts";
-import { FasterOf } from "../../src/faster-of.ts";
-import { buildPlan } from "../../src/graph.ts";
+import { TimedChoice } from "../../src/timed-choice.ts";
+import { planInt8 } from "../../src/engine/ops-int8.ts";
+import { DaaModel, calibrate, planDaa } from "../../src/models/daa/index.ts";
 import { readWeightFile, dequantize, type StoredTensor } from "../../src/format.ts";
 import { instantiateKernels, relaxedSupported } from "../../src/kernels.ts";
-import { calibrate, calibrationImages, quantisedTensors, scalesFromMeta } from "../../src/quant.ts";
+import { quantisedTensors, scalesFromMeta } from "../../src/quant.ts";
+import { calibrationImages } from "../../src/models/daa/calibrate.ts";
 import { compileBackend } from "../../src/wasm.ts";
 import { writeWeightFile } from "../../train/format-writer.ts";
 import { quantizePerChannel } from "../../train/quantize.ts";
@@ -57,9 +59,9 @@ for (const [label, cfg, nq] of CONFIGS) {
     for (const backend of backends) {
       const f = await Estimator.create({ model: fp32, backend });
       const q = await Estimator.create({ model: int8, backend });
-      const plan = (q as unknown as { plan: { int8Convs: number } }).plan;
+      const plan = (q as unknown as { model: { plan: { int8Convs: number } } }).model.plan;
       assert.is(plan.int8Convs, nq, `${label} ${backend}: int8 convs`);
-      assert.is((f as unknown as { plan: { int8Convs: number } }).plan.int8Convs, 0);
+      assert.is((f as unknown as { model: { plan: { int8Convs: number } } }).model.plan.int8Convs, 0);
       const rf = f.estimate(img), rq = q.estimate(img);
       assert.ok(Number.isFinite(rq.age));
       assert.ok(Math.abs(rq.age - rf.age) <= 0.5, `${label} ${backend}: int8 ${rq.age} vs fp32 ${rf.age}`);
@@ -98,7 +100,7 @@ test("calibrate(): deterministic, covers every quantised tensor; meta.activation
   assert.is.not(e3.estimate(img).age, e1.estimate(img).age);
 });
 
-test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d give the same bits", async () => {
+test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d (the steps' alt) give the same bits", async () => {
   for (const [label, cfg] of CONFIGS) {
     const m = new RandomModel(cfg, 11);
     const file = readWeightFile(exportWeights(m, "int8"));
@@ -109,16 +111,16 @@ test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d 
       const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384 });
       const k = await instantiateKernels(await compileBackend(backend), memory);
       const arena = new Arena(memory, k.heap_base(), 1 << 30);
-      const plan = buildPlan(k, arena, cfg, weights, q8, { winograd: true, q8Switchable: true });
+      const plan = planDaa(cfg, weights, { winograd: true, q8, int8: planInt8, q8Switchable: true });
       assert.ok(plan.q8WinogradConvs > 0, `${label} ${backend}: no Winograd int8 convs`);
-      const x = arena.f32(plan.x, cfg.inputSize * cfg.inputSize * 3);
+      const model = new DaaModel(plan, k, arena, weights);
+      const x = arena.f32(model.input, cfg.inputSize * cfg.inputSize * 3);
       const r = rng(3);
       for (let i = 0; i < x.length; i++) x[i] = r.uniform(0, 1);
       const out: Float32Array[] = [];
       for (const on of [true, false, true]) {
-        plan.setQ8Winograd(on);
-        plan.run();
-        out.push(arena.f32(plan.perTemplate, plan.templates()).slice());
+        const { ptr, count } = model.run({ interval: 1, head: model.defaultHead, alt: !on });
+        out.push(arena.f32(ptr, count).slice());
       }
       assert.equal(new Uint32Array(out[1].buffer), new Uint32Array(out[0].buffer), `${label} ${backend}: direct vs Winograd`);
       assert.equal(new Uint32Array(out[2].buffer), new Uint32Array(out[0].buffer), `${label} ${backend}: Winograd again`);
@@ -126,19 +128,17 @@ test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d 
   }
 });
 
-test("FasterOf: alternates, drops warm-up calls, keeps the faster way", () => {
+test("TimedChoice: alternates, drops warm-up calls, keeps the faster way", () => {
   const spin = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms); };
   for (const [costA, costB, want] of [[3, 0, "b"], [0, 3, "a"], [0, 0, "a"]] as const) {
     const used: boolean[] = [];
-    let cur = true;
-    const f = new FasterOf((a) => { cur = a; });
-    for (let i = 0; i < 12; i++) f.run(() => { used.push(cur); spin(cur ? costA : costB); });
+    const f = new TimedChoice();
+    for (let i = 0; i < 12; i++) f.run((a) => { used.push(a); spin(a ? costA : costB); });
     assert.equal(used, [true, false, true, false, true, false, true, false, true, false, true, false]);
     assert.is(f.comparing, false);
     if (costA !== costB) assert.is(f.choice, want, `A ${costA} ms, B ${costB} ms`);
     else assert.ok(f.choice === "a" || f.choice === "b");
-    assert.is(cur, f.choice === "a");
-    f.run(() => used.push(cur));
+    f.run((a) => used.push(a));
     assert.is(used[12], f.choice === "a", "the choice stays");
   }
 });

@@ -35,7 +35,7 @@ for (const [name, cmd, pre] of RUNTIMES) {
 }
 
 // int8 (the default model's int8 file): the relaxed builds time the int8 Winograd and direct 3x3
-// kernels and keep the faster (src/faster-of.ts); whichever each runtime keeps, the age is the same
+// kernels and keep the faster (src/timed-choice.ts); whichever each runtime keeps, the age is the same
 for (const [name, cmd, pre] of RUNTIMES) {
   test(`${name}: int8, 14 estimates: same age as the sources' int8 (whichever int8 3x3 kernel it keeps)`, async () => {
     if (await modelFile()) {

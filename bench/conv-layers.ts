@@ -2,13 +2,14 @@
  * Kernel micro-benchmark (not a test): GFLOP/s of every distinct conv layer of ResNet18-DAA 128 px
  * (width 64) and C3AE-DAA 96 px, f32_conv2d and qs8_conv2d, on each kernel build this engine runs,
  * all in one process. 1 MAC = 2 FLOP; the int8 figure counts the same FLOPs (int ops).
- *   npx tsx test/kernels/bench-layers.ts [--builds simd,scalar] [--ms 150]
- *   node --experimental-wasm-relaxed-simd --no-liftoff --import tsx test/kernels/bench-layers.ts   (adds relaxed on Node 20)
+ *   npx tsx bench/conv-layers.ts [--builds simd,scalar] [--ms 150]
+ *   node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/conv-layers.ts   (adds relaxed on Node 20)
  */
-import { DEFAULT_CONFIG, encoderGraph, type ModelConfig } from '../../src/arch.ts';
-import { relaxedSupported } from '../../src/kernels.ts';
-import { codeStride, packF32Weights, packQ8Weights } from '../../src/quant.ts';
-import { Harness, type Build } from '../util/wasm.ts';
+import { DEFAULT_CONFIG, encoderGraph, type ModelConfig } from '../src/arch.ts';
+import { relaxedSupported } from '../src/kernels.ts';
+import { packF32Weights } from '../src/pack-f32.ts';
+import { codeStride, packQ8Weights } from '../src/quant.ts';
+import { Harness, type Build } from '../test/util/wasm.ts';
 
 const arg = (k: string, d: string) => {
   const i = process.argv.indexOf(k);

@@ -3,14 +3,14 @@
  * ResNet18-DAA 128 px (width 64), fp32 and int8 files, every kernel build this engine runs, in one
  * process. With BASE=/path/to/an/older/checkout the same table is measured for that checkout's
  * runtime too (same process, same random weights), for before/after comparisons.
- *   npx tsx test/kernels/bench-models.ts            (Node 20: add --experimental-wasm-relaxed-simd --no-liftoff for relaxed)
+ *   npx tsx bench/models-latency.ts            (Node 20: add --experimental-wasm-relaxed-simd --no-liftoff for relaxed)
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../src/arch.ts';
-import { Estimator } from '../../src/estimator.ts';
-import { relaxedSupported } from '../../src/kernels.ts';
-import { exportWeights } from '../../train/export.ts';
-import { DaaModel } from '../../train/model.ts';
+import { DEFAULT_CONFIG, type ModelConfig } from '../src/arch.ts';
+import { Estimator } from '../src/estimator.ts';
+import { relaxedSupported } from '../src/kernels.ts';
+import { exportWeights } from '../train/export.ts';
+import { DaaModel } from '../train/model.ts';
 
 await tf.setBackend('cpu');
 type Est = { estimate(i: unknown): { age: number }; dispose(): void };

@@ -11,7 +11,7 @@
  * median stays (A on a tie). Where the clock does not advance during a call (Cloudflare Workers
  * freeze it while a request computes) every sample reads 0 and A stays.
  */
-export class FasterOf {
+export class TimedChoice {
   private readonly times: [number[], number[]] = [[], []];
   private calls = 0;
   private decided = false;
@@ -19,22 +19,20 @@ export class FasterOf {
   private a = true;
 
   constructor(
-    private readonly use: (a: boolean) => void,
     private readonly warmup = 2,
     private readonly samples = 4,
   ) {}
 
-  /** Runs `fn` under the current choice; while comparing, times it and alternates. */
-  run(fn: () => void): void {
+  /** Runs `fn(useA)` with the current choice; while comparing, times it and alternates. */
+  run(fn: (useA: boolean) => void): void {
     if (this.decided) {
-      fn();
+      fn(this.a);
       return;
     }
     const a = this.calls % 2 === 0;
-    this.use(a);
     const t0 = performance.now();
     try {
-      fn();
+      fn(a);
     } finally {
       const dt = performance.now() - t0;
       if (this.calls >= 2 * this.warmup) this.times[a ? 0 : 1].push(dt);
@@ -55,7 +53,6 @@ export class FasterOf {
   private decide(): void {
     const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
     this.a = !(med(this.times[1]) < med(this.times[0]));
-    this.use(this.a);
     this.decided = true;
   }
 }

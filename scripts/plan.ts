@@ -1,0 +1,78 @@
+/**
+ * Prints a model's plan, and with --profile times each of its steps as the runtime runs them.
+ *   npm run plan -- [--model name|file] [--precision fp32|int8] [--backend relaxed|simd|scalar]
+ *                   [--head factorised|naive] [--interval k] [--args] [--profile] [--runs 30]
+ * The plan: every step of one estimate (name, kernel, shapes, bytes of the weights it reads, MACs),
+ * the load-time setup steps and the memory plan; --args adds each step's arguments by name, resolved
+ * to this estimator's byte offsets. --profile: median time of each step over --runs
+ * estimates of a seeded image (the estimator's own bound calls, timed one by one), and the whole.
+ */
+import { parseArgs } from 'node:util';
+import { describeCall, formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
+import { Estimator, type EstimatorOptions } from '../src/estimator.ts';
+import type { DaaModel, HeadMode } from '../src/models/daa/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    precision: { type: 'string' },
+    backend: { type: 'string' },
+    head: { type: 'string' },
+    interval: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
+    args: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '30' },
+  },
+});
+const opts: EstimatorOptions = {
+  ...(values.model ? { model: values.model } : {}),
+  ...(values.precision ? { precision: values.precision as 'fp32' | 'int8' } : {}),
+  ...(values.backend ? { backend: values.backend as 'simd' } : {}),
+  ...(values.head ? { head: values.head as HeadMode } : {}),
+};
+const est = await Estimator.create(opts);
+// the estimator's placed model (a private field: this tool reads the runtime's own plan and calls)
+const model = (est as unknown as { model: DaaModel; head: HeadMode }).model;
+const run = { interval: Number(values.interval), head: (est as unknown as { head: HeadMode }).head };
+const [encoder, head] = model.programs(run);
+const cfg = est.config;
+console.log(`${cfg.encoder} ${cfg.inputSize} px, width ${cfg.width}, daa ${cfg.daa}; ${est.precision}, ${est.backend} build; head ${run.head}, interval ${run.interval}\n`);
+console.log(formatSteps('steps of one estimate (after the image resize):', [...encoder.steps, ...head.steps]));
+if (values.args) console.log('\n' + [...encoder.steps, ...head.steps].map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, model.at)})`).join('\n'));
+if (model.plan.head) console.log('\n' + formatSteps('setup (once, at load):', model.plan.head.setup));
+console.log('\n' + formatMemory(model.plan.builder.buffers));
+
+if (values.profile) {
+  const S = 128;
+  const img = { data: new Uint8ClampedArray(S * S * 4).map((_, i) => (Math.imul(i + 1, 2654435761) >>> 24) & 0xff), width: S, height: S };
+  const runs = Number(values.runs);
+  for (let i = 0; i < 14; i++) est.estimate(img); // warm-up, and past the relaxed build's int8 kernel choice
+  const programs: Program[] = [encoder, head];
+  const steps = programs.flatMap((p) => [...p.steps]);
+  const times = steps.map(() => [] as number[]);
+  const whole: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let k = 0;
+    model.writeTemplates(run.interval);
+    for (const p of programs)
+      for (const call of p.calls) {
+        const t = performance.now();
+        call();
+        times[k++].push(performance.now() - t);
+      }
+    model.finish(run);
+    const t = performance.now();
+    est.estimate(img, { interval: run.interval });
+    whole.push(performance.now() - t);
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const rows = steps.map((s, i) => {
+    const ms = median(times[i]);
+    return `${String(i).padStart(3)}  ${s.name.padEnd(28)} ${s.kernel.padEnd(22)} ${ms.toFixed(4).padStart(9)} ms ${s.macs ? ((s.macs / ms) / 1e6).toFixed(1).padStart(7) + ' GMAC/s' : ''}`;
+  });
+  const sum = times.reduce((a, t) => a + median(t), 0);
+  console.log(`\nprofile: median of ${runs} runs per step (Node ${process.version}${est.precision === 'int8' && est.backend === 'relaxed' ? '; the relaxed build times its two int8 3x3 kernels and keeps one, these are the Winograd steps' : ''})`);
+  console.log(rows.join('\n'));
+  console.log(`sum of step medians ${sum.toFixed(3)} ms; whole estimate (resize included) median ${median(whole).toFixed(3)} ms`);
+}
+est.dispose();
