@@ -106,7 +106,7 @@ if (!(dRef < 1e-2 && dWasm < 1e-2)) throw new Error('parity check failed: the Py
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'best.fp32.daaw'), fp32);
 writeFileSync(join(out, 'best.int8.daaw'), int8);
-const state = JSON.parse(readFileSync(join(from, 'state.json'), 'utf8')) as { history: Array<Record<string, number>>; best_val: number; best_epoch: number };
+const state = JSON.parse(readFileSync(join(from, 'state.json'), 'utf8')) as { history: Array<Record<string, number>>; best_val: number; best_epoch: number; epochs?: number };
 const run = JSON.parse(readFileSync(join(from, 'run.json'), 'utf8')) as { args: Record<string, unknown> };
 const vars = [...model.vars.entries()];
 const total = vars.reduce((s, [, v]) => s + v.size, 0);
@@ -120,7 +120,8 @@ const list = vars.map(([name, v]) => {
 writeFileSync(join(out, 'checkpoint.bin'), new Uint8Array(all.buffer));
 writeFileSync(join(out, 'checkpoint.json'), JSON.stringify({
   config,
-  options: { ...run.args, trainer: 'train/gpu/train_daa.py' },
+  // epochs: the count the run used (--time-budget may lower --epochs after the first epoch)
+  options: { ...run.args, epochs: state.epochs ?? state.history.length, trainer: 'train/gpu/train_daa.py' },
   epoch: state.history.length,
   stepInEpoch: 0,
   globalStep: null,
