@@ -13,8 +13,8 @@
  *                                                        // browser decodes), an ImageBitmap or ImageData
  *
  * Files are decoded inside the worker, so the page thread only posts a message: JPEG and PNG with
- * daa-wasm/decode (the same pixels, hence the same age, as on Node), other formats and EXIF-rotated
- * JPEGs with createImageBitmap + OffscreenCanvas. Errors come back as DaaError with the worker's `code`.
+ * daa-wasm/decode (EXIF orientation applied; the same pixels, hence the same age, as on Node), other
+ * formats with createImageBitmap + OffscreenCanvas. Errors come back as DaaError with the worker's `code`.
  */
 import { DaaError, type DaaErrorCode } from './errors.ts';
 import type { Estimate, EstimateOptions, EstimatorOptions, ImageInput, Estimator } from './index.ts';
@@ -71,12 +71,11 @@ async function toPixels(image: WorkerImage): Promise<ImageInput> {
   const isBitmap = typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap;
   if (!isBlob && !isBitmap) return image as ImageInput;
   if (isBlob) {
-    // JPEG and PNG: daa-wasm/decode, the same pixels as on Node and as in training (jpeg-js); other
-    // formats, and JPEGs with an EXIF rotation, go to the browser's decoder, which applies it
+    // JPEG and PNG: daa-wasm/decode (EXIF orientation applied), the same pixels as on Node and as in
+    // training (jpeg-js); other formats go to the browser's decoder
     const bytes = new Uint8Array(await (image as Blob).arrayBuffer());
-    const { decodeImage, jpegOrientation, sniffImage } = await import('./platform/decode.ts');
-    const kind = sniffImage(bytes);
-    if (kind === 'png' || (kind === 'jpeg' && jpegOrientation(bytes) === 1)) return decodeImage(bytes);
+    const { decodeImage, sniffImage } = await import('./platform/decode.ts');
+    if (sniffImage(bytes)) return decodeImage(bytes);
   }
   if (typeof OffscreenCanvas === 'undefined' || typeof createImageBitmap !== 'function')
     throw new DaaError('IMAGE_TYPE', 'this worker cannot decode images (no OffscreenCanvas); post { data, width, height }');
