@@ -8,7 +8,11 @@
 //   dist/worker.js        daa-wasm/worker: createWorkerEstimator (page) + exposeEstimator (Web Worker)
 //   dist/worker-script.js daa-wasm/worker-script: a ready-made module Web Worker
 //   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
+//   dist/decode.node.js, dist/worker.node.js   the same two for the node/deno/bun conditions
 //   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
+// Each condition's entries come from one esbuild run, so they share one chunk of src/errors.ts: an
+// error thrown by daa-wasm/decode is `instanceof` the classes exported by daa-wasm (test/runtimes/
+// package.test.ts checks every class across every entry and condition).
 //   dist/daa.{simd,scalar,relaxed}.wasm   the kernels as files, for hosts that must import a wasm module (workerd)
 //   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
 // The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md.
@@ -78,7 +82,7 @@ const node = await build({
   ...common,
   platform: 'node',
   target: 'node20',
-  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts' },
+  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts', 'decode.node': 'src/platform/decode.ts', 'worker.node': 'src/worker.ts' },
 });
 writeFileSync(
   join(dist, 'worker-script.js'),
@@ -88,6 +92,12 @@ writeFileSync(
 // the release kernel builds (simd, scalar, relaxed when built); not the .debug or training builds
 for (const f of readdirSync(join(root, 'build')))
   if (/^daa\.[a-z]+\.wasm$/.test(f) && f !== 'daa.train.wasm') copyFileSync(join(root, 'build', f), join(dist, f));
+
+// one copy of the error classes per condition
+for (const [name, meta] of [['web', web.metafile], ['node', node.metafile]]) {
+  const holders = Object.entries(meta.outputs).filter(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('src/errors.ts'))).map(([f]) => f);
+  if (holders.length !== 1) throw new Error(`the ${name} build has ${holders.length} copies of src/errors.ts (${holders.join(', ')}); want 1`);
+}
 
 // no Node built-in may be reachable from the browser/edge outputs
 const webFiles = Object.keys(web.metafile.outputs).filter((f) => f.endsWith('.js'));

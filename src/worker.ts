@@ -14,9 +14,9 @@
  *
  * Files are decoded inside the worker, so the page thread only posts a message: JPEG and PNG with
  * daa-wasm/decode (EXIF orientation applied; the same pixels, hence the same age, as on Node), other
- * formats with createImageBitmap + OffscreenCanvas. Errors come back as DaaError with the worker's `code`.
+ * formats with createImageBitmap + OffscreenCanvas. Errors come back as the worker's DaaError subclass, with its `code`.
  */
-import { DaaError, type DaaErrorCode } from './errors.ts';
+import { DaaError, reviveError } from './errors.ts';
 import type { Estimate, EstimateOptions, EstimatorOptions, ImageInput, Estimator } from './index.ts';
 import type { ModelConfig } from './arch.ts';
 import type { Precision } from './format.ts';
@@ -154,9 +154,7 @@ export async function createWorkerEstimator(worker: WorkerLike, options: Estimat
     pending.delete(m.id);
     if (m.ok) p.resolve(m.result);
     else {
-      const e = new DaaError((m.error.code ?? 'WASM') as DaaErrorCode, m.error.message);
-      e.name = m.error.name;
-      p.reject(e);
+      p.reject(reviveError(m.error.name, m.error.code, m.error.message));
     }
   });
   worker.addEventListener('error', (ev: ErrorEvent) => {

@@ -5,11 +5,11 @@
  * .d.ts, and no tfjs or Node types leak into them.
  */
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { must, packed, run, ROOT } from './util.ts';
+import { BIN, must, packed, run, ROOT } from './util.ts';
 
 test('tarball: built JS, types and wasm; no sources, tests, training code or build dir', async () => {
   const { tgz, pkgDir } = await packed();
@@ -61,16 +61,41 @@ test('browser and edge bundles (platform browser; conditions workerd/worker) rea
   assert.ok(n.inputs.some((p) => p.endsWith('daa-wasm/dist/node.js')), 'platform node resolves dist/node.js');
 });
 
-test('exports map resolves per runtime: node and bun get dist/node.js, deno too', async () => {
+test('exports map resolves per runtime: node and bun get dist/node.js (and worker.node.js), deno too', async () => {
   const { project } = await packed();
   const script = "console.log(import.meta.resolve('daa-wasm'), import.meta.resolve('daa-wasm/worker'), import.meta.resolve('daa-wasm/daa.simd.wasm'))";
   writeFileSync(join(project, 'resolve.mjs'), script);
   const node = must(await run(process.execPath, ['resolve.mjs'], { cwd: project, timeoutMs: 30_000 }), 'node resolve');
-  assert.match(node.stdout, /daa-wasm\/dist\/node\.js .*dist\/worker\.js .*dist\/daa\.simd\.wasm/);
+  assert.match(node.stdout, /daa-wasm\/dist\/node\.js .*dist\/worker\.node\.js .*dist\/daa\.simd\.wasm/);
   const bun = must(await run(join(ROOT, 'node_modules/.bin/bun'), ['resolve.mjs'], { cwd: project, timeoutMs: 30_000 }), 'bun resolve');
   assert.match(bun.stdout, /daa-wasm\/dist\/node\.js/);
   const deno = must(await run(join(ROOT, 'node_modules/.bin/deno'), ['run', '--quiet', '--allow-read', '--allow-env', 'resolve.mjs'], { cwd: project, timeoutMs: 30_000 }), 'deno resolve');
   assert.match(deno.stdout, /daa-wasm\/dist\/node\.js/);
+});
+
+test('one set of error classes: every DaaError class thrown through every entry point is instanceof daa-wasm\'s, on every runtime and condition', async () => {
+  const { project } = await packed();
+  copyFileSync(join(ROOT, 'test/runtimes/fixtures/errors.mjs'), join(project, 'errors.mjs'));
+  const env = { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' };
+  for (const [label, cmd, args, entry] of [
+    ['node', process.execPath, ['errors.mjs'], 'node'],
+    ['node -C browser', process.execPath, ['-C', 'browser', 'errors.mjs'], 'browser'],
+    ['node -C worker', process.execPath, ['-C', 'worker', 'errors.mjs'], 'browser'],
+    ['deno', join(BIN, 'deno'), ['run', '--quiet', '-A', 'errors.mjs'], 'node'],
+    ['bun', join(BIN, 'bun'), ['errors.mjs'], 'node'],
+  ] as const) {
+    const r = must(await run(cmd, [...args], { cwd: project, timeoutMs: 60_000, env }), `${label} errors.mjs`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { entries: Record<string, string>; checked: number; failures: string[] };
+    assert.match(out.entries.main, new RegExp(`dist/${entry}\\.js$`), `${label}: daa-wasm resolves to dist/${entry}.js`);
+    assert.equal(out.failures, [], `${label}:\n${out.failures.join('\n')}`);
+    console.log(`  ${label}: ${out.checked} errors through daa-wasm, /decode, /worker (${Object.values(out.entries).map((e) => e.split('/dist/')[1]).join(', ')}): all instanceof daa-wasm's classes`);
+  }
+  // workerd (no Node here to run it): bundled as wrangler would, the three entries carry one DaaError class
+  for (const conditions of [['workerd', 'worker', 'browser'], ['worker'], ['browser'], ['node']]) {
+    const b = await bundle(project, ALL, conditions[0] === 'node' ? 'node' : 'neutral', conditions);
+    const copies = (b.text.match(/\bDaaError = class extends Error|class DaaError extends Error/g) ?? []).length;
+    assert.is(copies, 1, `conditions ${conditions.join(',')}: ${copies} copies of class DaaError in the bundle`);
+  }
 });
 
 const CONSUMER = `
