@@ -9,10 +9,11 @@
  *
  * Hostile files: everything a file declares is checked before anything of that size is allocated.
  *  - width, height <= MAX_SIDE and width * height <= MAX_PIXELS (or the caller's smaller maxPixels);
- *  - PNG: the image data inflates into a buffer of exactly the size the header implies, and stops at
- *    its last byte (a deflate bomb is refused after at most that many bytes, src/platform/inflate.ts);
+ *  - PNG: no header may declare more scanline bytes than its compressed data can inflate to (1032x);
+ *    the image data inflates into a buffer of exactly the size the header implies, and stops at its
+ *    last byte (a deflate bomb is refused after at most that many bytes, src/platform/inflate.ts);
  *  - JPEG: a marker walk first (linear in the file) reads the frame size and counts the scans: at most
- *    MAX_JPEG_SCANS scans, and no more 8x8 blocks than the file has bits (every coded block costs at
+ *    MAX_JPEG_SCANS scans, one frame header, MAX_JPEG_TABLES table segments, and no more 8x8 blocks than the file has bits (every coded block costs at
  *    least one bit: a 5 KB file cannot declare a 40 Mpx picture and make the decoder fill it); jpeg-js
  *    then decodes with its own resolution and memory limits.
  * Memory per file is thus bounded by the declared pixel count (PNG: the inflated data, at most 8 bytes
@@ -41,6 +42,8 @@ export type ImageFormat = 'jpeg' | 'png';
 
 /** At most this many scans in a JPEG (progressive encoders write about 10). */
 export const MAX_JPEG_SCANS = 64;
+/** At most this many table segments (DHT, DQT, DRI, DAC) in a JPEG (encoders write 2 to 6; a few per scan when progressive). */
+export const MAX_JPEG_TABLES = 256;
 /** jpeg-js's memory limit per file, in MiB (a 4096x4096 colour JPEG needs about 200). */
 export const JPEG_MEMORY_MB = 256;
 
@@ -92,12 +95,16 @@ export interface JpegInfo {
   height: number;
   components: number;
   scans: number;
+  /** frame headers (SOF markers): a JPEG has one */
+  frames: number;
+  /** table segments (DHT, DQT, DRI, DAC) */
+  tables: number;
   orientation: number;
 }
 
 /** Walks a JPEG's markers (skipping entropy-coded data) without decoding anything. Linear in the file. */
 export function jpegInfo(b: Uint8Array): JpegInfo {
-  const info: JpegInfo = { width: 0, height: 0, components: 0, scans: 0, orientation: 1 };
+  const info: JpegInfo = { width: 0, height: 0, components: 0, scans: 0, frames: 0, tables: 0, orientation: 1 };
   let p = 2;
   const n = b.length;
   while (p + 1 < n) {
@@ -118,11 +125,13 @@ export function jpegInfo(b: Uint8Array): JpegInfo {
     if (p + 4 > n) break;
     const len = (b[p + 2] << 8) | b[p + 3];
     const s = p + 4;
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc && s + 6 <= n && !info.width) {
-      info.height = (b[s + 1] << 8) | b[s + 2];
-      info.width = (b[s + 3] << 8) | b[s + 4];
-      info.components = b[s + 5];
-    } else if (m === 0xe1 && info.orientation === 1) info.orientation = exifOrientation(b, s, Math.min(n, p + 2 + len));
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      if (!info.frames++ && s + 6 <= n) {
+        info.height = (b[s + 1] << 8) | b[s + 2];
+        info.width = (b[s + 3] << 8) | b[s + 4];
+        info.components = b[s + 5];
+      }
+    } else if (m === 0xc4 || m === 0xdb || m === 0xdd || m === 0xcc) info.tables++; else if (m === 0xe1 && info.orientation === 1) info.orientation = exifOrientation(b, s, Math.min(n, p + 2 + len));
     p += 2 + len;
     if (m === 0xda) {
       info.scans++;
@@ -165,6 +174,8 @@ function decodeJpegFile(bytes: Uint8Array, maxPixels: number): DecodedImage {
   checkSize('JPEG', info.width, info.height, maxPixels);
   if (info.scans === 0) throw new ImageInputError('IMAGE_DATA', 'JPEG decode failed: no image data (no SOS marker)');
   if (info.scans > MAX_JPEG_SCANS) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.scans} scans (at most ${MAX_JPEG_SCANS})`);
+  if (info.frames > 1) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.frames} frame headers (SOF); a JPEG has one`);
+  if (info.tables > MAX_JPEG_TABLES) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.tables} table segments (at most ${MAX_JPEG_TABLES})`);
   const blocks = Math.ceil(info.width / 8) * Math.ceil(info.height / 8);
   if (blocks > 8 * bytes.length)
     throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: a ${info.width}x${info.height} frame cannot be coded in ${bytes.length} bytes (truncated file or lying header)`);
@@ -212,6 +223,7 @@ export function orient(img: DecodedImage, o: number): DecodedImage {
 
 const bad = (msg: string) => new ImageInputError('IMAGE_DATA', `PNG decode failed: ${msg}`);
 
+const MAX_DEFLATE_RATIO = 1032;
 const PASSES_ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
 const PASSES_PLAIN = [[0, 0, 1, 1]];
 
@@ -256,11 +268,6 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
   if (ctype === 3 && !palette) throw bad('palette image without PLTE');
   if (interlace > 1) throw bad(`unknown interlace method ${interlace}`);
   if (!idat.length || !sawEnd) throw bad('truncated file (no IDAT or IEND)');
-  let total = 0;
-  for (const c of idat) total += c.length;
-  const z = new Uint8Array(total);
-  let o = 0;
-  for (const c of idat) (z.set(c, o), (o += c.length));
   const passes = interlace ? PASSES_ADAM7 : PASSES_PLAIN;
   // the exact size of the filtered scanlines the header implies: inflating stops there
   let rawSize = 0;
@@ -269,6 +276,15 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
     const ph = Math.ceil((height - y0) / dy);
     if (pw > 0 && ph > 0) rawSize += ph * (1 + Math.ceil((pw * channels * depth) / 8));
   }
+  let total = 0;
+  for (const c of idat) total += c.length;
+  // DEFLATE expands at most 1032x (a 258-byte match costs at least two bits): a header that declares
+  // more than the data can hold is refused before its buffers are allocated
+  if (rawSize > MAX_DEFLATE_RATIO * total + 1024)
+    throw bad(`the header declares ${width}x${height} (${rawSize} bytes of scanlines) but the file holds ${total} compressed bytes`);
+  const z = new Uint8Array(total);
+  let o = 0;
+  for (const c of idat) (z.set(c, o), (o += c.length));
   let raw: Uint8Array;
   try {
     raw = inflateZlib(z, rawSize);
@@ -280,6 +296,14 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
   const bpp = Math.max(1, (channels * depth) >> 3); // filter unit in bytes
   const out = new Uint8Array(width * height * 4);
   const maxV = (1 << Math.min(depth, 8)) - 1;
+  /** sample `idx` of an unfiltered scanline, scaled to 8 bits (palette indices unscaled) */
+  const sample = (line: Uint8Array, idx: number): number => {
+    if (depth === 8) return line[idx];
+    if (depth === 16) return line[idx * 2];
+    const bit = idx * depth;
+    const v = (line[bit >> 3] >> (8 - depth - (bit & 7))) & maxV;
+    return ctype === 3 ? v : Math.round((v * 255) / maxV);
+  };
   let rp = 0;
   for (const [x0, y0, dx, dy] of passes) {
     const pw = Math.ceil((width - x0) / dx);
@@ -311,33 +335,24 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
       prev = line;
       const y = y0 + py * dy;
       for (let px = 0; px < pw; px++) {
-        const x = x0 + px * dx;
-        const s = (k: number): number => {
-          // sample k of pixel px, scaled to 8 bits (palette indices unscaled)
-          const idx = px * channels + k;
-          if (depth === 8) return line[idx];
-          if (depth === 16) return line[idx * 2];
-          const bit = idx * depth;
-          const v = (line[bit >> 3] >> (8 - depth - (bit & 7))) & maxV;
-          return ctype === 3 ? v : Math.round((v * 255) / maxV);
-        };
-        const d = (y * width + x) * 4;
+        const d = (y * width + x0 + px * dx) * 4;
+        const idx = px * channels;
         if (ctype === 3) {
-          const i = s(0);
+          const i = sample(line, idx);
           if (i * 3 + 2 >= palette!.length) throw bad(`palette index ${i} out of range`);
           out[d] = palette![i * 3];
           out[d + 1] = palette![i * 3 + 1];
           out[d + 2] = palette![i * 3 + 2];
           out[d + 3] = trns && i < trns.length ? trns[i] : 255;
         } else if (channels <= 2) {
-          const g = s(0);
+          const g = sample(line, idx);
           out[d] = out[d + 1] = out[d + 2] = g;
-          out[d + 3] = channels === 2 ? s(1) : 255;
+          out[d + 3] = channels === 2 ? sample(line, idx + 1) : 255;
         } else {
-          out[d] = s(0);
-          out[d + 1] = s(1);
-          out[d + 2] = s(2);
-          out[d + 3] = channels === 4 ? s(3) : 255;
+          out[d] = sample(line, idx);
+          out[d + 1] = sample(line, idx + 1);
+          out[d + 2] = sample(line, idx + 2);
+          out[d + 3] = channels === 4 ? sample(line, idx + 3) : 255;
         }
       }
     }
