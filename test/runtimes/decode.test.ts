@@ -150,7 +150,7 @@ test('JPEG: the same pixels as the training pipeline decoder (jpeg-js)', async (
 test('jpegOrientation reads the EXIF orientation (both byte orders), 1 without EXIF', async () => {
   const f = await face();
   const jpg = new Uint8Array(readFileSync(f.file));
-  if (sniffImage(jpg) !== 'jpeg') return console.log('  (no JPEG face: orientation check skipped)');
+  if (sniffImage(jpg) !== 'jpeg') return console.log('  SKIP: no JPEG face (UTKFace data absent): EXIF orientation reading not checked');
   const withExif = (le: boolean, v: number) => {
     const u16 = (n: number) => (le ? [n & 255, n >> 8] : [n >> 8, n & 255]);
     const u32 = (n: number) => (le ? [...u16(n & 0xffff), ...u16(n >>> 16)] : [...u16(n >>> 16), ...u16(n & 0xffff)]);

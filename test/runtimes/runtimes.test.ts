@@ -39,7 +39,7 @@ for (const [name, cmd, pre] of RUNTIMES) {
 for (const [name, cmd, pre] of RUNTIMES) {
   test(`${name}: int8, 14 estimates: same age as the sources' int8 (whichever int8 3x3 kernel it keeps)`, async () => {
     if (await modelFile()) {
-      console.log('  (skipped: no shipped default model in weights/, so no int8 file)');
+      console.log('  SKIP: no shipped default model in weights/, so no int8 file');
       return;
     }
     const { project } = await packed();
