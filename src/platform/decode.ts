@@ -12,10 +12,11 @@
  *  - PNG: no header may declare more scanline bytes than its compressed data can inflate to (1032x);
  *    the image data inflates into a buffer of exactly the size the header implies, and stops at its
  *    last byte (a deflate bomb is refused after at most that many bytes, src/platform/inflate.ts);
- *  - JPEG: a marker walk first (linear in the file) reads the frame size and counts the scans: at most
- *    MAX_JPEG_SCANS scans, one frame header, MAX_JPEG_TABLES table segments, and no more 8x8 blocks than the file has bits (every coded block costs at
- *    least one bit: a 5 KB file cannot declare a 40 Mpx picture and make the decoder fill it); jpeg-js
- *    then decodes with its own resolution and memory limits.
+ *  - JPEG: a marker walk first (linear in the file) reads the frame and the scans: one frame header,
+ *    at most MAX_JPEG_SCANS scans, MAX_JPEG_TABLES table segments and MAX_JPEG_SCAN_BLOCKS block visits
+ *    in all, and no sequential or DC-first scan with more 8x8 blocks than its data has bits (each block
+ *    costs at least one bit there: a 5 KB scan cannot declare a 16 Mpx picture and make the decoder
+ *    fill it); jpeg-js then decodes with its own resolution and memory limits.
  * Memory per file is thus bounded by the declared pixel count (PNG: the inflated data, at most 8 bytes
  * a pixel plus a filter byte a row, and the RGBA output; JPEG: jpeg-js's accounting, under
  * JPEG_MEMORY_MB), and time by the file size. Every failure is an ImageInputError (IMAGE_DATA or
@@ -44,6 +45,8 @@ export type ImageFormat = 'jpeg' | 'png';
 export const MAX_JPEG_SCANS = 64;
 /** At most this many table segments (DHT, DQT, DRI, DAC) in a JPEG (encoders write 2 to 6; a few per scan when progressive). */
 export const MAX_JPEG_TABLES = 256;
+/** At most this many 8x8 blocks visited by all scans together (a 16 Mpx progressive photo: about 4M). */
+export const MAX_JPEG_SCAN_BLOCKS = 8 << 20;
 /** jpeg-js's memory limit per file, in MiB (a 4096x4096 colour JPEG needs about 200). */
 export const JPEG_MEMORY_MB = 256;
 
@@ -100,11 +103,20 @@ export interface JpegInfo {
   /** table segments (DHT, DQT, DRI, DAC) */
   tables: number;
   orientation: number;
+  /** 8x8 blocks visited by all scans together (a block of each component in the scan, per scan) */
+  scanBlocks: number;
+  /** scans that code every block they cover with at least one bit: sequential, or progressive DC-first */
+  firstScans: number;
+  /** a first scan whose blocks outnumber the bits of its entropy-coded data (a lying frame size) */
+  underCoded: { blocks: number; bytes: number } | null;
 }
 
 /** Walks a JPEG's markers (skipping entropy-coded data) without decoding anything. Linear in the file. */
 export function jpegInfo(b: Uint8Array): JpegInfo {
-  const info: JpegInfo = { width: 0, height: 0, components: 0, scans: 0, frames: 0, tables: 0, orientation: 1 };
+  const info: JpegInfo = { width: 0, height: 0, components: 0, scans: 0, frames: 0, tables: 0, orientation: 1, scanBlocks: 0, firstScans: 0, underCoded: null };
+  // per component id: its 8x8 block count, from the frame size and its sampling factors
+  const blocksOf = new Map<number, number>();
+  let progressive = false;
   let p = 2;
   const n = b.length;
   while (p + 1 < n) {
@@ -130,13 +142,38 @@ export function jpegInfo(b: Uint8Array): JpegInfo {
         info.height = (b[s + 1] << 8) | b[s + 2];
         info.width = (b[s + 3] << 8) | b[s + 4];
         info.components = b[s + 5];
+        progressive = m === 0xc2 || m === 0xc6 || m === 0xca || m === 0xce;
+        let hmax = 1, vmax = 1;
+        const nc = Math.min(info.components, Math.max(0, Math.floor((n - s - 6) / 3)));
+        for (let i = 0; i < nc; i++) {
+          const hv = b[s + 7 + i * 3];
+          hmax = Math.max(hmax, hv >> 4);
+          vmax = Math.max(vmax, hv & 15);
+        }
+        for (let i = 0; i < nc; i++) {
+          const id = b[s + 6 + i * 3], hv = b[s + 7 + i * 3];
+          const bw = Math.ceil(Math.ceil((info.width * Math.max(1, hv >> 4)) / hmax) / 8);
+          const bh = Math.ceil(Math.ceil((info.height * Math.max(1, hv & 15)) / vmax) / 8);
+          blocksOf.set(id, bw * bh);
+        }
       }
     } else if (m === 0xc4 || m === 0xdb || m === 0xdd || m === 0xcc) info.tables++; else if (m === 0xe1 && info.orientation === 1) info.orientation = exifOrientation(b, s, Math.min(n, p + 2 + len));
     p += 2 + len;
     if (m === 0xda) {
       info.scans++;
+      const ns = s < n ? b[s] : 0;
+      let blocks = 0;
+      for (let i = 0; i < ns && s + 1 + i * 2 < n; i++) blocks += blocksOf.get(b[s + 1 + i * 2]) ?? 0;
+      const ss = b[s + 1 + ns * 2] ?? 0, ah = (b[s + 3 + ns * 2] ?? 0) >> 4;
       // entropy-coded data runs to the next marker that is not a stuffed 0xff00 or a restart marker
+      const data = p;
       while (p + 1 < n && !(b[p] === 0xff && b[p + 1] !== 0 && !(b[p + 1] >= 0xd0 && b[p + 1] <= 0xd7))) p++;
+      info.scanBlocks += blocks;
+      if (blocks && (!progressive || (ss === 0 && ah === 0))) {
+        info.firstScans++;
+        // each block costs at least one bit (a DC difference code) in such a scan
+        if (blocks > 8 * (p - data) + 64 && !info.underCoded) info.underCoded = { blocks, bytes: p - data };
+      }
     }
   }
   return info;
@@ -176,9 +213,14 @@ function decodeJpegFile(bytes: Uint8Array, maxPixels: number): DecodedImage {
   if (info.scans > MAX_JPEG_SCANS) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.scans} scans (at most ${MAX_JPEG_SCANS})`);
   if (info.frames > 1) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.frames} frame headers (SOF); a JPEG has one`);
   if (info.tables > MAX_JPEG_TABLES) throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: ${info.tables} table segments (at most ${MAX_JPEG_TABLES})`);
-  const blocks = Math.ceil(info.width / 8) * Math.ceil(info.height / 8);
-  if (blocks > 8 * bytes.length)
-    throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: a ${info.width}x${info.height} frame cannot be coded in ${bytes.length} bytes (truncated file or lying header)`);
+  if (!info.firstScans) throw new ImageInputError('IMAGE_DATA', 'JPEG decode failed: no scan codes the DC coefficients of the frame');
+  if (info.underCoded)
+    throw new ImageInputError(
+      'IMAGE_DATA',
+      `JPEG decode failed: a scan of ${info.underCoded.blocks} blocks of a ${info.width}x${info.height} frame has ${info.underCoded.bytes} bytes of data (truncated file or lying header)`,
+    );
+  if (info.scanBlocks > MAX_JPEG_SCAN_BLOCKS)
+    throw new ImageInputError('IMAGE_DATA', `JPEG decode failed: its scans visit ${info.scanBlocks} blocks (at most ${MAX_JPEG_SCAN_BLOCKS})`);
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: JPEG_MEMORY_MB });
