@@ -15,9 +15,14 @@ test('tarball: built JS, types and wasm; no sources, tests, training code or bui
   const { tgz, pkgDir } = await packed();
   const r = must(await run('tar', ['tzf', tgz]), 'tar tzf');
   const files = r.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-  for (const f of ['package.json', 'README.md', 'dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/worker-script.js', 'dist/decode.js', 'dist/workerd.js', 'dist/cli.js', 'dist/daa.simd.wasm', 'dist/daa.scalar.wasm', 'dist/types/index.d.ts', 'dist/types/worker.d.ts', 'dist/types/platform/decode.d.ts'])
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/worker.node.js', 'dist/worker-script.js', 'dist/decode.js', 'dist/decode.node.js', 'dist/workerd.js', 'dist/cli.js', 'dist/daa.simd.wasm', 'dist/daa.scalar.wasm', 'dist/types/index.d.ts', 'dist/types/worker.d.ts', 'dist/types/decode.d.ts', 'weights/models.json'])
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   for (const f of files) assert.not.match(f, /^(src|train|test|bench|build|assembly|scripts|examples)\//, `${f} should not be shipped`);
+  // exactly the package's "files" (README "What the package ships"): nothing else slips in
+  const shipped = /^(package\.json|README\.md|LICENSE|dist\/[a-z-]+(\.node)?\.js|dist\/daa\.[a-z]+\.wasm|dist\/chunks\/[A-Za-z0-9_-]+\.js|dist\/types\/(index|worker|decode)\.d\.ts|weights\/([a-z0-9-]+\.(fp32|int8)\.daaw|models\.json|README\.md)|docs\/.+)$/;
+  for (const f of files) assert.match(f, shipped, `${f} is not one of the shipped kinds of file`);
+  // only the API's declarations: no internal module (arena, kernels, graph, quant, wasm, ...)
+  assert.equal(files.filter((f) => f.endsWith('.d.ts')).sort(), ['dist/types/decode.d.ts', 'dist/types/index.d.ts', 'dist/types/worker.d.ts']);
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   assert.is(pkg.dependencies, undefined, 'no runtime dependencies');
   assert.ok(statSync(join(pkgDir, 'dist/cli.js')).mode & 0o111, 'the CLI is executable');
@@ -154,6 +159,22 @@ test('types: a consumer type-checks with --strict against the packed .d.ts (DOM,
   writeFileSync(join(project, 'tsconfig.dom.json'), JSON.stringify({ compilerOptions: { ...base, lib: ['ES2022', 'DOM'], types: [] }, files: ['consumer.ts', 'worker-consumer.ts'] }));
   const dom = await run(process.execPath, [tsc, '-p', 'tsconfig.dom.json'], { cwd: project, timeoutMs: 90_000 });
   assert.is(dom.code, 0, `browser consumer:\n${dom.stdout}${dom.stderr}`);
+  // the moduleResolution settings that work (README "Types"): TypeScript 5 (tsc) and 7 (tsgo, the native port)
+  const tsgo = join(ROOT, 'node_modules/.bin/tsgo');
+  const matrix: [string, string, string, string][] = [
+    ['5', tsc, 'NodeNext', 'NodeNext'], ['5', tsc, 'Node16', 'Node16'], ['5', tsc, 'ESNext', 'Bundler'], ['5', tsc, 'ESNext', 'Node10'],
+    ['7', tsgo, 'NodeNext', 'NodeNext'], ['7', tsgo, 'Node16', 'Node16'], ['7', tsgo, 'ESNext', 'Bundler'],
+  ];
+  const works: string[] = [];
+  for (const [ver, bin, module, moduleResolution] of matrix) {
+    const name = `tsconfig.ts${ver}-${moduleResolution}.json`;
+    const extra = {};
+    writeFileSync(join(project, name), JSON.stringify({ compilerOptions: { ...base, module, moduleResolution, ...extra, lib: ['ES2022', 'DOM'], types: [] }, files: ['consumer.ts', 'worker-consumer.ts'] }));
+    const r = ver === '5' ? await run(process.execPath, [bin, '-p', name], { cwd: project, timeoutMs: 90_000 }) : await run(bin, ['-p', name], { cwd: project, timeoutMs: 90_000 });
+    assert.is(r.code, 0, `TypeScript ${ver}, moduleResolution ${moduleResolution}:\n${r.stdout}${r.stderr}`);
+    works.push(`TS ${ver} ${moduleResolution}`);
+  }
+  console.log(`  the packed types check with: ${works.join(', ')}`);
   // a Node project: no DOM lib, Node types only. TypeScript declares the WebAssembly namespace only in
   // its DOM/webworker libs (@types/node 20 has none), so such a project checks with skipLibCheck (the
   // tsc --init default); its own code is still checked strictly against our types.
@@ -166,7 +187,7 @@ test('types: no tfjs or Node types in the public .d.ts', async () => {
   const { pkgDir } = await packed();
   const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
   const dts = walk(join(pkgDir, 'dist/types')).filter((f) => f.endsWith('.d.ts'));
-  assert.ok(dts.length > 5);
+  assert.is(dts.length, 3, 'index, worker and decode declarations');
   for (const f of dts) {
     const t = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/(?!\/).*$/gm, '');
     const name = relative(pkgDir, f);
