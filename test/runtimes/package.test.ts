@@ -30,6 +30,12 @@ test('tarball: built JS, types and wasm; no sources, tests, training code or bui
   console.log(`  tarball ${(statSync(tgz).size / 1024).toFixed(1)} KiB, ${files.length} files`);
 });
 
+test('the sizes in README.md and docs/runtimes.md are the build\'s (scripts/gen-sizes.mjs --check)', async () => {
+  await packed(); // dist/ built from the current sources
+  const r = await run(process.execPath, ['scripts/gen-sizes.mjs', '--check'], { timeoutMs: 120_000 });
+  assert.is(r.code, 0, r.stderr + r.stdout);
+});
+
 /** Bundles `code` from the consumer project as a user's bundler would; returns the inputs and output. */
 async function bundle(project: string, code: string, platform: 'browser' | 'node' | 'neutral', conditions: string[] = []) {
   const r = await build({
