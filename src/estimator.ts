@@ -45,7 +45,7 @@ const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmMod
 const ESTIMATE_OPTIONS = ['interval'] as const satisfies readonly (keyof EstimateOptions)[];
 
 export interface Estimate {
-  /** estimated age in years: the mean of perTemplate */
+  /** estimated age in years: the mean of perTemplate; a regression output, not clamped (a little below 0 is possible for babies) */
   age: number;
   /** per-template estimates y - Delta_y, one per template age in use */
   perTemplate: Float32Array;
