@@ -8,9 +8,13 @@
 //   dist/worker.js        daa-wasm/worker: createWorkerEstimator (page) + exposeEstimator (Web Worker)
 //   dist/worker-script.js daa-wasm/worker-script: a ready-made module Web Worker
 //   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
+//   dist/decode.node.js, dist/worker.node.js   the same two for the node/deno/bun conditions
 //   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
+// Each condition's entries come from one esbuild run, so they share one chunk of src/errors.ts: an
+// error thrown by daa-wasm/decode is `instanceof` the classes exported by daa-wasm (test/runtimes/
+// package.test.ts checks every class across every entry and condition).
 //   dist/daa.{simd,scalar,relaxed}.wasm   the kernels as files, for hosts that must import a wasm module (workerd)
-//   dist/types/**.d.ts    declarations (tsc --emitDeclarationOnly, .ts specifiers rewritten to .js)
+//   dist/types/{index,worker,decode}.d.ts   the public declarations, one self-contained file per entry
 // The kernels and the default weights are also inlined (base64) in the JS: see docs/runtimes.md. Each
 // kernel build and weight file is its own chunk (dist/chunks/kernel.*, model.*), imported when first
 // used, so a browser fetches the one build and precision an estimator uses. A bundle made without code
@@ -82,7 +86,7 @@ const node = await build({
   ...common,
   platform: 'node',
   target: 'node20',
-  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts' },
+  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts', 'decode.node': 'src/platform/decode.ts', 'worker.node': 'src/worker.ts' },
 });
 writeFileSync(
   join(dist, 'worker-script.js'),
@@ -92,6 +96,12 @@ writeFileSync(
 // the release kernel builds (simd, scalar, relaxed when built); not the .debug or training builds
 for (const f of readdirSync(join(root, 'build')))
   if (/^daa\.[a-z]+\.wasm$/.test(f) && f !== 'daa.train.wasm') copyFileSync(join(root, 'build', f), join(dist, f));
+
+// one copy of the error classes per condition
+for (const [name, meta] of [['web', web.metafile], ['node', node.metafile]]) {
+  const holders = Object.entries(meta.outputs).filter(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('src/errors.ts'))).map(([f]) => f);
+  if (holders.length !== 1) throw new Error(`the ${name} build has ${holders.length} copies of src/errors.ts (${holders.join(', ')}); want 1`);
+}
 
 // no Node built-in may be reachable from the browser/edge outputs
 const webFiles = Object.keys(web.metafile.outputs).filter((f) => f.endsWith('.js'));
@@ -103,23 +113,40 @@ for (const f of webFiles) {
   if (bad.length || m) throw new Error(`${f} reaches a Node built-in: ${bad.map((i) => i.path).join(', ') || m[0]}`);
 }
 
-// declarations
+// declarations: tsc emits one .d.ts per module into a scratch folder; dts-bundle-generator then
+// writes one self-contained file per entry with only what the API reaches (the estimator's options and
+// results, the errors, the decoder), so that no internal module (arena, kernels, graph, quant, wasm)
+// is published
 const typesDir = join(dist, 'types');
+const scratch = join(root, 'build', 'types-full');
+rmSync(scratch, { recursive: true, force: true });
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 execFileSync(process.execPath, [
-  tsc, 'src/index.ts', 'src/worker.ts', 'src/platform/decode.ts', 'src/platform/jpeg-js.d.ts',
-  '--declaration', '--emitDeclarationOnly', '--outDir', typesDir, '--rootDir', 'src',
+  tsc, 'src/index.ts', 'src/worker.ts', 'src/platform/decode.ts', 'src/platform/jpeg-js.d.ts', 'src/platform/wasm-module.d.ts',
+  '--declaration', '--emitDeclarationOnly', '--outDir', scratch, '--rootDir', 'src',
   '--allowImportingTsExtensions', '--target', 'ES2022', '--module', 'ESNext', '--moduleResolution', 'Bundler',
   '--lib', 'ES2022,DOM', '--strict', '--skipLibCheck', '--types', 'node', '--isolatedModules',
 ], { cwd: root, stdio: 'inherit' });
 const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-for (const f of walk(typesDir)) {
+for (const f of walk(scratch)) {
   if (!f.endsWith('.d.ts')) continue;
   const t = readFileSync(f, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+?)\.ts\2/g, '$1$2$3.js$2');
   writeFileSync(f, t);
 }
-// the CLI's declarations are not public
-rmSync(join(typesDir, 'cli.d.ts'), { force: true });
+const PUBLIC_TYPES = { 'index.d.ts': 'index.d.ts', 'worker.d.ts': 'worker.d.ts', 'platform/decode.d.ts': 'decode.d.ts' };
+writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({
+  compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+  files: Object.keys(PUBLIC_TYPES),
+}));
+writeFileSync(join(scratch, 'dts-bundle.json'), JSON.stringify({
+  compilationOptions: { preferredConfigPath: join(scratch, 'tsconfig.json') },
+  entries: Object.entries(PUBLIC_TYPES).map(([from, to]) => ({ filePath: join(scratch, from), outFile: join(typesDir, to), noCheck: true, output: { noBanner: true } })),
+}));
+execFileSync(process.execPath, [join(root, 'node_modules/dts-bundle-generator/dist/bin/dts-bundle-generator.js'), '--silent', '--config', join(scratch, 'dts-bundle.json')], { cwd: root, stdio: 'inherit' });
+for (const to of Object.values(PUBLIC_TYPES)) {
+  const f = join(typesDir, to);
+  writeFileSync(f, `// Generated by scripts/bundle.mjs (tsc declarations of src/, bundled by dts-bundle-generator); do not edit.\n${readFileSync(f, 'utf8')}`);
+}
 
 // sizes: the files, and what each entry weighs once a user's bundler has pulled in its chunks
 // (esbuild, minified; the wasm files the workerd entry imports counted separately)

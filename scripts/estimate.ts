@@ -8,7 +8,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, DaaError, type Precision } from '../src/index.ts';
-import { decodeImage, readLabels, DEFAULT_DATA_DIR, imageDir } from '../train/data.ts';
+import { decodeImageSync } from '../src/platform/decode.ts';
+import { readLabels, DEFAULT_DATA_DIR, imageDir } from '../train/data.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,7 +35,8 @@ try {
   console.error(`model loaded in ${(performance.now() - t0).toFixed(1)} ms (${est.config.encoder}-${est.config.daa}, ${est.precision}, ${est.backend})`);
   for (const f of files) {
     try {
-      const img = decodeImage(new Uint8Array(readFileSync(resolve(f))), f);
+      // daa-wasm/decode, as the package decodes: a phone photo's EXIF orientation is applied
+      const img = decodeImageSync(new Uint8Array(readFileSync(resolve(f))));
       const t = performance.now();
       const r = est.estimate(img);
       const ms = performance.now() - t;

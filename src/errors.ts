@@ -50,3 +50,24 @@ export class DisposedError extends DaaError {
     super('DISPOSED', 'this estimator has been disposed; create a new one with createEstimator()');
   }
 }
+
+/**
+ * The DaaError of the class `name` (a DaaError that crossed a message channel as name, code and
+ * message): a Web Worker's OptionsError is an OptionsError on the page too.
+ */
+export function reviveError(name: string, code: string | null, message: string): DaaError {
+  const c = (code ?? 'WASM') as DaaErrorCode;
+  let e: DaaError;
+  if (name === 'WeightFormatError') e = new WeightFormatError(c, message);
+  else if (name === 'ImageInputError') e = new ImageInputError(c, message);
+  else if (name === 'OptionsError') e = new OptionsError(message);
+  else if (name === 'ModelNotFoundError') e = new ModelNotFoundError(message);
+  else if (name === 'DisposedError') {
+    e = new DisposedError();
+    e.message = message;
+  } else {
+    e = new DaaError(c, message);
+    e.name = name;
+  }
+  return e;
+}

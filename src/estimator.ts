@@ -13,6 +13,8 @@ import { DaaModel } from './models/daa/model.ts';
 import { planDaa } from './models/daa/plan.ts';
 import type { TimedChoice } from './timed-choice.ts';
 import { checkImage } from './image.ts';
+import { toPixels, type SyncImageSource } from './input.ts';
+import { checkOptionNames } from './options.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
 import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
@@ -42,8 +44,12 @@ export interface EstimateOptions {
   interval?: number;
 }
 
+/** The option names each call knows (src/options.ts: any other name is an OptionsError). */
+const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head'] as const satisfies readonly (keyof EstimatorOptions)[];
+const ESTIMATE_OPTIONS = ['interval'] as const satisfies readonly (keyof EstimateOptions)[];
+
 export interface Estimate {
-  /** estimated age in years: the mean of perTemplate */
+  /** estimated age in years: the mean of perTemplate; a regression output, not clamped (a little below 0 is possible for babies) */
   age: number;
   /** per-template estimates y - Delta_y, one per template age in use */
   perTemplate: Float32Array;
@@ -120,6 +126,7 @@ export class Estimator {
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
     if (opts === null || typeof opts !== 'object') throw new OptionsError('options must be an object');
+    checkOptionNames(opts, ESTIMATOR_OPTIONS, 'createEstimator options');
     if (opts.precision !== undefined && opts.precision !== 'fp32' && opts.precision !== 'int8')
       throw new OptionsError(`precision must be 'fp32' or 'int8', got ${String(opts.precision)}`);
     if (opts.backend !== undefined && opts.backend !== 'relaxed' && opts.backend !== 'simd' && opts.backend !== 'scalar')
@@ -189,11 +196,15 @@ export class Estimator {
     return { arena: this.arena, model: this.model, kernels: this.kernels };
   }
 
-  /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
-  estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
+  /**
+   * Estimate the age of the face in `image` (a face crop, as the training chips are): raw pixels,
+   * JPEG/PNG bytes or a drawable (src/input.ts); Blobs, Responses and paths go through readImage().
+   */
+  estimate(image: SyncImageSource, opts?: EstimateOptions): Estimate {
     const { arena, model, kernels } = this.live();
     // options first, then the image: no caller code (a getter) runs between the image check and the copy
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
+    checkOptionNames(opts, ESTIMATE_OPTIONS, 'estimate options');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
     let requested: unknown;
     try {
@@ -202,7 +213,7 @@ export class Estimator {
       throw new OptionsError(`reading estimate options threw: ${(e as Error)?.message ?? String(e)}`);
     }
     const interval = requested === undefined ? this.interval : checkInterval(requested, T);
-    const img = checkImage(image);
+    const img = checkImage(toPixels(image));
     // stage the bytes in wasm memory; the staging area is the arena's last allocation and only grows
     // (a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was)
     const bytes = img.bytes;

@@ -20,6 +20,8 @@ export {
 export type { ModelConfig, DaaVariant, EncoderName } from './arch.ts';
 export { MAX_MODEL_BYTES, MAX_MODEL_MACS, modelCost, type Precision } from './format.ts';
 export { MAX_SIDE, MAX_PIXELS } from './image.ts';
+export { readImage, MAX_FILE_BYTES, type ImageSource, type SyncImageSource, type Drawable } from './input.ts';
+import { readImage, type ImageSource } from './input.ts';
 
 /** Load a model once and estimate many images with it; call dispose() when done. */
 export function createEstimator(options: EstimatorOptions = {}): Promise<Estimator> {
@@ -30,12 +32,14 @@ let shared: Promise<Estimator> | null = null;
 
 /**
  * Estimate the age of a face crop with the embedded default model (loaded on the first call and
- * kept). `options.interval` picks interval sampling of the template ages.
+ * kept): raw pixels, JPEG/PNG bytes, a Blob/File, a Response, a URL or file path, or a DOM image
+ * (src/input.ts). `options.interval` picks interval sampling of the template ages.
  */
-export async function estimate(image: ImageInput, options?: EstimateOptions): Promise<Estimate> {
+export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
+  const pixels = await readImage(image);
   if (!shared) {
     shared = Estimator.create();
     shared.catch(() => (shared = null));
   }
-  return (await shared).estimate(image, options);
+  return (await shared).estimate(pixels, options);
 }

@@ -13,10 +13,10 @@
  *                                                        // browser decodes), an ImageBitmap or ImageData
  *
  * Files are decoded inside the worker, so the page thread only posts a message: JPEG and PNG with
- * daa-wasm/decode (the same pixels, hence the same age, as on Node), other formats and EXIF-rotated
- * JPEGs with createImageBitmap + OffscreenCanvas. Errors come back as DaaError with the worker's `code`.
+ * daa-wasm/decode (EXIF orientation applied; the same pixels, hence the same age, as on Node), other
+ * formats with createImageBitmap + OffscreenCanvas. Errors come back as the worker's DaaError subclass, with its `code`.
  */
-import { DaaError, type DaaErrorCode } from './errors.ts';
+import { DaaError, reviveError } from './errors.ts';
 import type { Estimate, EstimateOptions, EstimatorOptions, ImageInput, Estimator } from './index.ts';
 import type { ModelConfig } from './arch.ts';
 import type { Precision } from './format.ts';
@@ -71,12 +71,11 @@ async function toPixels(image: WorkerImage): Promise<ImageInput> {
   const isBitmap = typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap;
   if (!isBlob && !isBitmap) return image as ImageInput;
   if (isBlob) {
-    // JPEG and PNG: daa-wasm/decode, the same pixels as on Node and as in training (jpeg-js); other
-    // formats, and JPEGs with an EXIF rotation, go to the browser's decoder, which applies it
+    // JPEG and PNG: daa-wasm/decode (EXIF orientation applied), the same pixels as on Node and as in
+    // training (jpeg-js); other formats go to the browser's decoder
     const bytes = new Uint8Array(await (image as Blob).arrayBuffer());
-    const { decodeImage, jpegOrientation, sniffImage } = await import('./platform/decode.ts');
-    const kind = sniffImage(bytes);
-    if (kind === 'png' || (kind === 'jpeg' && jpegOrientation(bytes) === 1)) return decodeImage(bytes);
+    const { decodeImage, sniffImage } = await import('./platform/decode.ts');
+    if (sniffImage(bytes)) return decodeImage(bytes);
   }
   if (typeof OffscreenCanvas === 'undefined' || typeof createImageBitmap !== 'function')
     throw new DaaError('IMAGE_TYPE', 'this worker cannot decode images (no OffscreenCanvas); post { data, width, height }');
@@ -155,9 +154,7 @@ export async function createWorkerEstimator(worker: WorkerLike, options: Estimat
     pending.delete(m.id);
     if (m.ok) p.resolve(m.result);
     else {
-      const e = new DaaError((m.error.code ?? 'WASM') as DaaErrorCode, m.error.message);
-      e.name = m.error.name;
-      p.reject(e);
+      p.reject(reviveError(m.error.name, m.error.code, m.error.message));
     }
   });
   worker.addEventListener('error', (ev: ErrorEvent) => {

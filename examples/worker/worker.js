@@ -5,7 +5,8 @@
 //
 // Body: a JPEG or PNG file (decoded here, with daa-wasm/decode: pure JS, the same pixels as Node), or
 // raw pixels with `content-type: application/octet-stream` and `x-width` / `x-height` headers (RGBA,
-// RGB or grey bytes, row-major). `?interval=k` (1..100) uses every k-th template age.
+// RGB or grey bytes, row-major). `?interval=k` (1..100) uses every k-th template age; any other query
+// parameter is a 400 with code OPTIONS.
 //
 // workerd (like Cloudflare) forbids compiling WebAssembly from bytes at run time. daa-wasm's "workerd"
 // entry therefore imports its SIMD kernels as a wasm module (`./daa.simd.wasm`), which wrangler and
@@ -14,7 +15,7 @@
 //
 // Weights: the built-in default model; a `MODEL` binding (an ArrayBuffer: a workerd `data` binding or
 // a wrangler `[[data_blobs]]`-style binding) overrides it with your own weight file.
-import { createEstimator, DaaError } from 'daa-wasm';
+import { createEstimator, DaaError, OptionsError } from 'daa-wasm';
 import { decodeImage } from 'daa-wasm/decode';
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -53,7 +54,9 @@ export default {
     if (request.method !== 'POST')
       return json({ error: 'POST a JPEG or PNG face crop, or raw pixels (application/octet-stream) with x-width and x-height headers' }, 405);
     try {
-      const interval = new URL(request.url).searchParams.get('interval');
+      const params = new URL(request.url).searchParams;
+      for (const k of params.keys()) if (k !== 'interval') throw new OptionsError(`unknown query parameter '${k}' (known: interval)`);
+      const interval = params.get('interval');
       const image = await readImage(request);
       const est = await getEstimator(env);
       const r = est.estimate(image, interval ? { interval: Number(interval) } : undefined);

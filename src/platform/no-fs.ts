@@ -4,6 +4,6 @@
  */
 import { ModelNotFoundError } from '../errors.ts';
 
-export async function readFileBytes(path: string | URL): Promise<Uint8Array> {
-  throw new ModelNotFoundError(`model ${String(path)}: file paths need Node, Bun or Deno; pass a URL or the bytes`);
+export async function readFileBytes(path: string | URL, _maxBytes?: number): Promise<Uint8Array> {
+  throw new ModelNotFoundError(`file paths (${String(path)}) need Node, Bun or Deno; pass a URL or the bytes`);
 }

@@ -6,7 +6,7 @@
  * entry. An explicit `wasmModule` option still wins.
  */
 import simd from '../../build/daa.simd.wasm';
-import { Estimator, type Estimate, type EstimateOptions, type EstimatorOptions, type ImageInput } from '../index.ts';
+import { Estimator, readImage, type Estimate, type EstimateOptions, type EstimatorOptions, type ImageSource } from '../index.ts';
 
 export * from '../index.ts';
 
@@ -19,10 +19,11 @@ export function createEstimator(options: EstimatorOptions = {}): Promise<Estimat
 let shared: Promise<Estimator> | null = null;
 
 /** Estimate the age of a face crop with the embedded default model (loaded on the first call and kept). */
-export async function estimate(image: ImageInput, options?: EstimateOptions): Promise<Estimate> {
+export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
+  const pixels = await readImage(image);
   if (!shared) {
     shared = createEstimator();
     shared.catch(() => (shared = null));
   }
-  return (await shared).estimate(image, options);
+  return (await shared).estimate(pixels, options);
 }

@@ -8,12 +8,12 @@
  *    responsive), and a screenshot is saved to test/runtimes/out/browser.png.
  * Skipped (with a message) when /usr/bin/chromium is absent.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CHROMIUM, CHROMIUM_ARGS, face, modelFile, nodeReference, OUT_DIR, packed, realFaceNote, ROOT, SAME_AGE, serve, type Served } from './util.ts';
+import { CHROMIUM, CHROMIUM_ARGS, encodePng, face, modelFile, orientedJpegs, tmp, nodeReference, OUT_DIR, packed, realFaceNote, ROOT, SAME_AGE, serve, type Served } from './util.ts';
 
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 let browser: Browser | null = null;
@@ -42,6 +42,67 @@ window.runApi = async (modelUrl) => {
   est.dispose();
   return out;
 };
+// every input kind a browser has, from a PNG of the face (lossless: the browser's decoder and
+// daa-wasm/decode give the same pixels), against the age of those pixels passed raw
+window.runInputs = async (modelUrl) => {
+  const { readImage } = await import('daa-wasm');
+  const url = new URL('/face.png', location.href).href;
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const est = await createEstimator(modelUrl ? { model: new URL(modelUrl, location.href).href } : {});
+  const raw = await decodeImage(bytes);
+  const ref = est.estimate(raw).age;
+  const blob = new Blob([bytes], { type: 'image/png' });
+  const img = new Image();
+  img.src = URL.createObjectURL(blob);
+  await img.decode();
+  const bmp = await createImageBitmap(blob);
+  const canvas = document.createElement('canvas');
+  canvas.width = bmp.width;
+  canvas.height = bmp.height;
+  canvas.getContext('2d').drawImage(bmp, 0, 0);
+  const off = new OffscreenCanvas(bmp.width, bmp.height);
+  off.getContext('2d').drawImage(bmp, 0, 0);
+  const ages = {
+    'Uint8Array (PNG bytes)': est.estimate(bytes).age,
+    ArrayBuffer: est.estimate(bytes.slice().buffer).age,
+    HTMLImageElement: est.estimate(img).age,
+    HTMLCanvasElement: est.estimate(canvas).age,
+    OffscreenCanvas: est.estimate(off).age,
+    ImageData: est.estimate(canvas.getContext('2d').getImageData(0, 0, bmp.width, bmp.height)).age,
+    ImageBitmap: est.estimate(bmp).age,
+    Blob: est.estimate(await readImage(blob)).age,
+    File: est.estimate(await readImage(new File([bytes], 'face.png', { type: 'image/png' }))).age,
+    Response: est.estimate(await readImage(await fetch(url))).age,
+    'URL string': est.estimate(await readImage(url)).age,
+  };
+  if (typeof VideoFrame === 'function') {
+    const frame = new VideoFrame(bmp, { timestamp: 0 });
+    ages.VideoFrame = est.estimate(frame).age;
+    frame.close();
+  }
+  let blobError = null;
+  try {
+    est.estimate(blob);
+  } catch (e) {
+    blobError = e.code;
+  }
+  est.dispose();
+  return { ref, ages, blobError };
+};
+// EXIF orientations: daa-wasm/decode (bytes) and the browser's own <img> (which applies the tag too)
+window.runOrientations = async (modelUrl) => {
+  const est = await createEstimator(modelUrl ? { model: new URL(modelUrl, location.href).href } : {});
+  const out = [];
+  for (let o = 1; o <= 8; o++) {
+    const bytes = new Uint8Array(await (await fetch('/orientation-' + o + '.jpg')).arrayBuffer());
+    const img = new Image();
+    img.src = URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
+    await img.decode();
+    out.push({ orientation: o, age: est.estimate(bytes).age, imgAge: est.estimate(img).age, imgSize: [img.naturalWidth, img.naturalHeight] });
+  }
+  est.dispose();
+  return out;
+};
 window.apiReady = true;
 </script>`;
 
@@ -52,7 +113,10 @@ test.before(async () => {
   const model = await modelFile();
   server = await serve({
     mounts: { '/dist/': join(pkgDir, 'dist'), '/examples/browser/': join(ROOT, 'examples/browser') },
-    files: { '/api.html': new TextEncoder().encode(API_PAGE), '/face': f.file, ...(model ? { '/model.daaw': model } : {}) },
+    files: {
+      '/api.html': new TextEncoder().encode(API_PAGE), '/face': f.file, '/face.png': await facePng(f.file), ...(model ? { '/model.daaw': model } : {}),
+      ...Object.fromEntries((await orientedJpegs(f.file)).map(({ orientation, bytes }) => [`/orientation-${orientation}.jpg`, bytes])),
+    },
     maxMs: 150_000,
   });
   const { chromium } = await import('playwright-core');
@@ -66,6 +130,13 @@ test.after(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/** The face as a PNG (lossless: every decoder gives the same pixels). */
+async function facePng(file: string): Promise<Uint8Array> {
+  const { decodeImage } = await import('../../src/platform/decode.ts');
+  const img = await decodeImage(new Uint8Array(readFileSync(file)));
+  return encodePng(img.data, img.width, img.height);
+}
 
 async function newPage(): Promise<Page> {
   const page = await browser!.newPage();
@@ -93,6 +164,43 @@ test('browser bundle: the same age as Node for the same face', async () => {
   assert.ok(Math.abs((r.spread as number) - ref.spread) < SAME_AGE);
   // another JPEG decoder gives slightly different pixels; a PNG gives the same ones
   assert.ok(Math.abs((r.nativeAge as number) - ref.age) < (f.real ? 1 : SAME_AGE), `browser-decoded ${r.nativeAge} vs ${ref.age}`);
+  await page.close();
+});
+
+test('every browser input kind (img, canvas, OffscreenCanvas, ImageData, ImageBitmap, VideoFrame, Blob, File, Response, URL, bytes): the age of the same pixels passed raw', async () => {
+  if (!HAVE_CHROMIUM) return console.log(`  SKIP: ${CHROMIUM} is not installed`);
+  const model = await modelFile();
+  const page = await newPage();
+  await page.goto(`${server!.url}/api.html`);
+  await page.waitForFunction(() => (window as unknown as { apiReady?: boolean }).apiReady === true);
+  const r = await page.evaluate((m) => (window as unknown as { runInputs(m: string | null): Promise<{ ref: number; ages: Record<string, number>; blobError: string | null }> }).runInputs(m), model ? '/model.daaw' : null);
+  console.log(`  raw pixels ${r.ref.toFixed(4)}; ${Object.entries(r.ages).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+  for (const [kind, age] of Object.entries(r.ages)) assert.ok(Math.abs(age - r.ref) < SAME_AGE, `${kind}: ${age} vs raw pixels ${r.ref}`);
+  assert.ok(Object.keys(r.ages).length >= 11);
+  assert.is(r.blobError, 'IMAGE_TYPE', 'Estimator.estimate(blob) points to readImage');
+  await page.close();
+});
+
+test('EXIF orientations 1-8: the same age as Node for each file; the browser\'s own <img> agrees on the orientation', async () => {
+  if (!HAVE_CHROMIUM) return console.log(`  SKIP: ${CHROMIUM} is not installed`);
+  const f = await face();
+  const model = await modelFile();
+  const page = await newPage();
+  await page.goto(`${server!.url}/api.html`);
+  await page.waitForFunction(() => (window as unknown as { apiReady?: boolean }).apiReady === true);
+  type Row = { orientation: number; age: number; imgAge: number; imgSize: number[] };
+  const rows = await page.evaluate((m) => (window as unknown as { runOrientations(m: string | null): Promise<Row[]> }).runOrientations(m), model ? '/model.daaw' : null);
+  const files = await orientedJpegs(f.file);
+  for (const row of rows) {
+    const file = tmp(`chromium-orientation-${row.orientation}.jpg`);
+    writeFileSync(file, files[row.orientation - 1].bytes);
+    const ref = await nodeReference(file);
+    assert.ok(Math.abs(row.age - ref.age) < SAME_AGE, `orientation ${row.orientation}: chromium ${row.age} vs node ${ref.age}`);
+    // the browser's JPEG decoder differs slightly from jpeg-js (see above), a wrong rotation by years
+    assert.ok(Math.abs(row.imgAge - row.age) < (f.real ? 1 : 0.1), `orientation ${row.orientation}: <img> ${row.imgAge} vs daa-wasm/decode ${row.age}`);
+    assert.equal(row.imgSize, [ref.width, ref.height]);
+  }
+  console.log(`  chromium: orientations 1-8 -> ${rows.map((r) => r.age.toFixed(3)).join(' ')}; <img> (browser decoder) ${rows.map((r) => r.imgAge.toFixed(2)).join(' ')}`);
   await page.close();
 });
 

@@ -11,7 +11,9 @@ import * as assert from 'uvu/assert';
 import { ImageInputError } from '../../src/errors.ts';
 import { decodeImage, jpegOrientation, sniffImage } from '../../src/platform/decode.ts';
 import { decodeImage as trainDecode } from '../../train/data.ts';
-import { encodePng, face, readPng, syntheticRgba } from './util.ts';
+import { encodePng, face, modelFile, orientedJpegs, readPng, syntheticRgba } from './util.ts';
+import { createEstimator } from '../../src/index.ts';
+import decodeStored from 'jpeg-js/lib/decoder.js';
 
 const crcTable = new Uint32Array(256).map((_, n) => {
   let c = n;
@@ -148,7 +150,7 @@ test('JPEG: the same pixels as the training pipeline decoder (jpeg-js)', async (
 test('jpegOrientation reads the EXIF orientation (both byte orders), 1 without EXIF', async () => {
   const f = await face();
   const jpg = new Uint8Array(readFileSync(f.file));
-  if (sniffImage(jpg) !== 'jpeg') return console.log('  (no JPEG face: orientation check skipped)');
+  if (sniffImage(jpg) !== 'jpeg') return console.log('  SKIP: no JPEG face (UTKFace data absent): EXIF orientation reading not checked');
   const withExif = (le: boolean, v: number) => {
     const u16 = (n: number) => (le ? [n & 255, n >> 8] : [n >> 8, n & 255]);
     const u32 = (n: number) => (le ? [...u16(n & 0xffff), ...u16(n >>> 16)] : [...u16(n >>> 16), ...u16(n & 0xffff)]);
@@ -161,6 +163,39 @@ test('jpegOrientation reads the EXIF orientation (both byte orders), 1 without E
   assert.is(jpegOrientation(withExif(false, 3)), 3);
   assert.is(jpegOrientation(withExif(true, 99)), 1);
   assert.is((await decodeImage(withExif(true, 6))).width, (await decodeImage(jpg)).width, 'the EXIF segment does not change the pixels');
+});
+
+/** Largest age difference between the 8 orientations of the same face (JPEG quality 100 re-encodes). */
+const ORIENTED_AGE = 0.1;
+
+test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and the same age for each', async () => {
+  const f = await face();
+  const files = await orientedJpegs(f.file);
+  const model = await modelFile();
+  const est = await createEstimator(model ? { model } : {});
+  const upright = await decodeImage(files[0].bytes);
+  const ages: number[] = [];
+  for (const { orientation, bytes } of files) {
+    assert.is(jpegOrientation(bytes), orientation);
+    const img = await decodeImage(bytes);
+    assert.equal([img.width, img.height], [upright.width, upright.height], `orientation ${orientation}: size`);
+    let diff = 0;
+    for (let i = 0; i < img.data.length; i++) diff += Math.abs(img.data[i] - upright.data[i]);
+    const mad = diff / img.data.length;
+    assert.ok(mad < 2, `orientation ${orientation}: mean |pixel - upright| ${mad.toFixed(2)} (want < 2)`);
+    ages.push(est.estimate(img).age);
+    // the stored pixels, unrotated, are a different picture for every orientation but 1
+    if (orientation > 1) {
+      const stored = decodeStored(bytes, { useTArray: true, formatAsRGBA: true });
+      let d2 = 0;
+      if (stored.width === img.width) for (let i = 0; i < img.data.length; i++) d2 += Math.abs(img.data[i] - stored.data[i]);
+      assert.ok(stored.width !== img.width || d2 / img.data.length > 5, `orientation ${orientation}: the stored pixels would pass for upright`);
+    }
+  }
+  est.dispose();
+  const spreadAge = Math.max(...ages) - Math.min(...ages);
+  console.log(`  orientations 1-8: ages ${ages.map((a) => a.toFixed(3)).join(' ')} (max - min ${spreadAge.toFixed(3)} years) [${f.label}]`);
+  assert.ok(spreadAge < ORIENTED_AGE, `ages of the 8 orientations differ by ${spreadAge} (bar ${ORIENTED_AGE})`);
 });
 
 test('bad bytes: ImageInputError with a clear message', async () => {

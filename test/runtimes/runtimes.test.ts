@@ -3,11 +3,11 @@
  * as child processes from a fresh project that installed the tarball, gives the same age for the same
  * face as the sources do in this process.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BIN, face, modelFile, must, nodeReference, packed, realFaceNote, run, ROOT, SAME_AGE } from './util.ts';
+import { BIN, face, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, run, ROOT, SAME_AGE, tmp } from './util.ts';
 
 const RUNTIMES: [name: string, cmd: string, args: string[]][] = [
   ['node', process.execPath, []],
@@ -39,7 +39,7 @@ for (const [name, cmd, pre] of RUNTIMES) {
 for (const [name, cmd, pre] of RUNTIMES) {
   test(`${name}: int8, 14 estimates: same age as the sources' int8 (whichever int8 3x3 kernel it keeps)`, async () => {
     if (await modelFile()) {
-      console.log('  (skipped: no shipped default model in weights/, so no int8 file)');
+      console.log('  SKIP: no shipped default model in weights/, so no int8 file');
       return;
     }
     const { project } = await packed();
@@ -57,6 +57,34 @@ for (const [name, cmd, pre] of RUNTIMES) {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     console.log(`  ${out.runtime} (${out.backend}) int8: age ${out.age.toFixed(4)}, int8 3x3 kernel kept: ${out.int8Kernel ?? 'Winograd (no choice on this build)'} [${f.label}]`);
     assert.ok(Math.abs(out.age - ref.age) < SAME_AGE, `${name} int8 age ${out.age} vs node sources ${ref.age}`);
+  });
+}
+
+// EXIF orientation: the face stored in each of the 8 orientations (pixels rotated / mirrored, the
+// matching tag written) gives each runtime the sources' age for that file: daa-wasm/decode applies the
+// orientation everywhere (the orientations' ages agree within ORIENTED_AGE: test/runtimes/decode.test.ts)
+for (const [name, cmd, pre] of RUNTIMES) {
+  test(`${name}: EXIF orientations 1-8 of the face: the sources' ages, through decodeImage and as bytes`, async () => {
+    const { project } = await packed();
+    const f = await face();
+    const model = await modelFile();
+    const files = (await orientedJpegs(f.file)).map(({ orientation, bytes }) => {
+      const file = tmp(`orientation-${orientation}.jpg`);
+      writeFileSync(file, bytes);
+      return file;
+    });
+    const ref = await Promise.all(files.map((file) => nodeReference(file)));
+    copyFileSync(join(ROOT, 'test/runtimes/fixtures/orient.mjs'), join(project, 'orient.mjs'));
+    const r = must(
+      await run(cmd, [...pre, 'orient.mjs', model ?? '-', ...files], { cwd: project, timeoutMs: 60_000, env: { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' } }),
+      `${name} orient.mjs`,
+    );
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runtime: string; ages: number[]; bytesAges: number[] };
+    console.log(`  ${out.runtime}: orientations 1-8 -> ${out.ages.map((a) => a.toFixed(3)).join(' ')}`);
+    for (let i = 0; i < 8; i++) {
+      assert.ok(Math.abs(out.ages[i] - ref[i].age) < SAME_AGE, `${name} orientation ${i + 1}: ${out.ages[i]} vs node sources ${ref[i].age}`);
+      assert.ok(Math.abs(out.bytesAges[i] - ref[i].age) < SAME_AGE, `${name} orientation ${i + 1} as bytes: ${out.bytesAges[i]} vs ${ref[i].age}`);
+    }
   });
 }
 

@@ -267,3 +267,67 @@ export function versionOf(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
   return (r.stdout || r.stderr || '').split('\n')[0].trim();
 }
+
+/** An APP1 Exif segment holding one IFD entry: Orientation (0x0112) = v. */
+export function exifSegment(v: number, littleEndian = true): Uint8Array {
+  const u16 = (n: number) => (littleEndian ? [n & 255, n >> 8] : [n >> 8, n & 255]);
+  const u32 = (n: number) => (littleEndian ? [...u16(n & 0xffff), ...u16(n >>> 16)] : [...u16(n >>> 16), ...u16(n & 0xffff)]);
+  const tiff = [...(littleEndian ? [0x49, 0x49] : [0x4d, 0x4d]), ...u16(42), ...u32(8), ...u16(1), ...u16(0x0112), ...u16(3), ...u32(1), ...u16(v), 0, 0, ...u32(0)];
+  const app1 = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  return new Uint8Array([0xff, 0xe1, (app1.length + 2) >> 8, (app1.length + 2) & 255, ...app1]);
+}
+
+/** RGBA picture operations, written out one by one (independent of src/platform/decode.ts's table). */
+type Pic = { data: Uint8Array; width: number; height: number };
+const remap = (p: Pic, w: number, h: number, from: (x: number, y: number) => [number, number]): Pic => {
+  const out = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const [sx, sy] = from(x, y);
+      out.set(p.data.subarray((sy * p.width + sx) * 4, (sy * p.width + sx) * 4 + 4), (y * w + x) * 4);
+    }
+  return { data: out, width: w, height: h };
+};
+/** clockwise quarter turn: the left column becomes the top row */
+const rotCW = (p: Pic) => remap(p, p.height, p.width, (x, y) => [y, p.height - 1 - x]);
+const rotCCW = (p: Pic) => remap(p, p.height, p.width, (x, y) => [p.width - 1 - y, x]);
+const mirror = (p: Pic) => remap(p, p.width, p.height, (x, y) => [p.width - 1 - x, y]);
+const flip = (p: Pic) => remap(p, p.width, p.height, (x, y) => [x, p.height - 1 - y]);
+/**
+ * How a camera stores an upright picture for each EXIF orientation: the inverse of what a viewer does
+ * to show it (EXIF 2.32 / exiftool: 2 mirror, 3 rotate 180, 4 flip, 5 mirror + rotate 270 CW,
+ * 6 rotate 90 CW, 7 mirror + rotate 90 CW, 8 rotate 270 CW).
+ */
+export const STORE_FOR_ORIENTATION: Record<number, (p: Pic) => Pic> = {
+  1: (p) => p,
+  2: mirror,
+  3: (p) => rotCW(rotCW(p)),
+  4: flip,
+  5: (p) => mirror(rotCW(p)), // shown as rotate-270-CW(mirror(stored))
+  6: rotCCW, // shown as rotate-90-CW(stored)
+  7: (p) => mirror(rotCCW(p)), // shown as rotate-90-CW(mirror(stored))
+  8: rotCW, // shown as rotate-270-CW(stored)
+};
+
+/**
+ * The face as eight JPEG files (quality 100, jpeg-js), one per EXIF orientation: the pixels stored
+ * rotated / mirrored as a camera would and the matching Orientation tag, so that each shows the same
+ * upright face. A PNG face (no data) is decoded first.
+ */
+export async function orientedJpegs(file: string): Promise<{ orientation: number; bytes: Uint8Array }[]> {
+  const { decodeImage } = await import('../../src/platform/decode.ts');
+  const jpeg = createRequire(import.meta.url)('jpeg-js') as { encode(img: Pic, q: number): { data: Uint8Array } };
+  const upright = await decodeImage(new Uint8Array(readFileSync(file)));
+  const out = [];
+  for (let o = 1; o <= 8; o++) {
+    const stored = STORE_FOR_ORIENTATION[o](upright);
+    const enc = new Uint8Array(jpeg.encode(stored, 100).data);
+    const exif = exifSegment(o, o % 2 === 0);
+    const bytes = new Uint8Array(enc.length + exif.length);
+    bytes.set(enc.subarray(0, 2));
+    bytes.set(exif, 2);
+    bytes.set(enc.subarray(2), 2 + exif.length);
+    out.push({ orientation: o, bytes });
+  }
+  return out;
+}

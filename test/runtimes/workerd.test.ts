@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BIN, encodePng, face, freePort, modelFile, must, nodeReference, packed, realFaceNote, ROOT, run, SAME_AGE, tmp } from './util.ts';
+import { BIN, encodePng, face, freePort, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, ROOT, run, SAME_AGE, tmp } from './util.ts';
 
 const FREE_PLAN_GZIP = 3 * 1024 * 1024;
 let workerd: ChildProcess | null = null;
@@ -99,6 +99,22 @@ test('POST a face (JPEG or PNG bytes, or raw RGBA): JSON {age, spread}, the same
   const k = await post(file, { 'content-type': 'image/jpeg' }, '?interval=10');
   assert.is(k.status, 200);
   assert.ok(Number.isFinite(k.body.age as number));
+});
+
+test('EXIF orientations 1-8 of the face: the same age as Node for each file', async () => {
+  const f = await face();
+  const files = await orientedJpegs(f.file);
+  const ages: number[] = [];
+  for (const { orientation, bytes } of files) {
+    const file = tmp(`workerd-orientation-${orientation}.jpg`);
+    writeFileSync(file, bytes);
+    const ref = await nodeReference(file);
+    const r = await post(bytes, { 'content-type': 'image/jpeg' });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    ages.push(r.body.age as number);
+    assert.ok(Math.abs((r.body.age as number) - ref.age) < SAME_AGE, `orientation ${orientation}: workerd ${r.body.age} vs node ${ref.age}`);
+  }
+  console.log(`  workerd: orientations 1-8 -> ${ages.map((a) => a.toFixed(3)).join(' ')}`);
 });
 
 test('bad requests get JSON errors with the DaaError code', async () => {

@@ -12,7 +12,7 @@ export function relaxedChildTest(test: Test, file: RegExp, minPassed: number): v
     const flags = ["--experimental-wasm-relaxed-simd", "--no-liftoff"];
     const known = spawnSync(process.execPath, [...flags, "-e", "0"], { encoding: "utf8" });
     if (known.status !== 0) {
-      console.log(`  (skipped: this engine has no usable relaxed SIMD and node does not know ${flags.join(" ")})`);
+      console.log(`  SKIP: this engine has no usable relaxed SIMD and node does not know ${flags.join(" ")}`);
       return;
     }
     const child = spawnSync(process.execPath, [...flags, "--import", "tsx", "node_modules/uvu/bin.js", "test/kernels", file.source], {
