@@ -194,14 +194,15 @@ for (const [name, file, platform, extra] of [
   entries.push({ entry: name, bytes, gzip });
   if (file === 'browser.js' && !extra) {
     // what the first default estimate() fetches on top: the kernel build it picks (relaxed where the
-    // engine has it, else simd) and the default fp32 weights, each its own chunk
+    // engine has it, else simd) and the default's embedded weights (int8 for the shipped default), each its
+    // own chunk; an int8 default also loads the int8-only code chunks (ops-int8, quant, timing), not counted here
     for (const [build, note] of [['relaxed', 'relaxed-SIMD engines'], ['simd', 'SIMD engines']]) {
       const chunkOf = (re) => Object.keys(r.metafile.outputs).filter((o) => re.test(o)).map((o) => outs.get(o));
       const kernels = Buffer.concat(chunkOf(new RegExp(`kernel\\.${build}-`)));
-      const weights = Buffer.concat(chunkOf(/model\.[a-z0-9-]+\.fp32-/));
+      const weights = Buffer.concat(chunkOf(/model\.[a-z0-9-]+\.(fp32|int8)-/));
       const code = Buffer.concat([js, kernels]);
       entries.push({ entry: `browser: first estimate, ${note}: code + kernels`, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length });
-      if (build === 'relaxed') entries.push({ entry: 'browser: first estimate: + default fp32 weights', bytes: weights.length, gzip: gzipSync(weights, { level: 9 }).length });
+      if (build === 'relaxed') entries.push({ entry: 'browser: first estimate: + the default weights', bytes: weights.length, gzip: gzipSync(weights, { level: 9 }).length });
     }
   }
 }

@@ -5,7 +5,7 @@
 //   node scripts/gen-sizes.mjs           rewrite the files
 //   node scripts/gen-sizes.mjs --check   exit 1 (and say which) if a file is out of date
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,16 @@ const { entries } = JSON.parse(readFileSync(join(root, 'dist/sizes.json'), 'utf8
 const kb = (n) => `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
 const entry = (name) => entries.find((e) => e.entry === name) ?? { bytes: NaN, gzip: NaN };
 
-// the example edge worker, bundled as its README does (against this build's dist/ through the package's self-reference)
+// the example edge worker, bundled as its README does, against this build's dist/: a scratch project
+// whose node_modules/daa-wasm links to this checkout (examples/worker/node_modules need not be installed)
 const out = mkdtempSync(join(tmpdir(), 'daa-sizes-'));
 let worker;
 try {
-  execFileSync(process.execPath, [join(root, 'examples/worker/build.mjs'), out, join(root, 'examples/worker/worker.js')], { cwd: root, stdio: 'pipe' });
+  const project = join(out, 'project');
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  symlinkSync(root, join(project, 'node_modules/daa-wasm'), 'dir');
+  copyFileSync(join(root, 'examples/worker/worker.js'), join(project, 'worker.js'));
+  execFileSync(process.execPath, [join(root, 'examples/worker/build.mjs'), out, join(project, 'worker.js')], { cwd: project, stdio: 'pipe' });
   const js = readFileSync(join(out, 'worker.js'));
   const wasm = readFileSync(join(out, 'daa.simd.wasm'));
   worker = { bytes: js.length + wasm.length, gzip: gzipSync(js, { level: 9 }).length + gzipSync(wasm, { level: 9 }).length };
