@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { ImageInputError } from '../../src/errors.ts';
 import { decodeImage, jpegOrientation, sniffImage } from '../../src/platform/decode.ts';
 import { decodeImage as trainDecode } from '../../train/data.ts';
-import { encodePng, face, modelFile, orientedJpegs, readPng, syntheticRgba } from './util.ts';
+import { encodePng, face, modelFile, orientedJpegs, readPng, SHOW_FOR_ORIENTATION, syntheticRgba } from './util.ts';
 import { createEstimator } from '../../src/index.ts';
 import decodeStored from 'jpeg-js/lib/decoder.js';
 
@@ -165,8 +165,14 @@ test('jpegOrientation reads the EXIF orientation (both byte orders), 1 without E
   assert.is((await decodeImage(withExif(true, 6))).width, (await decodeImage(jpg)).width, 'the EXIF segment does not change the pixels');
 });
 
-/** Largest age difference between the 8 orientations of the same face (JPEG quality 100 re-encodes). */
-const ORIENTED_AGE = 0.1;
+/**
+ * The 8 files are 8 separate JPEG encodes of the turned picture, so their upright pixels differ by
+ * re-encoding noise (mean |difference| under 2 levels) and the ages by as much as the model moves on
+ * that noise: about 1 year for the 96 px default (an accuracy matter, measured and reported, not
+ * EXIF's). What EXIF handling must get exactly right is checked exactly: decodeImage's pixels are
+ * the stored pixels turned upright by this test's own transforms, and so is the age.
+ */
+const ORIENTED_AGE_REENCODE = 2;
 
 test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and the same age for each', async () => {
   const f = await face();
@@ -183,10 +189,17 @@ test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and t
     for (let i = 0; i < img.data.length; i++) diff += Math.abs(img.data[i] - upright.data[i]);
     const mad = diff / img.data.length;
     assert.ok(mad < 2, `orientation ${orientation}: mean |pixel - upright| ${mad.toFixed(2)} (want < 2)`);
-    ages.push(est.estimate(img).age);
+    const age = est.estimate(img).age;
+    ages.push(age);
+    const stored = decodeStored(bytes, { useTArray: true, formatAsRGBA: true });
+    const shown = SHOW_FOR_ORIENTATION[orientation]({ data: stored.data, width: stored.width, height: stored.height });
+    assert.equal([shown.width, shown.height], [img.width, img.height], `orientation ${orientation}: size of the stored pixels shown upright`);
+    let exact = 0;
+    for (let i = 0; i < img.data.length; i++) exact += img.data[i] !== shown.data[i] ? 1 : 0;
+    assert.is(exact, 0, `orientation ${orientation}: decodeImage's pixels are the stored pixels shown upright`);
+    assert.is(est.estimate(shown).age, age, `orientation ${orientation}: same age as the stored pixels shown upright`);
     // the stored pixels, unrotated, are a different picture for every orientation but 1
     if (orientation > 1) {
-      const stored = decodeStored(bytes, { useTArray: true, formatAsRGBA: true });
       let d2 = 0;
       if (stored.width === img.width) for (let i = 0; i < img.data.length; i++) d2 += Math.abs(img.data[i] - stored.data[i]);
       assert.ok(stored.width !== img.width || d2 / img.data.length > 5, `orientation ${orientation}: the stored pixels would pass for upright`);
@@ -195,7 +208,7 @@ test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and t
   est.dispose();
   const spreadAge = Math.max(...ages) - Math.min(...ages);
   console.log(`  orientations 1-8: ages ${ages.map((a) => a.toFixed(3)).join(' ')} (max - min ${spreadAge.toFixed(3)} years) [${f.label}]`);
-  assert.ok(spreadAge < ORIENTED_AGE, `ages of the 8 orientations differ by ${spreadAge} (bar ${ORIENTED_AGE})`);
+  assert.ok(spreadAge < ORIENTED_AGE_REENCODE, `ages of the 8 re-encoded orientations differ by ${spreadAge} (bar ${ORIENTED_AGE_REENCODE})`);
 });
 
 test('bad bytes: ImageInputError with a clear message', async () => {

@@ -309,6 +309,10 @@ export const STORE_FOR_ORIENTATION: Record<number, (p: Pic) => Pic> = {
   8: rotCW, // shown as rotate-270-CW(stored)
 };
 
+/** What a viewer does to the stored pixels to show them upright: the inverse of STORE_FOR_ORIENTATION
+ * (2, 3, 4, 5 (transpose) and 7 (transverse) are their own inverses). */
+export const SHOW_FOR_ORIENTATION: Record<number, (p: Pic) => Pic> = { ...STORE_FOR_ORIENTATION, 6: rotCW, 8: rotCCW };
+
 /**
  * The face as eight JPEG files (quality 100, jpeg-js), one per EXIF orientation: the pixels stored
  * rotated / mirrored as a camera would and the matching Orientation tag, so that each shows the same
