@@ -1,10 +1,12 @@
-// Generates src/generated/: the kernel builds (build/daa.{simd,scalar,relaxed}.wasm) and the shipped
-// weight files (weights/<name>.<fp32|int8>.daaw, default named in weights/models.json) as base64, so
-// that `estimate()` needs no file access or configuration on any runtime. Each one is its own module
-// (kernel.<build>.ts, model.<name>.<precision>.ts) behind a dynamic import in assets.ts, so that a
-// bundler splits them into chunks and a browser fetches only the build and precision it uses; a
-// bundle without code splitting (dist/workerd.js) inlines them all into one file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Generates src/generated/: the kernel builds (build/daa.{simd,scalar,relaxed}.wasm) and the default model's
+// weight files (weights/<name>.<fp32|int8>.daaw; weights/models.json names the default and which of its
+// precisions are embedded) as base64, so that `estimate()` needs no file access or configuration on any
+// runtime. Each one is its own module (kernel.<build>.ts, model.<name>.<precision>.ts) behind a dynamic
+// import in assets.ts, so that a bundler splits them into chunks and a browser fetches only the build and
+// precision it uses; a bundle without code splitting (dist/workerd.js) inlines them all into one file.
+// Every other weight file ships as a file only (the package's `daa-wasm/weights/*`): embedding all of them
+// would put megabytes into every package and into workerd's one-file bundle.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,16 +20,19 @@ const chunk = (file, from) => writeFileSync(join(dir, file), `${HEADER}\n// ${fr
 
 const builds = ['simd', 'scalar', 'relaxed'];
 for (const b of builds) chunk(`kernel.${b}.ts`, `build/daa.${b}.wasm`);
-const models = {};
-for (const f of readdirSync(join(root, 'weights')).sort()) {
-  const m = /^([a-z0-9-]+)\.(fp32|int8)\.daaw$/.exec(f);
-  if (!m) continue;
-  chunk(`model.${m[1]}.${m[2]}.ts`, join('weights', f));
-  (models[m[1]] ??= []).push(m[2]);
-}
 const manifest = join(root, 'weights/models.json');
-const def = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).default ?? null : null;
-if (def && !models[def]) throw new Error(`weights/models.json names default ${def} but weights/${def}.*.daaw is missing`);
+const spec = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')) : {};
+const def = spec.default ?? null;
+const embedded = spec.embedded ?? ['fp32', 'int8'];
+const models = {};
+if (def) {
+  for (const p of embedded) {
+    const f = join('weights', `${def}.${p}.daaw`);
+    if (!['fp32', 'int8'].includes(p) || !existsSync(join(root, f))) throw new Error(`weights/models.json embeds ${def} ${p}, but ${f} is missing`);
+    chunk(`model.${def}.${p}.ts`, f);
+    (models[def] ??= []).push(p);
+  }
+}
 const load = (file) => `() => import('./${file}').then((m) => m.B64)`;
 const out = [
   HEADER,
@@ -40,7 +45,9 @@ const out = [
   'export const MODELS: Record<string, { fp32?: () => Promise<string>; int8?: () => Promise<string> }> = {',
   ...Object.entries(models).map(([name, ps]) => `  ${JSON.stringify(name)}: { ${ps.map((p) => `${p}: ${load(`model.${name}.${p}.ts`)}`).join(', ')} },`),
   '};',
+  '/** the precision a built-in model loads when none is asked for: the first one embedded */',
+  `export const DEFAULT_PRECISION: 'fp32' | 'int8' = ${JSON.stringify(embedded[0])};`,
   '',
 ].join('\n');
 writeFileSync(join(dir, 'assets.ts'), out);
-console.log(`assets: ${Object.keys(models).length} model(s), default ${def ?? '(none)'}; one module per kernel build and weight file`);
+console.log(`assets: default model ${def ?? '(none)'}, embedded: ${def ? embedded.join(', ') : '-'}; one module per kernel build and weight file`);

@@ -7,7 +7,7 @@ import { base64ToBytes } from './base64.ts';
 import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
 import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
-import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
+import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION } from './generated/assets.ts';
 import type { HeadMode } from './models/daa/head.ts';
 import { DaaModel } from './models/daa/model.ts';
 import { planDaa } from './models/daa/plan.ts';
@@ -24,7 +24,9 @@ const MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
 export interface EstimatorOptions {
   /** a built-in model name, a URL or file path, or the bytes of a weight file; default: the built-in default */
   model?: string | Uint8Array | ArrayBuffer;
-  /** built-in models: which file to load (default 'fp32'). For bytes/paths the file decides; a different value is an error. */
+  /** built-in model: which precision to load (default: the embedded one, 'int8' for the shipped default; its other
+   * precision ships as the file `daa-wasm/weights/<name>.<precision>.daaw`). For bytes/paths the file decides; a
+   * different value is an error. */
   precision?: Precision;
   /** interval sampling: use every k-th template age (1 = all 100) */
   interval?: number;
@@ -68,9 +70,13 @@ export async function loadWeightFile(model: EstimatorOptions['model'], precision
       throw new ModelNotFoundError(
         'no trained model is installed in this build of daa-wasm: pass { model } (a weight file path, URL or bytes) to createEstimator()',
       );
-    const p = precision ?? 'fp32';
+    const p = precision ?? DEFAULT_PRECISION;
     const load = MODELS[name][p];
-    if (!load) throw new ModelNotFoundError(`built-in model ${name} has no ${p} weights`);
+    if (!load)
+      throw new ModelNotFoundError(
+        `the built-in model ${name} embeds ${Object.keys(MODELS[name]).join(' and ')} weights only; its ${p} weights ship as ` +
+          `the file weights/${name}.${p}.daaw in the package: pass that file's path or URL as { model }`,
+      );
     // each built-in weight file is its own chunk (src/generated/): only the precision used is fetched
     return readWeightFile(base64ToBytes(await load()));
   }

@@ -28,7 +28,12 @@ export interface AgeMetrics {
   bands: AgeBand[];
   /** Pearson(spread, |err|); null without spread or when either side has zero variance */
   spreadErrorCorrelation: number | null;
+  /** selective prediction: MAE over the share of images (50, 80, 100 %) with the smallest spread; null without spread */
+  selective: Array<{ coverage: number; n: number; mae: number }> | null;
 }
+
+/** Shares of the images, kept by smallest spread, that `selective` reports. */
+export const SELECTIVE_COVERAGES = [50, 80, 100] as const;
 
 export const AGE_BANDS: ReadonlyArray<{ band: string; lo: number; hi: number }> = [
   { band: '0-12', lo: 0, hi: 12 },
@@ -93,7 +98,19 @@ export function ageMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, sp
     meanSignedError: sumSigned / n,
     bands: AGE_BANDS.map((b, k) => ({ ...b, n: bn[k], mae: bn[k] ? bs[k] / bn[k] : NaN })),
     spreadErrorCorrelation: spread ? pearson(spread, absErr) : null,
+    selective: spread ? selectiveMae(absErr, spread) : null,
   };
+}
+
+/** MAE over the images with the smallest spread, for each share in SELECTIVE_COVERAGES (ties keep input order). */
+function selectiveMae(absErr: Float64Array, spread: ArrayLike<number>): Array<{ coverage: number; n: number; mae: number }> {
+  const order = Array.from({ length: absErr.length }, (_, i) => i).sort((x, y) => spread[x] - spread[y] || x - y);
+  return SELECTIVE_COVERAGES.map((coverage) => {
+    const k = Math.max(1, Math.round((absErr.length * coverage) / 100));
+    let s = 0;
+    for (let j = 0; j < k; j++) s += absErr[order[j]];
+    return { coverage, n: k, mae: s / k };
+  });
 }
 
 const fmt = (v: number | null, d = 2) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
@@ -112,5 +129,7 @@ export function metricsMarkdown(m: AgeMetrics, title = 'Age estimation'): string
     ...m.bands.map((b) => `| ${b.band} | ${b.n} | ${fmt(b.mae, 3)} |`),
     '',
   ];
+  if (m.selective)
+    lines.push('| faces kept (smallest spread first) | n | MAE (years) |', '|---:|---:|---:|', ...m.selective.map((r) => `| ${r.coverage} % | ${r.n} | ${fmt(r.mae, 3)} |`), '');
   return lines.join('\n');
 }

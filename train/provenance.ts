@@ -5,8 +5,10 @@
  * paths (the data folder) are never written.
  */
 
-/** train.ts options that do not change the result (bookkeeping, paths) and are not shipped */
-const NOT_RECIPE = new Set(['data', 'out', 'resume', 'ckpt-steps', 'save-every', 'threads', 'backend']);
+/** train.ts and train/gpu/train_daa.py options that do not change the result (bookkeeping, paths) and are not shipped */
+const NOT_RECIPE = new Set(['data', 'out', 'resume', 'ckpt-steps', 'save-every', 'threads', 'backend', 'time_limit', 'time_budget', 'limit', 'trainer']);
+/** the PyTorch trainer's name in a run's options (train/gpu/import.ts writes it) */
+const GPU_TRAINER = 'train/gpu/train_daa.py';
 
 /** the recipe part of a run's train.ts options */
 export function recipeOf(options: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -16,6 +18,13 @@ export function recipeOf(options: Record<string, unknown> | undefined): Record<s
 /** the command that trains the run again (with the data folder left to the default or the reader) */
 export function trainCommand(options: Record<string, unknown> | undefined): string {
   const o = options ?? {};
+  if (o.trainer === GPU_TRAINER) {
+    // python argparse flags use '-'; the arch JSON comes from train/gpu/arch.ts, the pack from train/gpu/pack.ts + pack.py
+    const flags = Object.entries(recipeOf(o))
+      .filter(([k]) => k !== 'arch')
+      .map(([k, v]) => `--${k.replace(/_/g, '-')} ${String(v)}`);
+    return `python3 ${GPU_TRAINER} --arch ${String(o.arch)} --data .gpu/utk-train-96.json --out OUT ${flags.join(' ')}`;
+  }
   const flags = Object.entries(o)
     .filter(([k, v]) => !NOT_RECIPE.has(k) || k === 'out')
     .filter(([, v]) => v !== false && v !== undefined)

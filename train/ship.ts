@@ -6,7 +6,7 @@
  * (min/max over --calib seeded train-split images, times src/models/daa/calibrate.ts HEADROOM) so that loading
  * skips the synthetic-image calibration. --default names it the package default (weights/models.json).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dequantize, readWeightFile } from '../src/format.ts';
@@ -44,6 +44,8 @@ const provenance = compactProvenance({
   bestValMae: state.bestValMae,
   history: state.history,
   options: state.options,
+  // runs imported from train/gpu/train_daa.py: the parity check and the runtime's validation MAE
+  ...(state.parity ? { parity: state.parity, valMaeRuntime: state.valMaeRuntime } : {}),
   // a warm restart (--init) names the run it started from, with that run's own history
   ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
   shipped: new Date().toISOString(),
@@ -66,5 +68,9 @@ const out = (p: string, file: typeof fp32, meta: Record<string, unknown>) =>
   writeFileSync(p, writeWeightFile(file.config, file.precision, [...file.tensors.values()], meta));
 out(join('weights', `${a.name}.fp32.daaw`), fp32, provenance);
 out(join('weights', `${a.name}.int8.daaw`), int8, { ...provenance, activationScales, calibration: `${n} train-split images, min/max x HEADROOM` });
-if (a.default) writeFileSync('weights/models.json', JSON.stringify({ default: a.name }, null, 2) + '\n');
+// --default names the model in weights/models.json and keeps its other fields (which precisions are embedded)
+if (a.default) {
+  const spec = existsSync('weights/models.json') ? JSON.parse(readFileSync('weights/models.json', 'utf8')) : {};
+  writeFileSync('weights/models.json', JSON.stringify({ ...spec, default: a.name }, null, 2).replace(/\[\s+"int8"\s+\]/, '["int8"]') + '\n');
+}
 console.log(`shipped ${a.name}: epoch ${state.bestEpoch} (val MAE ${state.bestValMae?.toFixed(3)}), calibrated on ${n} images`, activationScales);

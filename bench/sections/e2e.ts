@@ -5,6 +5,7 @@
  * checked against our runtime first); encoder-only variants of all three; (4) what users run today
  * for age on tfjs-backend-wasm: face-api's AgeGenderNet and human's SSR-Net.
  */
+import { readFileSync } from 'node:fs';
 import { createEstimator, type Estimator } from '../../src/index.ts';
 import type { BenchModel } from '../lib/models.ts';
 import { ortSession, type OrtRunner } from '../peers/ort.ts';
@@ -196,10 +197,12 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
   }
   // the package's shipped default model (trained, 64 px): what `estimate()` runs out of the box
   for (const [precision, backend] of [['fp32', 'simd'], ['int8', ctx.backends.includes('relaxed') ? 'relaxed' : 'simd']] as const) {
-    const est = await createEstimator({ precision, backend });
+    // the default's files (weights/models.json names it; one precision is embedded, both ship as files)
+    const def = JSON.parse(readFileSync('weights/models.json', 'utf8')).default as string;
+    const est = await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend });
     keep.push(est);
     settle(est, img, backend, precision);
-    const name = `daa-wasm ${backend} ${precision} shipped default (${String(est.meta.name ?? 'c3ae-daa')}, trained)`;
+    const name = `daa-wasm ${backend} ${precision} shipped default (${def}, trained)`;
     userInfo[name] = { input: `128x128 RGBA -> ${est.config.inputSize}`, params: [...weightShapes(est.config).values()].reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0) };
     users.contenders.push({ name, run: () => est.estimate(img) });
   }

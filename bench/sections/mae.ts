@@ -22,8 +22,9 @@ export async function benchInt8Mae(ctx: Ctx): Promise<SectionResult> {
   const def = JSON.parse(readFileSync('weights/models.json', 'utf8')).default;
   let f32, i8;
   try {
-    f32 = await createEstimator({ model: 'default', precision: 'fp32' });
-    i8 = await createEstimator({ model: 'default', precision: 'int8' });
+    // the default embeds one precision; both ship as files in weights/
+    f32 = await createEstimator({ model: `weights/${def}.fp32.daaw` });
+    i8 = await createEstimator({ model: `weights/${def}.int8.daaw` });
   } catch (e) {
     return pending(`default model ${def} did not load in both precisions: ${(e as Error).message}`);
   }

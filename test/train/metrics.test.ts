@@ -46,6 +46,17 @@ test('spread-error correlation is Pearson', () => {
   assert.is(ageMetrics(pred, truth, [1, 1, 1, 1]).spreadErrorCorrelation, null);
 });
 
+test('selective prediction: MAE over the faces with the smallest spread', () => {
+  // abs errors 4, 1, 3, 2 with spreads 9, 1, 5, 2: by spread the errors come as 1, 2, 3, 4
+  const m = ageMetrics([14, 21, 33, 42], [10, 20, 30, 40], [9, 1, 5, 2]);
+  assert.equal(m.selective, [
+    { coverage: 50, n: 2, mae: 1.5 },
+    { coverage: 80, n: 3, mae: 2 },
+    { coverage: 100, n: 4, mae: 2.5 },
+  ]);
+  assert.is(ageMetrics([14, 21], [10, 20]).selective, null);
+});
+
 test('ageMetrics validates its input', () => {
   assert.throws(() => ageMetrics([1, 2], [1]), /2 predictions but 1/);
   assert.throws(() => ageMetrics([1, NaN], [1, 2]), /prediction 1 is NaN/);

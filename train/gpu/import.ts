@@ -16,11 +16,17 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../../src/arch.ts';
 import { createEstimator } from '../../src/index.ts';
+import { DEFAULT_DATA_DIR, loadDataset, splitValidation } from '../data.ts';
 import { exportWeights } from '../export.ts';
 import { DaaModel } from '../model.ts';
 
 const { values: a } = parseArgs({
-  options: { from: { type: 'string' }, out: { type: 'string' }, tag: { type: 'string', default: 'best' } },
+  options: {
+    from: { type: 'string' },
+    out: { type: 'string' },
+    tag: { type: 'string', default: 'best' },
+    data: { type: 'string', default: DEFAULT_DATA_DIR },
+  },
 });
 if (!a.from || !a.out) throw new Error('--from GPU_RUN_DIR and --out RUN_DIR are required');
 await tf.setBackend('cpu');
@@ -33,6 +39,7 @@ interface Exported {
   probe: { age: number[]; perTemplate: number[][] };
 }
 const from = resolve(a.from);
+const run0 = JSON.parse(readFileSync(join(from, 'run.json'), 'utf8')) as { args: Record<string, unknown> };
 const out = resolve(a.out);
 const ex = JSON.parse(readFileSync(join(from, `${a.tag}.json`), 'utf8')) as Exported;
 const bin = readFileSync(join(from, `${a.tag}.bin`));
@@ -76,6 +83,22 @@ for (let b = 0; b < nProbe; b++) {
   const r = est.estimate({ data, width: S, height: S });
   dWasm = Math.max(dWasm, Math.abs(r.age - ex.probe.age[b]));
 }
+// validation MAE through the runtime on the validation part's exact pixels (the train split's u8
+// cache at the input size; PyTorch saw the same images JPEG-packed)
+const ds = loadDataset(a.data!, { size: S, split: 'train' });
+// the pack's own validation indices (train/gpu/pack.ts: splitValidation with the pack's seed; the
+// training seed may differ), checked against splitValidation
+const pack = JSON.parse(readFileSync(resolve(String(run0.args.data)), 'utf8')) as { val: number[]; seed: number; valFraction: number; count: number };
+const { val } = splitValidation(ds.ages.length, pack.valFraction, pack.seed);
+if (pack.count !== ds.ages.length || val.length !== pack.val.length || val.some((v, k) => v !== pack.val[k]))
+  throw new Error(`the pack ${String(run0.args.data)} does not hold this data folder's validation split`);
+let valErr = 0;
+for (const i of val) {
+  const r = est.estimate({ data: ds.images.subarray(i * S * S * 3, (i + 1) * S * S * 3), width: S, height: S });
+  valErr += Math.abs(r.age - ds.ages[i]);
+}
+const valMaeWasm = valErr / val.length;
+console.log(`validation MAE through the runtime (fp32, ${val.length} images): ${valMaeWasm.toFixed(3)}`);
 est.dispose();
 console.log(`parity on ${nProbe} probe images: tfjs reference vs PyTorch max |perTemplate diff| ${dRef.toExponential(2)} years; wasm fp32 vs PyTorch max |age diff| ${dWasm.toExponential(2)} years`);
 if (!(dRef < 1e-2 && dWasm < 1e-2)) throw new Error('parity check failed: the PyTorch model and the reference disagree');
@@ -83,7 +106,7 @@ if (!(dRef < 1e-2 && dWasm < 1e-2)) throw new Error('parity check failed: the Py
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'best.fp32.daaw'), fp32);
 writeFileSync(join(out, 'best.int8.daaw'), int8);
-const state = JSON.parse(readFileSync(join(from, 'state.json'), 'utf8')) as { history: Array<Record<string, number>>; best_val: number; best_epoch: number };
+const state = JSON.parse(readFileSync(join(from, 'state.json'), 'utf8')) as { history: Array<Record<string, number>>; best_val: number; best_epoch: number; epochs?: number };
 const run = JSON.parse(readFileSync(join(from, 'run.json'), 'utf8')) as { args: Record<string, unknown> };
 const vars = [...model.vars.entries()];
 const total = vars.reduce((s, [, v]) => s + v.size, 0);
@@ -97,7 +120,8 @@ const list = vars.map(([name, v]) => {
 writeFileSync(join(out, 'checkpoint.bin'), new Uint8Array(all.buffer));
 writeFileSync(join(out, 'checkpoint.json'), JSON.stringify({
   config,
-  options: { ...run.args, trainer: 'train/gpu/train_daa.py' },
+  // epochs: the count the run used (--time-budget may lower --epochs after the first epoch)
+  options: { ...run.args, epochs: state.epochs ?? state.history.length, trainer: 'train/gpu/train_daa.py' },
   epoch: state.history.length,
   stepInEpoch: 0,
   globalStep: null,
@@ -106,6 +130,7 @@ writeFileSync(join(out, 'checkpoint.json'), JSON.stringify({
   history: state.history,
   backend: 'pytorch',
   parity: { tfjsVsTorch: dRef, wasmVsTorch: dWasm },
+  valMaeRuntime: valMaeWasm,
   vars: list,
 }, null, 1));
 for (const f of ['log.jsonl', 'run.json']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(out, f === 'log.jsonl' ? 'log.jsonl' : 'gpu-run.json'));
