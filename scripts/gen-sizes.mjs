@@ -39,14 +39,19 @@ const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--i
 const rows = [
   ['browser: `daa-wasm`', 'browser: daa-wasm'],
   ['browser: `daa-wasm` + `daa-wasm/decode`', 'browser: daa-wasm + daa-wasm/decode'],
+  ['browser, first estimate (relaxed-SIMD engine): code + its kernel build', 'browser: first estimate, relaxed-SIMD engines: code + kernels'],
+  ['browser, first estimate (SIMD engine): code + its kernel build', 'browser: first estimate, SIMD engines: code + kernels'],
+  ['browser, first estimate: the default\'s embedded weights (int8)', 'browser: first estimate: + the default weights'],
   ['Web Worker: `daa-wasm/worker-script` (all it loads)', 'Web Worker: daa-wasm/worker-script (all)'],
   ['page side: `daa-wasm/worker`', 'page side: daa-wasm/worker (up front)'],
   ['workerd: `daa-wasm` + `daa-wasm/decode` + `daa.simd.wasm`', 'workerd: daa-wasm (+ daa.simd.wasm)'],
   ['node: `daa-wasm`', 'node: daa-wasm'],
 ];
 const browser = entry('browser: daa-wasm');
+const first = entry('browser: first estimate, relaxed-SIMD engines: code + kernels');
+const weights = entry('browser: first estimate: + the default weights');
 const regions = {
-  'bundle': `bundle ${kb(browser.bytes)} (${kb(browser.gzip)} gzip) with all three kernel builds and both weight files`,
+  'bundle': `the library loads ${kb(browser.bytes)} (${kb(browser.gzip)} gzip) up front; the first estimate then fetches ${kb(first.gzip - browser.gzip)} gzip of the kernel build it uses and ${kb(weights.gzip)} gzip of the default's int8 weights`,
   'worker': `${kb(worker.gzip)} gzip`,
   'page': `${kb(entry('page side: daa-wasm/worker (up front)').gzip)} gzip`,
   'tarball': `${kb(pack.size)} (${pack.entryCount} files, ${kb(pack.unpackedSize)} unpacked)`,

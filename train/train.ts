@@ -11,11 +11,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendF
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, validateConfig, type ModelConfig } from '../src/arch.ts';
+import { DEFAULT_CONFIG, type ModelConfig } from '../src/arch.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
 import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
+import { configFromFlags } from './config-flags.ts';
 import { registerTrainingKernels } from './kernels/index.ts';
 
 const { values: a } = parseArgs({
@@ -75,14 +76,7 @@ if (a.resume) {
 const opt = (k: string) => (state ? state.options[k] : a[k as keyof typeof a]) as string;
 const config: ModelConfig = state
   ? state.config
-  : validateConfig({
-      ...DEFAULT_CONFIG,
-      encoder: a.encoder,
-      inputSize: Number(a.input),
-      width: Number(a.width ?? (a.encoder === 'resnet18' ? 64 : 32)),
-      featDim: Number(a.feat),
-      daa: a.daa,
-    });
+  : configFromFlags(a);
 if (config.daa === 'template_all' || config.daa === 'template_channel')
   throw new Error('the trainer supports daa binary and none (image-template variants are reference-only)');
 const epochs = Number(opt('epochs'));

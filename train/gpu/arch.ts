@@ -6,7 +6,8 @@
  * Usage: npx tsx train/gpu/arch.ts --encoder resnet18 --width 16 --input 96 [--feat 64] > arch.json
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, encoderGraph, validateConfig } from '../../src/arch.ts';
+import { DEFAULT_CONFIG, encoderGraph } from '../../src/arch.ts';
+import { configFromFlags } from '../config-flags.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -17,13 +18,6 @@ const { values: a } = parseArgs({
     daa: { type: 'string', default: DEFAULT_CONFIG.daa },
   },
 });
-const config = validateConfig({
-  ...DEFAULT_CONFIG,
-  encoder: a.encoder,
-  inputSize: Number(a.input),
-  width: Number(a.width ?? (a.encoder === 'resnet18' ? 64 : 32)),
-  featDim: Number(a.feat),
-  daa: a.daa,
-});
+const config = configFromFlags(a);
 const g = encoderGraph(config);
 process.stdout.write(JSON.stringify({ config, ops: g.ops, out: g.out, shapes: g.shapes }, null, 1) + '\n');

@@ -71,6 +71,9 @@ export function daaCost(cfg: ModelConfig): { memoryBytes: number; macs: number }
   const p = planDaa(cfg, null, { winograd: true });
   const sum = (steps: Step[]) => steps.reduce((a, s) => a + s.macs, 0);
   const T = cfg.daa === 'none' ? 1 : cfg.numTemplates;
-  const head = p.head ? Math.max(p.head.tc === 1 ? sum(p.head.factorised(T)) : 0, sum(p.head.naive(T))) : sum(p.regression);
+  // the naive head repeats the same steps per template: its cost for T templates from those of 1 and 2
+  // (not T x 6 step objects: this gates every weight file read)
+  const naive = (h: DaaHeadPlan) => sum(h.naive(1)) + (T - 1) * (sum(h.naive(2)) - sum(h.naive(1)));
+  const head = p.head ? Math.max(p.head.tc === 1 ? sum(p.head.factorised(T)) : 0, naive(p.head)) : sum(p.regression);
   return { memoryBytes: p.builder.bytes, macs: sum(p.encoder) + head };
 }
