@@ -56,6 +56,15 @@ export interface Kernels {
     ms: Ptr, b: Ptr, act: number, res: Ptr, y: Ptr, yq: Ptr, yW: number, yCs: number, yInv: number, yOff: number, ws: Ptr): void;
   /** f32 H x W x C -> u7 codes nearest((x - off) * inv) clamped to 0..127, at yq (pitch yW pixels, yCs bytes per pixel). */
   qs8_quantize(x: Ptr, H: number, W: number, C: number, yq: Ptr, yW: number, yCs: number, inv: number, off: number): void;
+  /** Face detector stem: 5x5 / stride 2 conv of an H x W x 3 image, TF "SAME" padding, HWIO w, fused bias + act. */
+  f32_conv5x5s2_c3(x: Ptr, H: number, W: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, act: number): void;
+  /** Depthwise 3x3 conv, stride 1|2, TF "SAME" padding, w [3][3][C], fused bias + act. */
+  f32_dwconv3x3(x: Ptr, H: number, W: number, C: number, w: Ptr, b: Ptr, y: Ptr, stride: number, act: number): void;
+  /** y = x (pool 1) or its 2x2 / 2 max pool (pool 2), channels zero-padded Cin -> Cout. */
+  f32_pad_channels(x: Ptr, H: number, W: number, Cin: number, y: Ptr, Cout: number, pool: number): void;
+  /** Affine warp of a u8 image to f32 RGB: dst = mean of ss x ss bilinear sub-samples * scale + bias; constant border. */
+  f32_warp_affine_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number, dstH: number,
+    m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, ss: number, scale: number, bias: number, border: number): void;
   /** First byte the module does not use for static data; place buffers at or above it. */
   heap_base(): number;
 }
@@ -64,6 +73,7 @@ const KERNEL_NAMES = [
   "f32_conv2d", "f32_conv2d_packed", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
   "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_copy_padded", "f32_conv3x3_winograd", "f32_resize_bilinear_u8",
   "qs8_conv2d", "qs8_conv3x3_winograd", "qs8_quantize", "heap_base",
+  "f32_conv5x5s2_c3", "f32_dwconv3x3", "f32_pad_channels", "f32_warp_affine_u8",
 ] as const satisfies readonly (keyof Kernels)[];
 
 /** Reads an AssemblyScript string (UTF-16LE, byte length stored at ptr - 4) for abort messages. */

@@ -7,6 +7,7 @@ const EXPORTS = [
   "f32_conv2d", "f32_conv2d_packed", "f32_copy_padded", "f32_conv3x3_winograd", "f32_avgpool2x2", "f32_global_avgpool", "f32_scale_channels", "f32_fc",
   "f32_channel_stats", "f32_normalize", "f32_daa_delta", "f32_daa_head", "f32_resize_bilinear_u8",
   "qs8_conv2d", "qs8_conv3x3_winograd", "qs8_quantize", "heap_base",
+  "f32_conv5x5s2_c3", "f32_dwconv3x3", "f32_pad_channels", "f32_warp_affine_u8",
 ];
 
 for (const build of [...RELEASE_BUILDS, ...(relaxedSupported() ? ["relaxed" as const] : [])]) {
