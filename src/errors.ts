@@ -17,7 +17,8 @@ export type DaaErrorCode =
   | 'MODEL_LOAD'
   | 'MEMORY'
   | 'DISPOSED'
-  | 'WASM';
+  | 'WASM'
+  | 'NO_FACE';
 
 export class DaaError extends Error {
   readonly code: DaaErrorCode;
@@ -48,5 +49,11 @@ export class ModelNotFoundError extends DaaError {
 export class DisposedError extends DaaError {
   constructor() {
     super('DISPOSED', 'this estimator has been disposed; create a new one with createEstimator()');
+  }
+}
+/** The image holds no face the detector finds (at the score threshold in use); no age is given. */
+export class NoFaceError extends DaaError {
+  constructor(message = 'no face found in the image') {
+    super('NO_FACE', message);
   }
 }

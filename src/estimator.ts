@@ -4,10 +4,14 @@
  */
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
-import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
+import { DaaError, DisposedError, ModelNotFoundError, NoFaceError, OptionsError } from './errors.ts';
 import { FasterOf } from './faster-of.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
-import { MODELS, DEFAULT_MODEL } from './generated/assets.ts';
+import { MODELS, DEFAULT_MODEL, DETECTOR_B64 } from './generated/assets.ts';
+import { FaceDetector, prefilterFor, type StagedImage } from './detect/detector.ts';
+import { readDetectorWeights, type DetectorWeights } from './detect/weights.ts';
+import { affineScale, chipTransform, type Affine } from './detect/align.ts';
+import type { RawFace } from './detect/decode.ts';
 import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
 import { calibrate, scalesFromMeta } from './quant.ts';
 import { checkImage } from './image.ts';
@@ -34,9 +38,38 @@ export interface EstimatorOptions {
   head?: HeadMode;
 }
 
-export interface EstimateOptions {
-  interval?: number;
+/** How estimate() finds the face: see EstimateOptions.crop. */
+export type CropMode = 'auto' | 'chip' | 'detect';
+
+export interface DetectFacesOptions {
+  /** smallest detector score (0..1) of a face that counts; default 0.5 */
+  minScore?: number;
 }
+
+export interface EstimateOptions extends DetectFacesOptions {
+  interval?: number;
+  /**
+   * 'auto' (default): detect faces and answer for the most prominent one (largest box), aligned to
+   * the model's framing; when that face is already framed like a training chip (the image is an
+   * aligned crop), the whole image is used as it is, exactly as 'chip' does. 'chip': the image is an
+   * aligned face crop (UTKFace-like); no detection. 'detect': always detect and align.
+   * With 'auto' and 'detect', an image with no face throws NoFaceError.
+   */
+  crop?: CropMode;
+}
+
+/** A face found by the detector, in image pixels. */
+export interface Face {
+  /** top-left corner and size */
+  box: { x: number; y: number; width: number; height: number };
+  /** the subject's right eye, left eye, nose tip, mouth centre, right ear, left ear */
+  keypoints: Array<{ x: number; y: number }>;
+  /** detector confidence in 0..1 */
+  score: number;
+}
+
+/** One face of estimateAll(): where it is and its age. */
+export interface FaceEstimate extends Face, Estimate {}
 
 export interface Estimate {
   /** estimated age in years: the mean of perTemplate */
@@ -45,12 +78,35 @@ export interface Estimate {
   perTemplate: Float32Array;
   /** standard deviation of perTemplate: a free uncertainty signal */
   spread: number;
+  /** the face the age is for, when estimate() detected it (absent for crop 'chip' and chip-framed images) */
+  face?: Face;
 }
 
 export interface ImageInput {
   data: Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;
+}
+
+/** Parsed detector weights, shared by every estimator of the process (read-only). */
+let detectorWeights: DetectorWeights | null = null;
+function builtinDetector(): DetectorWeights {
+  return (detectorWeights ??= readDetectorWeights(base64ToBytes(DETECTOR_B64)));
+}
+
+/**
+ * Whether a chip transform (model input pixels -> image pixels) frames the image itself, i.e. the
+ * image is already an aligned crop: scale within 12 %, rotation within 6 degrees and offset within
+ * 6 % of the image side of the whole-image resize (thresholds from the UTKFace training chips,
+ * scripts/detect-template.ts).
+ */
+export function framesWholeImage(m: Affine, width: number, height: number, S: number): boolean {
+  const sx = width / S, sy = height / S;
+  if (Math.abs(sx / sy - 1) > 0.12) return false;
+  const scale = Math.hypot(m[0], m[3]);
+  const angle = Math.atan2(m[3], m[0]);
+  return Math.abs(scale / Math.sqrt(sx * sy) - 1) <= 0.12 && Math.abs(angle) <= (6 * Math.PI) / 180
+    && Math.abs(m[2]) <= 0.06 * width && Math.abs(m[5]) <= 0.06 * height;
 }
 
 function checkInterval(v: unknown, T: number): number {
@@ -94,8 +150,9 @@ export class Estimator {
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: FasterOf | null = null;
+  private detector: FaceDetector | null;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number, detector: FaceDetector) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -104,6 +161,7 @@ export class Estimator {
     this.arena = arena;
     this.plan = plan;
     this.interval = interval;
+    this.detector = detector;
     if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
   }
 
@@ -161,30 +219,50 @@ export class Estimator {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, plan, interval);
+    // the face detector shares the kernels and the arena, placed before the image staging area
+    let detector: FaceDetector;
+    try {
+      detector = new FaceDetector(kernels, arena, builtinDetector());
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('MODEL_LOAD', `could not build the face detector: ${(e as Error).message}`);
+    }
+    return new Estimator(file, backend, kernels, arena, plan, interval, detector);
   }
 
-  private live(): { arena: Arena; plan: Plan; kernels: Kernels } {
-    if (!this.plan || !this.arena || !this.kernels) throw new DisposedError();
-    return { arena: this.arena, plan: this.plan, kernels: this.kernels };
+  private live(): { arena: Arena; plan: Plan; kernels: Kernels; detector: FaceDetector } {
+    if (!this.plan || !this.arena || !this.kernels || !this.detector) throw new DisposedError();
+    return { arena: this.arena, plan: this.plan, kernels: this.kernels, detector: this.detector };
   }
 
-  /** Estimate the age of the face in `image` (a face crop, as the training chips are). */
-  estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
-    const { arena, plan, kernels } = this.live();
-    // options first, then the image: no caller code (a getter) runs between the image check and the copy
+  /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
+  private readOptions(opts: EstimateOptions | undefined): { interval: number; crop: CropMode; minScore: number } {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
-    let requested: unknown;
+    let interval: unknown, crop: unknown, minScore: unknown;
     try {
-      requested = opts?.interval;
+      interval = opts?.interval;
+      crop = opts?.crop;
+      minScore = opts?.minScore;
     } catch (e) {
       throw new OptionsError(`reading estimate options threw: ${(e as Error)?.message ?? String(e)}`);
     }
-    const interval = requested === undefined ? this.interval : checkInterval(requested, T);
+    if (crop !== undefined && crop !== 'auto' && crop !== 'chip' && crop !== 'detect')
+      throw new OptionsError(`crop must be 'auto', 'chip' or 'detect', got ${String(crop)}`);
+    if (minScore !== undefined && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1))
+      throw new OptionsError(`minScore must be a number in 0..1, got ${String(minScore)}`);
+    return {
+      interval: interval === undefined ? this.interval : checkInterval(interval, T),
+      crop: (crop as CropMode | undefined) ?? 'auto',
+      minScore: (minScore as number | undefined) ?? 0.5,
+    };
+  }
+
+  /** Checks the image and copies it into the staging area (the arena's last allocation, grown in place). */
+  private stageImage(image: ImageInput): StagedImage {
+    const { arena } = this.live();
     const img = checkImage(image);
-    // stage the bytes in wasm memory; the staging area is the arena's last allocation and only grows
-    // (a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was)
+    // a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was
     const bytes = img.bytes;
     if (!this.stage) {
       this.stage = arena.alloc(bytes);
@@ -194,9 +272,31 @@ export class Estimator {
       this.stageBytes = bytes;
     }
     arena.u8(this.stage, bytes).set(img.data);
+    return { ptr: this.stage, width: img.width, height: img.height, channels: img.channels };
+  }
+
+  /** Faces of the staged image, largest box first. */
+  private findFaces(img: StagedImage, minScore: number): Face[] {
+    const { detector } = this.live();
+    let faces: RawFace[];
+    try {
+      faces = detector.detect(img, { minScore, iouThreshold: 0.3 });
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
+    }
+    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /** Age of the staged image: the whole image resized (m null) or the chip that `m` maps to it. */
+  private ageOf(img: StagedImage, m: Affine | null, interval: number): Estimate {
+    const { arena, plan, kernels } = this.live();
     const S = this.config.inputSize;
     try {
-      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, plan.x, S, S);
+      if (m === null) kernels.f32_resize_bilinear_u8(img.ptr, img.width, img.height, img.channels, plan.x, S, S);
+      else
+        kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, plan.x, S, S,
+          m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 1 / 255, 0, 0);
       if (interval !== this.interval) plan.setInterval(interval);
       try {
         if (this.q8Kernel) this.q8Kernel.run(() => plan.run());
@@ -209,6 +309,42 @@ export class Estimator {
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
     return this.result(plan, arena, interval);
+  }
+
+  /**
+   * Estimate the age of the face in `image`: by default the most prominent face of a whole image
+   * (photo, webcam frame) or an aligned face crop as it is (see EstimateOptions.crop). Throws
+   * NoFaceError when no face is found (crop 'auto' or 'detect').
+   */
+  estimate(image: ImageInput, opts?: EstimateOptions): Estimate {
+    this.live();
+    // options first, then the image: no caller code (a getter) runs between the image check and the copy
+    const o = this.readOptions(opts);
+    const img = this.stageImage(image);
+    if (o.crop === 'chip') return this.ageOf(img, null, o.interval);
+    const faces = this.findFaces(img, o.minScore);
+    if (!faces.length) throw new NoFaceError(`no face found in the ${img.width}x${img.height} image (minScore ${o.minScore})`);
+    const face = faces[0];
+    const S = this.config.inputSize;
+    const m = chipTransform(face.keypoints, S);
+    if (o.crop === 'auto' && framesWholeImage(m, img.width, img.height, S)) return this.ageOf(img, null, o.interval);
+    return { ...this.ageOf(img, m, o.interval), face };
+  }
+
+  /** Every face of `image` with its age, largest first; an empty list when there is none. */
+  estimateAll(image: ImageInput, opts?: EstimateOptions): FaceEstimate[] {
+    this.live();
+    const o = this.readOptions(opts);
+    const img = this.stageImage(image);
+    const S = this.config.inputSize;
+    return this.findFaces(img, o.minScore).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
+  }
+
+  /** The faces of `image` (boxes, keypoints, scores in image pixels), largest first; no ages. */
+  detectFaces(image: ImageInput, opts?: DetectFacesOptions): Face[] {
+    this.live();
+    const o = this.readOptions(opts);
+    return this.findFaces(this.stageImage(image), o.minScore);
   }
 
   private result(plan: Plan, arena: Arena, interval: number): Estimate {
@@ -248,6 +384,7 @@ export class Estimator {
     this.arena = null;
     this.kernels = null;
     this.q8Kernel = null; // it holds the plan
+    this.detector = null;
     this.stage = 0;
     this.stageBytes = 0;
   }
