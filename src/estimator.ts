@@ -96,17 +96,21 @@ function builtinDetector(): DetectorWeights {
 
 /**
  * Whether a chip transform (model input pixels -> image pixels) frames the image itself, i.e. the
- * image is already an aligned crop: scale within 12 %, rotation within 6 degrees and offset within
- * 6 % of the image side of the whole-image resize (thresholds from the UTKFace training chips,
- * scripts/detect-template.ts).
+ * image is already an aligned face crop: scale within FRAMING.scale, rotation within FRAMING.angle
+ * degrees and offset within FRAMING.offset of the image side of the whole-image resize. The limits
+ * are the 99th percentiles measured on UTKFace training chips (scripts/detect-template.ts).
  */
+/** Detector score accepted in crop 'auto' for a face that frames the whole image like a training chip. */
+export const CHIP_MIN_SCORE = Number(process.env.CMS ?? 0.1);
+
+export const FRAMING = { scale: Number(process.env.FS ?? 0.17), angle: Number(process.env.FA ?? 12), offset: Number(process.env.FO ?? 0.16) };
 export function framesWholeImage(m: Affine, width: number, height: number, S: number): boolean {
   const sx = width / S, sy = height / S;
-  if (Math.abs(sx / sy - 1) > 0.12) return false;
+  if (Math.abs(sx / sy - 1) > FRAMING.scale) return false;
   const scale = Math.hypot(m[0], m[3]);
   const angle = Math.atan2(m[3], m[0]);
-  return Math.abs(scale / Math.sqrt(sx * sy) - 1) <= 0.12 && Math.abs(angle) <= (6 * Math.PI) / 180
-    && Math.abs(m[2]) <= 0.06 * width && Math.abs(m[5]) <= 0.06 * height;
+  return Math.abs(scale / Math.sqrt(sx * sy) - 1) <= FRAMING.scale && Math.abs(angle) <= (FRAMING.angle * Math.PI) / 180
+    && Math.abs(m[2]) <= FRAMING.offset * width && Math.abs(m[5]) <= FRAMING.offset * height;
 }
 
 function checkInterval(v: unknown, T: number): number {
@@ -296,7 +300,7 @@ export class Estimator {
       if (m === null) kernels.f32_resize_bilinear_u8(img.ptr, img.width, img.height, img.channels, plan.x, S, S);
       else
         kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, plan.x, S, S,
-          m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 1 / 255, 0, 0);
+          m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 1 / 255, 0, Number(process.env.BORDER ?? 0));
       if (interval !== this.interval) plan.setInterval(interval);
       try {
         if (this.q8Kernel) this.q8Kernel.run(() => plan.run());
@@ -322,10 +326,16 @@ export class Estimator {
     const o = this.readOptions(opts);
     const img = this.stageImage(image);
     if (o.crop === 'chip') return this.ageOf(img, null, o.interval);
+    const S = this.config.inputSize;
     const faces = this.findFaces(img, o.minScore);
+    if (!faces.length && o.crop === 'auto') {
+      // an aligned crop the detector is unsure of: accept a weaker detection whose keypoints frame
+      // the whole image the way the training chips are framed (strong geometric evidence of a face)
+      const weak = this.live().detector.decode(img.width, img.height, { minScore: Math.min(o.minScore, CHIP_MIN_SCORE), iouThreshold: 0.3 });
+      if (weak.length && framesWholeImage(chipTransform(weak[0].keypoints, S), img.width, img.height, S)) return this.ageOf(img, null, o.interval);
+    }
     if (!faces.length) throw new NoFaceError(`no face found in the ${img.width}x${img.height} image (minScore ${o.minScore})`);
     const face = faces[0];
-    const S = this.config.inputSize;
     const m = chipTransform(face.keypoints, S);
     if (o.crop === 'auto' && framesWholeImage(m, img.width, img.height, S)) return this.ageOf(img, null, o.interval);
     return { ...this.ageOf(img, m, o.interval), face };

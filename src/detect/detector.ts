@@ -54,15 +54,22 @@ export class FaceDetector {
     return { m: [1 / scale, 0, -ox / scale, 0, 1 / scale, -oy / scale], scale };
   }
 
-  /** Faces in image pixels, highest score first. */
-  detect(img: StagedImage, opts: Required<DetectOptions>): RawFace[] {
+  /** Letterboxes the staged image into the detector input and runs the network. */
+  run(img: StagedImage): void {
     const { kernels, plan } = this;
-    const cfg = plan.config;
-    const S = cfg.inputSize;
+    const S = plan.config.inputSize;
     const { m } = this.letterbox(img.width, img.height);
     kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, plan.input, S, S,
       m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(m[0]), 2 / 255, -1, 0);
     runDetectorPlan(kernels, plan);
+  }
+
+  /** Faces of the last run() (on an image of this size) in image pixels, highest score first. */
+  decode(width: number, height: number, opts: Required<DetectOptions>): RawFace[] {
+    const { plan } = this;
+    const cfg = plan.config;
+    const S = cfg.inputSize;
+    const { m } = this.letterbox(width, height);
     const scores = this.arena.f32(plan.scores, plan.anchors);
     const boxes = this.arena.f32(plan.boxes, plan.anchors * cfg.coords);
     const faces = weightedNms(decodeFaces(scores, boxes, this.anchors, cfg.coords, cfg.keypoints, S, opts.minScore), opts.iouThreshold);
@@ -76,5 +83,11 @@ export class FaceDetector {
         score: f.score,
       };
     });
+  }
+
+  /** run() then decode(). */
+  detect(img: StagedImage, opts: Required<DetectOptions>): RawFace[] {
+    this.run(img);
+    return this.decode(img.width, img.height, opts);
   }
 }
