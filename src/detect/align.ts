@@ -11,19 +11,14 @@ import type { Point } from './decode.ts';
  * Mean detector keypoints on UTKFace chips, as fractions of the chip side: right eye, left eye (the
  * subject's; image left and right), mouth centre. Measured by `npx tsx scripts/detect-template.ts`.
  */
-export const FACE_TEMPLATE: readonly Point[] = process.env.NOSE ? [
-  { x: 0.303, y: 0.303 },
-  { x: 0.692, y: 0.304 },
-  { x: 0.497, y: 0.523 },
-  { x: 0.496, y: 0.719 },
-] : [
+export const FACE_TEMPLATE: readonly Point[] = [
   { x: 0.303, y: 0.303 },
   { x: 0.692, y: 0.304 },
   { x: 0.496, y: 0.719 },
 ];
 
 /** Indices of the template's points among the detector's keypoints (right eye, left eye, mouth). */
-export const TEMPLATE_KEYPOINTS = process.env.NOSE ? [0, 1, 2, 3] : [0, 1, 3];
+export const TEMPLATE_KEYPOINTS = [0, 1, 3] as const;
 
 /** An affine map p -> (m0 x + m1 y + m2, m3 x + m4 y + m5). */
 export type Affine = [number, number, number, number, number, number];
