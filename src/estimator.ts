@@ -14,7 +14,7 @@ import { affineScale, chipTransform, type Affine } from './detect/align.ts';
 import type { RawFace } from './detect/decode.ts';
 import { buildPlan, type HeadMode, type Plan, type Q8Model } from './graph.ts';
 import { calibrate, scalesFromMeta } from './quant.ts';
-import { checkImage } from './image.ts';
+import { checkImage, MAX_SIDE } from './image.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
 import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
@@ -44,6 +44,11 @@ export type CropMode = 'auto' | 'chip' | 'detect';
 export interface DetectFacesOptions {
   /** smallest detector score (0..1) of a face that counts; default 0.5 */
   minScore?: number;
+  /**
+   * smallest face side (pixels) searched for; default 32. Faces from about a fifth of the image's
+   * longer side up are found in one detector run; smaller ones need tiles (more runs, more time).
+   */
+  minFaceSize?: number;
 }
 
 export interface EstimateOptions extends DetectFacesOptions {
@@ -98,17 +103,10 @@ function builtinDetector(): DetectorWeights {
  * Whether a chip transform (model input pixels -> image pixels) frames the image itself, i.e. the
  * image is already an aligned face crop: scale within FRAMING.scale, rotation within FRAMING.angle
  * degrees and offset within FRAMING.offset of the image side of the whole-image resize. The limits
- * are the 99th percentiles measured on UTKFace training chips (scripts/detect-template.ts).
+ * are the 99th percentiles on 2000 UTKFace training chips (`npx tsx scripts/detect-template.ts
+ * --n 2000`, 2026-12-04: |scale - 1| 0.132, |angle| 6.5 degrees, |offset| 0.093 / 0.090).
  */
-/** Detector score accepted in crop 'auto' for a face that frames the whole image like a training chip. */
-export const CHIP_MIN_SCORE = 0.1;
-/**
- * Value (0..255) of chip pixels that fall outside the image: mid-grey. Measured on 500 UTKFace test
- * chips through crop 'detect' (scripts/eval-detect.ts chips): MAE 6.00 with a black border, 5.68 grey.
- */
-export const CHIP_BORDER = 128;
-
-export const FRAMING = { scale: 0.17, angle: 12, offset: 0.16 };
+export const FRAMING = { scale: 0.132, angle: 6.5, offset: 0.093 };
 export function framesWholeImage(m: Affine, width: number, height: number, S: number): boolean {
   const sx = width / S, sy = height / S;
   if (Math.abs(sx / sy - 1) > FRAMING.scale) return false;
@@ -245,14 +243,15 @@ export class Estimator {
   }
 
   /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
-  private readOptions(opts: EstimateOptions | undefined): { interval: number; crop: CropMode; minScore: number } {
+  private readOptions(opts: EstimateOptions | undefined): { interval: number; crop: CropMode; minScore: number; minFaceSize: number } {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
-    let interval: unknown, crop: unknown, minScore: unknown;
+    let interval: unknown, crop: unknown, minScore: unknown, minFaceSize: unknown;
     try {
       interval = opts?.interval;
       crop = opts?.crop;
       minScore = opts?.minScore;
+      minFaceSize = opts?.minFaceSize;
     } catch (e) {
       throw new OptionsError(`reading estimate options threw: ${(e as Error)?.message ?? String(e)}`);
     }
@@ -260,7 +259,10 @@ export class Estimator {
       throw new OptionsError(`crop must be 'auto', 'chip' or 'detect', got ${String(crop)}`);
     if (minScore !== undefined && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1))
       throw new OptionsError(`minScore must be a number in 0..1, got ${String(minScore)}`);
+    if (minFaceSize !== undefined && !(typeof minFaceSize === 'number' && minFaceSize >= 8 && minFaceSize <= MAX_SIDE))
+      throw new OptionsError(`minFaceSize must be a number of pixels in 8..${MAX_SIDE}, got ${String(minFaceSize)}`);
     return {
+      minFaceSize: (minFaceSize as number | undefined) ?? 32,
       interval: interval === undefined ? this.interval : checkInterval(interval, T),
       crop: (crop as CropMode | undefined) ?? 'auto',
       minScore: (minScore as number | undefined) ?? 0.5,
@@ -285,11 +287,11 @@ export class Estimator {
   }
 
   /** Faces of the staged image, largest box first. */
-  private findFaces(img: StagedImage, minScore: number): Face[] {
+  private findFaces(img: StagedImage, o: { minScore: number; minFaceSize: number }, largestOnly: boolean): Face[] {
     const { detector } = this.live();
     let faces: RawFace[];
     try {
-      faces = detector.detect(img, { minScore, iouThreshold: 0.3 });
+      faces = detector.detect(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize, largestOnly });
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
@@ -332,7 +334,7 @@ export class Estimator {
     const img = this.stageImage(image);
     if (o.crop === 'chip') return this.ageOf(img, null, o.interval);
     const S = this.config.inputSize;
-    const faces = this.findFaces(img, o.minScore);
+    const faces = this.findFaces(img, o, true);
     if (!faces.length && o.crop === 'auto') {
       // an aligned crop the detector is unsure of: accept a weaker detection whose keypoints frame
       // the whole image the way the training chips are framed (strong geometric evidence of a face)
@@ -353,14 +355,14 @@ export class Estimator {
     const o = this.readOptions(opts);
     const img = this.stageImage(image);
     const S = this.config.inputSize;
-    return this.findFaces(img, o.minScore).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
+    return this.findFaces(img, o, false).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
   }
 
   /** The faces of `image` (boxes, keypoints, scores in image pixels), largest first; no ages. */
   detectFaces(image: ImageInput, opts?: DetectFacesOptions): Face[] {
     this.live();
     const o = this.readOptions(opts);
-    return this.findFaces(this.stageImage(image), o.minScore);
+    return this.findFaces(this.stageImage(image), o, false);
   }
 
   private result(plan: Plan, arena: Arena, interval: number): Estimate {

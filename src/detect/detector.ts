@@ -100,18 +100,57 @@ export class FaceDetector {
   }
 
   /**
-   * Every face of the staged image, highest score first. Pass 1 runs the whole image (letterboxed)
-   * at a lower score (candidates); pass 2 runs each candidate again in an upright window where the
-   * face fills REFINE_BOX_FRACTION of the input, and keeps it when that score reaches minScore. The
-   * second look rejects textures that only look like a face at a coarse scale and measures the
-   * keypoints (for the alignment) at a higher resolution.
+   * The windows of pass 1 (detector input pixels -> image pixels): the whole image letterboxed, then
+   * for images whose faces may be too small for it, square tiles of side T = L / 2, L / 4, ... (L the
+   * image's longer side) at a stride of T / 2, down to the smallest T that still shows a face of
+   * `minFaceSize` pixels at TILE_MIN_FACE of the input or more. The detector finds faces of about
+   * 0.2 to 0.8 of its input side, so each level covers faces of 0.2 T to 0.5 T (the stride keeps
+   * every face of up to T / 2 whole in some tile) and the levels overlap.
    */
-  detect(img: StagedImage, opts: Required<DetectOptions>): RawFace[] {
-    const candidates = this.runWindow(img, this.letterbox(img.width, img.height), Math.min(opts.minScore, CANDIDATE_SCORE), opts.iouThreshold);
+  windows(width: number, height: number, minFaceSize: number): Affine[] {
+    const S = this.plan.config.inputSize;
+    const out: Affine[] = [this.letterbox(width, height)];
+    const L = Math.max(width, height);
+    const smallest = minFaceSize / TILE_MIN_FACE;
+    for (let T = L / 2; L > smallest; T /= 2) {
+      const starts = (n: number) => {
+        if (T >= n) return [(n - T) / 2];
+        const k = Math.ceil((n - T) / (T / 2));
+        return Array.from({ length: k + 1 }, (_, i) => (i * (n - T)) / k);
+      };
+      for (const y0 of starts(height)) for (const x0 of starts(width)) out.push([T / S, 0, x0, 0, T / S, y0]);
+      if (T <= smallest) break;
+    }
+    return out;
+  }
+
+  /**
+   * Faces of the staged image, highest score first. Pass 1 runs the windows (see windows(); only
+   * the whole image when `largestOnly` and it finds a face there) at a lower score: candidates.
+   * Pass 2 runs each candidate again in an upright window where the face fills REFINE_BOX_FRACTION
+   * of the input and keeps it when that score reaches minScore: the second look rejects textures
+   * that only look like a face at a coarse scale and measures the keypoints (for the alignment) at a
+   * higher resolution.
+   */
+  detect(img: StagedImage, opts: Required<DetectOptions> & { minFaceSize: number; largestOnly: boolean }): RawFace[] {
+    const low = Math.min(opts.minScore, CANDIDATE_SCORE);
+    const windows = this.windows(img.width, img.height, opts.minFaceSize);
+    let candidates: RawFace[] = [];
+    for (let w = 0; w < windows.length; w++) {
+      candidates.push(...this.runWindow(img, windows[w], low, opts.iouThreshold));
+      if (w === 0 && opts.largestOnly) {
+        const kept = this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
+        if (kept.length) return kept;
+      }
+    }
+    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
+  }
+
+  private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
+    const S = this.plan.config.inputSize;
     const refined: RawFace[] = [];
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
       const m = this.refineWindow(c);
-      const S = this.plan.config.inputSize;
       const centre = { x: m[0] * S / 2 + m[1] * S / 2 + m[2], y: m[3] * S / 2 + m[4] * S / 2 + m[5] };
       // the refined face nearest the window centre
       let best: RawFace | null = null, bestD = Infinity;
@@ -125,6 +164,8 @@ export class FaceDetector {
   }
 }
 
+/** Smallest face the tiles are made for, as a fraction of a tile's side. */
+export const TILE_MIN_FACE = 0.2;
 /** Score of a pass-1 candidate worth a second look. */
 export const CANDIDATE_SCORE = 0.3;
 /** At most this many candidates get a second look (the highest scoring). */
