@@ -36,6 +36,8 @@ export interface EstimatorOptions {
   wasmModule?: WebAssembly.Module;
   /** DAA head: 'factorised' (default where it applies) or 'naive' (the per-age reference) */
   head?: HeadMode;
+  /** the default of EstimateOptions.crop for this estimator: 'auto' (default), 'chip' (every image is an aligned face crop) or 'detect' */
+  crop?: CropMode;
 }
 
 /** How estimate() finds the face: see EstimateOptions.crop. */
@@ -166,8 +168,9 @@ export class Estimator {
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: FasterOf | null = null;
   private detector: FaceDetector | null;
+  private readonly crop: CropMode;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number, detector: FaceDetector) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number, detector: FaceDetector, crop: CropMode) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -177,6 +180,7 @@ export class Estimator {
     this.plan = plan;
     this.interval = interval;
     this.detector = detector;
+    this.crop = crop;
     if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
   }
 
@@ -188,6 +192,8 @@ export class Estimator {
       throw new OptionsError(`backend must be 'relaxed', 'simd' or 'scalar', got ${String(opts.backend)}`);
     if (opts.head !== undefined && opts.head !== 'factorised' && opts.head !== 'naive')
       throw new OptionsError(`head must be 'factorised' or 'naive', got ${String(opts.head)}`);
+    if (opts.crop !== undefined && opts.crop !== 'auto' && opts.crop !== 'chip' && opts.crop !== 'detect')
+      throw new OptionsError(`crop must be 'auto', 'chip' or 'detect', got ${String(opts.crop)}`);
     const file = await loadWeightFile(opts.model, opts.precision);
     const T = file.config.daa === 'none' ? 1 : file.config.numTemplates;
     const interval = opts.interval === undefined ? 1 : checkInterval(opts.interval, T);
@@ -242,7 +248,7 @@ export class Estimator {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the face detector: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, plan, interval, detector);
+    return new Estimator(file, backend, kernels, arena, plan, interval, detector, opts.crop ?? 'auto');
   }
 
   private live(): { arena: Arena; plan: Plan; kernels: Kernels; detector: FaceDetector } {
@@ -272,7 +278,7 @@ export class Estimator {
     return {
       minFaceSize: (minFaceSize as number | undefined) ?? 32,
       interval: interval === undefined ? this.interval : checkInterval(interval, T),
-      crop: (crop as CropMode | undefined) ?? 'auto',
+      crop: (crop as CropMode | undefined) ?? this.crop,
       minScore: (minScore as number | undefined) ?? 0.5,
     };
   }
