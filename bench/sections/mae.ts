@@ -22,8 +22,8 @@ export async function benchInt8Mae(ctx: Ctx): Promise<SectionResult> {
   const def = JSON.parse(readFileSync('weights/models.json', 'utf8')).default;
   let f32, i8;
   try {
-    f32 = await createEstimator({ model: 'default', precision: 'fp32' });
-    i8 = await createEstimator({ model: 'default', precision: 'int8' });
+    f32 = await createEstimator({ crop: 'chip', model: 'default', precision: 'fp32' });
+    i8 = await createEstimator({ crop: 'chip', model: 'default', precision: 'int8' });
   } catch (e) {
     return pending(`default model ${def} did not load in both precisions: ${(e as Error).message}`);
   }

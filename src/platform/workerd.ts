@@ -6,7 +6,7 @@
  * entry. An explicit `wasmModule` option still wins.
  */
 import simd from '../../build/daa.simd.wasm';
-import { Estimator, type Estimate, type EstimateOptions, type EstimatorOptions, type ImageInput } from '../index.ts';
+import { Estimator, type DetectFacesOptions, type Estimate, type EstimateOptions, type EstimatorOptions, type Face, type FaceEstimate, type ImageInput } from '../index.ts';
 
 export * from '../index.ts';
 
@@ -18,11 +18,25 @@ export function createEstimator(options: EstimatorOptions = {}): Promise<Estimat
 
 let shared: Promise<Estimator> | null = null;
 
-/** Estimate the age of a face crop with the embedded default model (loaded on the first call and kept). */
-export async function estimate(image: ImageInput, options?: EstimateOptions): Promise<Estimate> {
+function sharedEstimator(): Promise<Estimator> {
   if (!shared) {
     shared = createEstimator();
     shared.catch(() => (shared = null));
   }
-  return (await shared).estimate(image, options);
+  return shared;
+}
+
+/** Estimate the age of the most prominent face with the embedded default model (loaded on the first call and kept). */
+export async function estimate(image: ImageInput, options?: EstimateOptions): Promise<Estimate> {
+  return (await sharedEstimator()).estimate(image, options);
+}
+
+/** Every face of an image with its age, largest first. */
+export async function estimateAll(image: ImageInput, options?: EstimateOptions): Promise<FaceEstimate[]> {
+  return (await sharedEstimator()).estimateAll(image, options);
+}
+
+/** The faces of an image without ages, largest first. */
+export async function detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]> {
+  return (await sharedEstimator()).detectFaces(image, options);
 }

@@ -67,7 +67,7 @@ test('face-free images: no detection, NoFaceError from estimate(), [] from estim
   }
   // a flat grey webcam frame (the issue's example that used to read 55.9 years)
   const grey = { data: new Uint8Array(640 * 480 * 4).fill(128), width: 640, height: 480 };
-  assert.throws(() => est.estimate(grey), NoFaceError);
+  assert.throws(() => est.estimate(grey), (e: unknown) => e instanceof NoFaceError);
   // crop 'chip' still answers for any image: the caller says it is a face
   assert.ok(Number.isFinite(est.estimate(grey, { crop: 'chip' }).age));
 });
@@ -111,11 +111,13 @@ withData('a 2 x 2 collage of four chips: four faces, largest first, each with it
 });
 
 test('bad input and options: typed errors, the estimator stays usable', () => {
-  assert.throws(() => est.estimateAll(null as never), ImageInputError);
-  assert.throws(() => est.detectFaces({ data: new Uint8Array(5), width: 2, height: 2 }), ImageInputError);
-  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { crop: 'face' as never }), OptionsError);
-  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { minScore: 2 }), OptionsError);
-  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }), NoFaceError);
+  const is = (C: abstract new (...a: never[]) => Error) => (e: unknown) => e instanceof C;
+  assert.throws(() => est.estimateAll(null as never), is(ImageInputError));
+  assert.throws(() => est.detectFaces({ data: new Uint8Array(5), width: 2, height: 2 }), is(ImageInputError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { crop: 'face' as never }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { minScore: 2 }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { minFaceSize: 1 }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }), is(NoFaceError));
   assert.ok(Number.isFinite(est.estimate({ data: new Uint8Array(96 * 96 * 3).fill(90), width: 96, height: 96 }, { crop: 'chip' }).age));
 });
 

@@ -28,7 +28,7 @@ import { decodeImage } from 'daa-wasm/decode';
 window.runApi = async (modelUrl) => {
   const bytes = new Uint8Array(await (await fetch('/face')).arrayBuffer());
   const t0 = performance.now();
-  const est = await createEstimator(modelUrl ? { model: new URL(modelUrl, location.href).href } : {});
+  const est = await createEstimator({ crop: 'chip', ...(modelUrl ? { model: new URL(modelUrl, location.href).href } : {}) });
   const t1 = performance.now();
   const img = await decodeImage(bytes);
   const r = est.estimate(img);
