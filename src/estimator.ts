@@ -167,10 +167,12 @@ export class Estimator {
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: FasterOf | null = null;
-  private detector: FaceDetector | null;
+  private detector: FaceDetector | null = null;
   private readonly crop: CropMode;
+  /** arena bytes the face detector holds (0 until it is placed) */
+  detectorMemoryBytes = 0;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number, detector: FaceDetector, crop: CropMode) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, plan: Plan, interval: number, crop: CropMode) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -179,7 +181,6 @@ export class Estimator {
     this.arena = arena;
     this.plan = plan;
     this.interval = interval;
-    this.detector = detector;
     this.crop = crop;
     if (plan.q8WinogradConvs > 0 && backend === 'relaxed') this.q8Kernel = new FasterOf((a) => plan.setQ8Winograd(a));
   }
@@ -240,20 +241,36 @@ export class Estimator {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the model: ${(e as Error).message}`);
     }
-    // the face detector shares the kernels and the arena, placed before the image staging area
-    let detector: FaceDetector;
+    const estimator = new Estimator(file, backend, kernels, arena, plan, interval, opts.crop ?? 'auto');
+    // an estimator that will detect faces places its detector now (an all-'chip' one on first need)
+    if (estimator.crop !== 'chip') estimator.faceDetector();
+    return estimator;
+  }
+
+  private live(): { arena: Arena; plan: Plan; kernels: Kernels } {
+    if (!this.plan || !this.arena || !this.kernels) throw new DisposedError();
+    return { arena: this.arena, plan: this.plan, kernels: this.kernels };
+  }
+
+  /**
+   * The face detector, placed in the arena on first use: it shares the kernels and the arena.
+   * The image staging area must stay the arena's last allocation (it grows in place), so a detector
+   * placed after it starts a new staging area above itself (the old one, a few MB at most, stays unused).
+   */
+  private faceDetector(): FaceDetector {
+    const { arena, kernels } = this.live();
+    if (this.detector) return this.detector;
+    const before = arena.used;
     try {
-      detector = new FaceDetector(kernels, arena, builtinDetector());
+      this.detector = new FaceDetector(kernels, arena, builtinDetector());
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('MODEL_LOAD', `could not build the face detector: ${(e as Error).message}`);
     }
-    return new Estimator(file, backend, kernels, arena, plan, interval, detector, opts.crop ?? 'auto');
-  }
-
-  private live(): { arena: Arena; plan: Plan; kernels: Kernels; detector: FaceDetector } {
-    if (!this.plan || !this.arena || !this.kernels || !this.detector) throw new DisposedError();
-    return { arena: this.arena, plan: this.plan, kernels: this.kernels, detector: this.detector };
+    this.detectorMemoryBytes = arena.used - before;
+    this.stage = 0;
+    this.stageBytes = 0;
+    return this.detector;
   }
 
   /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
@@ -302,7 +319,7 @@ export class Estimator {
 
   /** Faces of the staged image, largest box first. */
   private findFaces(img: StagedImage, o: { minScore: number; minFaceSize: number }, largestOnly: boolean): Face[] {
-    const { detector } = this.live();
+    const detector = this.faceDetector();
     let faces: RawFace[];
     try {
       faces = detector.detect(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize, largestOnly });
@@ -345,6 +362,7 @@ export class Estimator {
     this.live();
     // options first, then the image: no caller code (a getter) runs between the image check and the copy
     const o = this.readOptions(opts);
+    if (o.crop !== 'chip') this.faceDetector();
     const img = this.stageImage(image);
     if (o.crop === 'chip') return this.ageOf(img, null, o.interval);
     const S = this.config.inputSize;
@@ -352,7 +370,7 @@ export class Estimator {
     if (!faces.length && o.crop === 'auto') {
       // an aligned crop the detector is unsure of: accept a weaker detection whose keypoints frame
       // the whole image the way the training chips are framed (strong geometric evidence of a face)
-      const { detector } = this.live();
+      const detector = this.faceDetector();
       const weak = detector.runWindow(img, detector.letterbox(img.width, img.height), Math.min(o.minScore, CHIP_MIN_SCORE), 0.3);
       if (weak.length && framesWholeImage(chipTransform(weak[0].keypoints, S), img.width, img.height, S)) return this.ageOf(img, null, o.interval);
     }
@@ -367,6 +385,7 @@ export class Estimator {
   estimateAll(image: ImageInput, opts?: EstimateOptions): FaceEstimate[] {
     this.live();
     const o = this.readOptions(opts);
+    this.faceDetector();
     const img = this.stageImage(image);
     const S = this.config.inputSize;
     return this.findFaces(img, o, false).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
@@ -376,6 +395,7 @@ export class Estimator {
   detectFaces(image: ImageInput, opts?: DetectFacesOptions): Face[] {
     this.live();
     const o = this.readOptions(opts);
+    this.faceDetector();
     return this.findFaces(this.stageImage(image), o, false);
   }
 

@@ -143,7 +143,9 @@ export class FaceDetector {
         if (kept.length) return kept;
       }
     }
-    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
+    // tiles see below the requested size; what is much smaller than it was not asked for
+    // (a face's box is about 0.9 of the side of its UTKFace-framed chip)
+    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
   }
 
   private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
@@ -164,6 +166,8 @@ export class FaceDetector {
   }
 }
 
+/** Faces whose box is narrower than this fraction of minFaceSize are dropped. */
+export const MIN_BOX_FRACTION = 0.6;
 /** Smallest face the tiles are made for, as a fraction of a tile's side. */
 export const TILE_MIN_FACE = 0.2;
 /** Score of a pass-1 candidate worth a second look. */
