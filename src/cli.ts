@@ -30,7 +30,7 @@ options:
                             one line per file {"file","age","spread"}
   --annotate <out.png>      (one image) also write it as a PNG with the boxes and ages drawn
   --min-face <px>           smallest face searched for (default 32)
-  --min-score <0..1>        smallest detector score of a face (default 0.5)
+  --min-score <0..1>        smallest detector score of a face (default 0.65)
   --model <file|url|name>   weight file (default: the built-in model)
   --precision fp32|int8     which built-in weights to use (default fp32)
   --interval <k>            use every k-th template age (1..100, default 1): faster, slightly coarser
