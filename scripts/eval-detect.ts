@@ -51,16 +51,18 @@ export function matches(f: Face, at: Placement): boolean {
 
 if (mode === 'chips') {
   const rows = testRows();
-  const err = { chip: [] as number[], auto: [] as number[], detect: [] as number[] };
+  const err = { chip: [] as number[], auto: [] as number[], detect: [] as number[], chipWhereAuto: [] as number[] };
   const noFace = { auto: 0, detect: 0 };
   let autoAsChip = 0;
   for (const r of rows) {
     const img = load(r.file);
-    err.chip.push(Math.abs(est.estimate(img, { crop: 'chip' }).age - r.age));
+    const chipErr = Math.abs(est.estimate(img, { crop: 'chip' }).age - r.age);
+    err.chip.push(chipErr);
     for (const crop of ['auto', 'detect'] as const) {
       try {
         const e = est.estimate(img, { crop });
         if (crop === 'auto' && !e.face) autoAsChip++;
+        if (crop === 'auto') err.chipWhereAuto.push(chipErr);
         err[crop].push(Math.abs(e.age - r.age));
       } catch (e) {
         if (!(e instanceof NoFaceError)) throw e;
@@ -71,7 +73,7 @@ if (mode === 'chips') {
   const mae = (v: number[]) => (v.reduce((s, x) => s + x, 0) / v.length).toFixed(3);
   console.log(`${stamp}: ${rows.length} UTKFace test chips`);
   console.log(`crop 'chip' (no detection): MAE ${mae(err.chip)} on ${err.chip.length}`);
-  console.log(`crop 'auto' (default):      MAE ${mae(err.auto)} on ${err.auto.length}, NoFaceError ${noFace.auto}, whole image used on ${autoAsChip}`);
+  console.log(`crop 'auto' (default):      MAE ${mae(err.auto)} on ${err.auto.length} (crop 'chip' on the same: ${mae(err.chipWhereAuto)}), NoFaceError ${noFace.auto}, whole image used on ${autoAsChip}`);
   console.log(`crop 'detect':              MAE ${mae(err.detect)} on ${err.detect.length}, NoFaceError ${noFace.detect}`);
 } else if (mode === 'canvases') {
   const rows = testRows().slice(0, Number(a.limit ?? 200));

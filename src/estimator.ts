@@ -121,7 +121,8 @@ export const FRAMING = { scale: 0.132, angle: 6.5, offset: 0.093 };
 export const CHIP_MIN_SCORE = 0.1;
 /**
  * Value (0..255) of chip pixels that fall outside the image: mid-grey. Measured on 500 UTKFace test
- * chips through crop 'detect' (scripts/eval-detect.ts chips): MAE 6.00 with a black border, 5.68 grey.
+ * chips through crop 'detect' (scripts/eval-detect.ts chips --limit 500, 2026-12-04, with the detector
+ * before its second look was added): MAE 6.00 with a black border, 5.68 grey.
  */
 export const CHIP_BORDER = 128;
 export function framesWholeImage(m: Affine, width: number, height: number, S: number): boolean {
