@@ -69,7 +69,7 @@ test('--interval, --precision, a folder argument, --help, --version, bad options
   const dir = await run(bin, [...modelArgs, 'photos'], { cwd: project, timeoutMs: 60_000 });
   assert.is(dir.code, 0, dir.stderr);
   assert.equal(dir.stdout.trim().split('\n').map((l) => JSON.parse(l).file), [join('photos', 'a.JPG'), join('photos', 'b.jpg')], 'a folder gives its JPEG/PNG files, sorted');
-  if (modelArgs.length) {
+  if (modelArgs.includes('--model')) {
     const p = await run(bin, [...modelArgs, '--precision', 'int8', jpg], { cwd: project, timeoutMs: 60_000 });
     assert.is(p.code, 2);
     assert.match(p.stderr, /precision 'int8' requested but the weight file holds fp32/);
