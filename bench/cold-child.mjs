@@ -5,7 +5,7 @@ const [bundle, weights, backend] = process.argv.slice(2);
 const t = { scriptStart: performance.now() };
 const { createEstimator } = await import(bundle);
 t.imported = performance.now();
-const est = await createEstimator({ model: weights, ...(backend === 'default' ? {} : { backend }) });
+const est = await createEstimator({ crop: 'chip', model: weights, ...(backend === 'default' ? {} : { backend }) });
 t.created = performance.now();
 const side = 128;
 const data = new Uint8ClampedArray(side * side * 4);

@@ -30,7 +30,7 @@ for (const [label, cfg] of models) {
       for (const head of ['factorised', 'naive'] as const) {
         if (head === 'naive' && (precision === 'int8' || backend === 'scalar')) continue;
         const t0 = performance.now();
-        const est = await createEstimator({ model: files[precision], backend, head });
+        const est = await createEstimator({ crop: 'chip', model: files[precision], backend, head });
         const load = performance.now() - t0;
         const t1 = performance.now();
         est.estimate(img);

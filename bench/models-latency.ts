@@ -39,7 +39,7 @@ for (const [label, cfg] of models) {
       for (const [name, create] of impls) {
         if (name === 'base' && backend === 'relaxed') continue;
         const t0 = performance.now();
-        const est = await create({ model: files[precision], backend });
+        const est = await create({ crop: 'chip', model: files[precision], backend });
         const load = performance.now() - t0;
         let age = est.estimate(img).age;
         const n = cfg.encoder === 'resnet18' && backend === 'scalar' ? 3 : runs;

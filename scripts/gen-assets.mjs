@@ -5,7 +5,9 @@
 // import in assets.ts, so that a bundler splits them into chunks and a browser fetches only the build and
 // precision it uses; a bundle without code splitting (dist/workerd.js) inlines them all into one file.
 // Every other weight file ships as a file only (the package's `daa-wasm/weights/*`): embedding all of them
-// would put megabytes into every package and into workerd's one-file bundle.
+// would put megabytes into every package and into workerd's one-file bundle. The face detector
+// (weights/detector/face_detection_short_range.fp32.daaw) is a chunk of its own too, loaded by the
+// estimators that detect faces (an all-chip estimator never fetches it).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +35,7 @@ if (def) {
     (models[def] ??= []).push(p);
   }
 }
+chunk('detector.face_detection_short_range.ts', 'weights/detector/face_detection_short_range.fp32.daaw');
 const load = (file) => `() => import('./${file}').then((m) => m.B64)`;
 const out = [
   HEADER,
@@ -47,6 +50,8 @@ const out = [
   '};',
   '/** the precision a built-in model loads when none is asked for: the first one embedded */',
   `export const DEFAULT_PRECISION: 'fp32' | 'int8' = ${JSON.stringify(embedded[0])};`,
+  '/** base64 of the face detector\'s weight file (BlazeFace short-range, weights/detector/), loaded on first use */',
+  `export const DETECTOR_B64: () => Promise<string> = ${load('detector.face_detection_short_range.ts')};`,
   '',
 ].join('\n');
 writeFileSync(join(dir, 'assets.ts'), out);

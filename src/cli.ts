@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npx daa-wasm [options] <image|folder ...>`: the age of each face crop (JPEG or PNG), one JSON line
- * per file on stdout: {"file":"a.jpg","age":31.42,"spread":2.17}. A file that cannot be read or
+ * `npx daa-wasm [options] <image|folder ...>`: every face of each image (JPEG or PNG) with its age,
+ * one JSON line per face on stdout: {"file":"a.jpg","face":0,"box":[x,y,w,h],"score":0.93,"age":31.42,
+ * "spread":2.17} ({"file":"a.jpg","faces":0} for an image without a face); with --crop chip (aligned
+ * face crops) one line per file: {"file":"a.jpg","age":31.42,"spread":2.17}. A file that cannot be read or
  * estimated gets a message on stderr and the rest still run; the exit code is then 1 (2 for bad
  * options or a model that cannot be loaded). Built to dist/cli.js by scripts/bundle.mjs.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
+import { annotate } from './annotate.ts';
+import { crc32 } from './crc32.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, DaaError, type Estimator, type Precision } from './index.ts';
@@ -16,10 +21,16 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
 const USAGE = `usage: daa-wasm [options] <image.jpg|image.png|folder ...>
 
-Estimates the age of each face crop (an aligned face, like the UTKFace chips; there is no face
-detector) and prints one JSON line per file: {"file","age","spread"}.
+Finds every face of each image, estimates its age and prints one JSON line per face:
+{"file","face","box":[x,y,width,height],"score","age","spread"}, or {"file","faces":0} when an
+image has none.
 
 options:
+  --crop chip               the images are aligned face crops (like the UTKFace chips): no detection,
+                            one line per file {"file","age","spread"}
+  --annotate <out.png>      (one image) also write it as a PNG with the boxes and ages drawn
+  --min-face <px>           smallest face searched for (default 32)
+  --min-score <0..1>        smallest detector score of a face (default 0.65)
   --model <file|url|name>   weight file (default: the built-in model)
   --precision fp32|int8     which built-in weights to use (default fp32)
   --interval <k>            use every k-th template age (1..100, default 1): faster, slightly coarser
@@ -86,6 +97,10 @@ async function main(argv: string[]): Promise<number> {
         model: { type: 'string' },
         precision: { type: 'string' },
         interval: { type: 'string' },
+        crop: { type: 'string' },
+        annotate: { type: 'string' },
+        'min-face': { type: 'string' },
+        'min-score': { type: 'string' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -117,6 +132,17 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (values.crop !== undefined && values.crop !== 'chip' && values.crop !== 'auto') {
+    process.stderr.write(`daa-wasm: --crop must be chip or auto, got ${values.crop}\n`);
+    return 2;
+  }
+  const chip = values.crop === 'chip';
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const detectOpts = { minFaceSize: num(values['min-face']), minScore: num(values['min-score']) };
+  if (values.annotate !== undefined && (positionals.length !== 1 || chip)) {
+    process.stderr.write('daa-wasm: --annotate takes exactly one image (and no --crop chip)\n');
+    return 2;
+  }
   let est: Estimator;
   try {
     est = await createEstimator({ model: values.model, precision: values.precision as Precision | undefined, interval });
@@ -139,8 +165,22 @@ async function main(argv: string[]): Promise<number> {
         const code = (e as { code?: string }).code;
         throw new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message);
       }
-      const r = est.estimate(await decodeImage(bytes));
-      process.stdout.write(JSON.stringify({ file, age: +r.age.toFixed(2), spread: +r.spread.toFixed(2) }) + '\n');
+      const img = await decodeImage(bytes);
+      if (chip) {
+        const r = est.estimate(img, { crop: 'chip' });
+        process.stdout.write(JSON.stringify({ file, age: +r.age.toFixed(2), spread: +r.spread.toFixed(2) }) + '\n');
+      } else {
+        const faces = est.estimateAll(img, detectOpts);
+        if (!faces.length) process.stdout.write(JSON.stringify({ file, faces: 0 }) + '\n');
+        faces.forEach((f, k) => {
+          const box = [f.box.x, f.box.y, f.box.width, f.box.height].map((v) => +v.toFixed(1));
+          process.stdout.write(JSON.stringify({ file, face: k, box, score: +f.score.toFixed(3), age: +f.age.toFixed(2), spread: +f.spread.toFixed(2) }) + '\n');
+        });
+        if (values.annotate !== undefined) {
+          annotate(img.data, img.width, img.height, faces);
+          await writeFile(values.annotate, encodePng(img.data, img.width, img.height));
+        }
+      }
     } catch (e) {
       failed++;
       bar.clear();
@@ -152,6 +192,30 @@ async function main(argv: string[]): Promise<number> {
   est.dispose();
   if (failed) process.stderr.write(`daa-wasm: ${failed} of ${files.length} file(s) failed\n`);
   return failed ? 1 : 0;
+}
+
+/** RGBA -> PNG bytes (8-bit RGBA, no filter, zlib deflate). */
+function encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array {
+  const raw = new Uint8Array(height * (1 + width * 4));
+  for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (1 + width * 4) + 1);
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, data.length);
+    for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+    out.set(data, 8);
+    dv.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -17,7 +17,8 @@ export type DaaErrorCode =
   | 'MODEL_LOAD'
   | 'MEMORY'
   | 'DISPOSED'
-  | 'WASM';
+  | 'WASM'
+  | 'NO_FACE';
 
 export class DaaError extends Error {
   readonly code: DaaErrorCode;
@@ -50,6 +51,12 @@ export class DisposedError extends DaaError {
     super('DISPOSED', 'this estimator has been disposed; create a new one with createEstimator()');
   }
 }
+/** The image holds no face the detector finds (at the score threshold in use); no age is given. */
+export class NoFaceError extends DaaError {
+  constructor(message = 'no face found in the image') {
+    super('NO_FACE', message);
+  }
+}
 
 /**
  * The DaaError of the class `name` (a DaaError that crossed a message channel as name, code and
@@ -62,6 +69,7 @@ export function reviveError(name: string, code: string | null, message: string):
   else if (name === 'ImageInputError') e = new ImageInputError(c, message);
   else if (name === 'OptionsError') e = new OptionsError(message);
   else if (name === 'ModelNotFoundError') e = new ModelNotFoundError(message);
+  else if (name === 'NoFaceError') e = new NoFaceError(message);
   else if (name === 'DisposedError') {
     e = new DisposedError();
     e.message = message;

@@ -4,15 +4,19 @@
  */
 import { Arena } from './arena.ts';
 import { base64ToBytes } from './base64.ts';
-import { DaaError, DisposedError, ModelNotFoundError, OptionsError } from './errors.ts';
+import { DaaError, DisposedError, ModelNotFoundError, NoFaceError, OptionsError } from './errors.ts';
 import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
-import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION } from './generated/assets.ts';
+import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION, DETECTOR_B64 } from './generated/assets.ts';
+import { FaceDetector, prefilterFor, type StagedImage } from './detect/detector.ts';
+import { readDetectorWeights, type DetectorWeights } from './detect/weights.ts';
+import { affineScale, chipTransform, type Affine } from './detect/align.ts';
+import type { RawFace } from './detect/decode.ts';
 import type { HeadMode } from './models/daa/head.ts';
 import { DaaModel } from './models/daa/model.ts';
 import { planDaa } from './models/daa/plan.ts';
 import type { TimedChoice } from './timed-choice.ts';
-import { checkImage } from './image.ts';
+import { checkImage, MAX_SIDE } from './image.ts';
 import { toPixels, type SyncImageSource } from './input.ts';
 import { checkOptionNames } from './options.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
@@ -38,15 +42,65 @@ export interface EstimatorOptions {
   wasmModule?: WebAssembly.Module;
   /** DAA head: 'factorised' (default where it applies) or 'naive' (the per-age reference) */
   head?: HeadMode;
+  /**
+   * the default of EstimateOptions.crop for this estimator: 'auto' (default), 'chip' (every image is
+   * an aligned face crop) or 'detect'. A 'chip' estimator does not load the face detector at all.
+   */
+  crop?: CropMode;
 }
 
-export interface EstimateOptions {
-  interval?: number;
+/** How estimate() finds the face: see EstimateOptions.crop. */
+export type CropMode = 'auto' | 'chip' | 'detect';
+
+/**
+ * Default smallest detector score of a face. Measured on 240 canvases (40 UTKFace test chips x 6 sizes,
+ * scripts/eval-detect.ts canvases --limit 40, 2026-12-04): 0.5 (MediaPipe's) found 97.5 % at 32 px and
+ * made 31 other detections; 0.65 found 100 % at every size and made 5.
+ */
+export const DEFAULT_MIN_SCORE = 0.65;
+/** Default smallest face side (pixels) that detection searches for. */
+export const DEFAULT_MIN_FACE_SIZE = 32;
+
+export interface DetectFacesOptions {
+  /** smallest detector score (0..1) of a face that counts; default DEFAULT_MIN_SCORE (0.65) */
+  minScore?: number;
+  /**
+   * smallest face side (pixels) searched for; default 32. Faces from about a fifth of the image's
+   * longer side up are found in one detector run; smaller ones need tiles (more runs, more time).
+   */
+  minFaceSize?: number;
 }
+
+export interface EstimateOptions extends DetectFacesOptions {
+  /** interval sampling: use every k-th template age (1 = all 100) */
+  interval?: number;
+  /**
+   * 'auto' (default): detect faces and answer for the most prominent one (largest box), aligned to
+   * the model's framing; when that face is already framed like a training chip (the image is an
+   * aligned crop), the whole image is used as it is, exactly as 'chip' does. 'chip': the image is an
+   * aligned face crop (UTKFace-like); no detection. 'detect': always detect and align.
+   * With 'auto' and 'detect', an image with no face throws NoFaceError.
+   */
+  crop?: CropMode;
+}
+
+/** A face found by the detector, in image pixels. */
+export interface Face {
+  /** top-left corner and size */
+  box: { x: number; y: number; width: number; height: number };
+  /** the subject's right eye, left eye, nose tip, mouth centre, right ear, left ear */
+  keypoints: Array<{ x: number; y: number }>;
+  /** detector confidence in 0..1 */
+  score: number;
+}
+
+/** One face of estimateAll(): where it is and its age. */
+export interface FaceEstimate extends Face, Estimate {}
 
 /** The option names each call knows (src/options.ts: any other name is an OptionsError). */
-const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head'] as const satisfies readonly (keyof EstimatorOptions)[];
-const ESTIMATE_OPTIONS = ['interval'] as const satisfies readonly (keyof EstimateOptions)[];
+const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head', 'crop'] as const satisfies readonly (keyof EstimatorOptions)[];
+const ESTIMATE_OPTIONS = ['interval', 'crop', 'minScore', 'minFaceSize'] as const satisfies readonly (keyof EstimateOptions)[];
+const DETECT_OPTIONS = ['minScore', 'minFaceSize'] as const satisfies readonly (keyof DetectFacesOptions)[];
 
 export interface Estimate {
   /** estimated age in years: the mean of perTemplate; a regression output, not clamped (a little below 0 is possible for babies) */
@@ -55,12 +109,55 @@ export interface Estimate {
   perTemplate: Float32Array;
   /** standard deviation of perTemplate: a free uncertainty signal */
   spread: number;
+  /** the face the age is for, when estimate() detected it (absent for crop 'chip' and chip-framed images) */
+  face?: Face;
 }
 
 export interface ImageInput {
   data: Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;
+}
+
+/** Parsed detector weights, shared by every estimator of the process (read-only); the weight file is a chunk of its own. */
+let detectorWeights: Promise<DetectorWeights> | null = null;
+function builtinDetector(): Promise<DetectorWeights> {
+  if (!detectorWeights) {
+    detectorWeights = DETECTOR_B64().then((b64) => readDetectorWeights(base64ToBytes(b64)));
+    detectorWeights.catch(() => (detectorWeights = null));
+  }
+  return detectorWeights;
+}
+
+/**
+ * Whether a chip transform (model input pixels -> image pixels) frames the image itself, i.e. the
+ * image is already an aligned face crop: scale within FRAMING.scale, rotation within FRAMING.angle
+ * degrees and offset within FRAMING.offset of the image side of the whole-image resize. The limits
+ * are the 99th percentiles on 2000 UTKFace training chips (`npx tsx scripts/detect-template.ts
+ * --n 2000`, 2026-12-04: |scale - 1| 0.132, |angle| 6.5 degrees, |offset| 0.093 / 0.090).
+ */
+export const FRAMING = { scale: 0.132, angle: 6.5, offset: 0.093 };
+
+/** Detector score accepted in crop 'auto' for a face that frames the whole image like a training chip. */
+export const CHIP_MIN_SCORE = 0.1;
+/**
+ * Value (0..255) of chip pixels that fall outside the image: mid-grey. Measured on 500 UTKFace test
+ * chips through crop 'detect' (scripts/eval-detect.ts chips --limit 500, 2026-12-04, with the detector
+ * before its second look was added): MAE 6.00 with a black border, 5.68 grey.
+ */
+export const CHIP_BORDER = 128;
+export function framesWholeImage(m: Affine, width: number, height: number, S: number): boolean {
+  const sx = width / S, sy = height / S;
+  if (Math.abs(sx / sy - 1) > FRAMING.scale) return false;
+  const scale = Math.hypot(m[0], m[3]);
+  const angle = Math.atan2(m[3], m[0]);
+  return Math.abs(scale / Math.sqrt(sx * sy) - 1) <= FRAMING.scale && Math.abs(angle) <= (FRAMING.angle * Math.PI) / 180
+    && Math.abs(m[2]) <= FRAMING.offset * width && Math.abs(m[5]) <= FRAMING.offset * height;
+}
+
+function checkCrop(v: unknown): CropMode | undefined {
+  if (v !== undefined && v !== 'auto' && v !== 'chip' && v !== 'detect') throw new OptionsError(`crop must be 'auto', 'chip' or 'detect', got ${String(v)}`);
+  return v;
 }
 
 function checkInterval(v: unknown, T: number): number {
@@ -110,8 +207,13 @@ export class Estimator {
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: TimedChoice | null = null;
+  /** the face detector, in this estimator's arena and kernel instance (null for a 'chip' estimator) */
+  private detector: FaceDetector | null = null;
+  private readonly crop: CropMode;
+  /** arena bytes the face detector holds (0 for a 'chip' estimator) */
+  readonly detectorMemoryBytes: number = 0;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode, q8Kernel: TimedChoice | null) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, model: DaaModel, interval: number, head: HeadMode, q8Kernel: TimedChoice | null, crop: CropMode, detector: DetectorWeights | null) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -122,6 +224,17 @@ export class Estimator {
     this.interval = interval;
     this.head = head;
     this.q8Kernel = q8Kernel;
+    this.crop = crop;
+    if (detector) {
+      const before = arena.used;
+      try {
+        this.detector = new FaceDetector(kernels, arena, detector);
+      } catch (e) {
+        if (e instanceof DaaError) throw e;
+        throw new DaaError('MODEL_LOAD', `could not build the face detector: ${(e as Error).message}`);
+      }
+      this.detectorMemoryBytes = arena.used - before;
+    }
   }
 
   static async create(opts: EstimatorOptions = {}): Promise<Estimator> {
@@ -133,7 +246,11 @@ export class Estimator {
       throw new OptionsError(`backend must be 'relaxed', 'simd' or 'scalar', got ${String(opts.backend)}`);
     if (opts.head !== undefined && opts.head !== 'factorised' && opts.head !== 'naive')
       throw new OptionsError(`head must be 'factorised' or 'naive', got ${String(opts.head)}`);
+    const crop = checkCrop(opts.crop) ?? 'auto';
     const file = await loadWeightFile(opts.model, opts.precision);
+    // an estimator that detects faces places its detector at load (the whole path's memory is allocated
+    // here); a 'chip' estimator never loads the detector's weights
+    const detector = crop === 'chip' ? null : await builtinDetector();
     const T = file.config.daa === 'none' ? 1 : file.config.numTemplates;
     const interval = opts.interval === undefined ? 1 : checkInterval(opts.interval, T);
     const backend = opts.backend ?? defaultBackend();
@@ -188,7 +305,7 @@ export class Estimator {
     }
     // relaxed-build int8 plans carry both int8 3x3 kernels: time them (src/timed-choice.ts, loaded only here)
     const q8Kernel = model.plan.q8WinogradConvs > 0 && backend === 'relaxed' ? new (await import('./timed-choice.ts')).TimedChoice() : null;
-    return new Estimator(file, backend, kernels, arena, model, interval, head, q8Kernel);
+    return new Estimator(file, backend, kernels, arena, model, interval, head, q8Kernel, crop, detector);
   }
 
   private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {
@@ -196,26 +313,45 @@ export class Estimator {
     return { arena: this.arena, model: this.model, kernels: this.kernels };
   }
 
-  /**
-   * Estimate the age of the face in `image` (a face crop, as the training chips are): raw pixels,
-   * JPEG/PNG bytes or a drawable (src/input.ts); Blobs, Responses and paths go through readImage().
-   */
-  estimate(image: SyncImageSource, opts?: EstimateOptions): Estimate {
-    const { arena, model, kernels } = this.live();
-    // options first, then the image: no caller code (a getter) runs between the image check and the copy
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError('estimate options must be an object');
-    checkOptionNames(opts, ESTIMATE_OPTIONS, 'estimate options');
+  /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
+  private readOptions(opts: EstimateOptions | undefined, names: readonly string[], what: string): { interval: number; crop: CropMode; minScore: number; minFaceSize: number } {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError(`${what} must be an object`);
+    checkOptionNames(opts, names, what);
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
-    let requested: unknown;
+    let interval: unknown, crop: unknown, minScore: unknown, minFaceSize: unknown;
     try {
-      requested = opts?.interval;
+      interval = opts?.interval;
+      crop = opts?.crop;
+      minScore = opts?.minScore;
+      minFaceSize = opts?.minFaceSize;
     } catch (e) {
-      throw new OptionsError(`reading estimate options threw: ${(e as Error)?.message ?? String(e)}`);
+      throw new OptionsError(`reading ${what} threw: ${(e as Error)?.message ?? String(e)}`);
     }
-    const interval = requested === undefined ? this.interval : checkInterval(requested, T);
+    if (minScore !== undefined && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1))
+      throw new OptionsError(`minScore must be a number in 0..1, got ${String(minScore)}`);
+    if (minFaceSize !== undefined && !(typeof minFaceSize === 'number' && minFaceSize >= 8 && minFaceSize <= MAX_SIDE))
+      throw new OptionsError(`minFaceSize must be a number of pixels in 8..${MAX_SIDE}, got ${String(minFaceSize)}`);
+    return {
+      interval: interval === undefined ? this.interval : checkInterval(interval, T),
+      crop: checkCrop(crop) ?? this.crop,
+      minScore: (minScore as number | undefined) ?? DEFAULT_MIN_SCORE,
+      minFaceSize: (minFaceSize as number | undefined) ?? DEFAULT_MIN_FACE_SIZE,
+    };
+  }
+
+  /** The detector, or an OptionsError for an estimator created with crop 'chip' (it has none). */
+  private faceDetector(): FaceDetector {
+    this.live();
+    if (!this.detector)
+      throw new OptionsError("this estimator was created with crop 'chip' and has no face detector: create one without crop 'chip' to detect faces");
+    return this.detector;
+  }
+
+  /** Checks the image and copies it into the staging area (the arena's last allocation, grown in place). */
+  private stageImage(image: SyncImageSource): StagedImage {
+    const { arena } = this.live();
     const img = checkImage(toPixels(image));
-    // stage the bytes in wasm memory; the staging area is the arena's last allocation and only grows
-    // (a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was)
+    // a failure to grow is a DaaError('MEMORY') and leaves the estimator as it was
     const bytes = img.bytes;
     if (!this.stage) {
       this.stage = arena.alloc(bytes);
@@ -225,10 +361,32 @@ export class Estimator {
       this.stageBytes = bytes;
     }
     arena.u8(this.stage, bytes).set(img.data);
+    return { ptr: this.stage, width: img.width, height: img.height, channels: img.channels };
+  }
+
+  /** Faces of the staged image, largest box first. */
+  private findFaces(img: StagedImage, o: { minScore: number; minFaceSize: number }, largestOnly: boolean): Face[] {
+    const detector = this.faceDetector();
+    let faces: RawFace[];
+    try {
+      faces = detector.detect(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize, largestOnly });
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
+    }
+    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /** Age of the staged image: the whole image resized (m null) or the chip that `m` maps to it. */
+  private ageOf(img: StagedImage, m: Affine | null, interval: number): Estimate {
+    const { arena, model, kernels } = this.live();
     const S = this.config.inputSize;
     let out: { ptr: number; count: number };
     try {
-      kernels.f32_resize_bilinear_u8(this.stage, img.width, img.height, img.channels, model.input, S, S);
+      if (m === null) kernels.f32_resize_bilinear_u8(img.ptr, img.width, img.height, img.channels, model.input, S, S);
+      else
+        kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, model.input, S, S,
+          m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 1 / 255, 0, CHIP_BORDER);
       const run = { interval, head: this.head };
       if (this.q8Kernel) this.q8Kernel.run((winograd) => (out = model.run({ ...run, alt: !winograd })));
       else out = model.run(run);
@@ -237,6 +395,53 @@ export class Estimator {
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
     return this.result(arena, out!);
+  }
+
+  /**
+   * Estimate the age of the face in `image` (raw pixels, JPEG/PNG bytes or a drawable, src/input.ts;
+   * Blobs, Responses and paths go through readImage()): by default the most prominent face of a whole
+   * image (photo, webcam frame), or an aligned face crop as it is (see EstimateOptions.crop). Throws
+   * NoFaceError when no face is found (crop 'auto' or 'detect').
+   */
+  estimate(image: SyncImageSource, opts?: EstimateOptions): Estimate {
+    this.live();
+    // options first, then the image: no caller code (a getter) runs between the image check and the copy
+    const o = this.readOptions(opts, ESTIMATE_OPTIONS, 'estimate options');
+    if (o.crop !== 'chip') this.faceDetector();
+    const img = this.stageImage(image);
+    if (o.crop === 'chip') return this.ageOf(img, null, o.interval);
+    const S = this.config.inputSize;
+    const faces = this.findFaces(img, o, true);
+    if (!faces.length && o.crop === 'auto') {
+      // an aligned crop the detector is unsure of: accept a weaker detection whose keypoints frame
+      // the whole image the way the training chips are framed (strong geometric evidence of a face)
+      const detector = this.faceDetector();
+      const weak = detector.runWindow(img, detector.letterbox(img.width, img.height), Math.min(o.minScore, CHIP_MIN_SCORE), 0.3);
+      if (weak.length && framesWholeImage(chipTransform(weak[0].keypoints, S), img.width, img.height, S)) return this.ageOf(img, null, o.interval);
+    }
+    if (!faces.length) throw new NoFaceError(`no face found in the ${img.width}x${img.height} image (minScore ${o.minScore})`);
+    const face = faces[0];
+    const m = chipTransform(face.keypoints, S);
+    if (o.crop === 'auto' && framesWholeImage(m, img.width, img.height, S)) return this.ageOf(img, null, o.interval);
+    return { ...this.ageOf(img, m, o.interval), face };
+  }
+
+  /** Every face of `image` with its age, largest first; an empty list when there is none. */
+  estimateAll(image: SyncImageSource, opts?: EstimateOptions): FaceEstimate[] {
+    this.live();
+    const o = this.readOptions(opts, ESTIMATE_OPTIONS, 'estimate options');
+    this.faceDetector();
+    const img = this.stageImage(image);
+    const S = this.config.inputSize;
+    return this.findFaces(img, o, false).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
+  }
+
+  /** The faces of `image` (boxes, keypoints, scores in image pixels), largest first; no ages. */
+  detectFaces(image: SyncImageSource, opts?: DetectFacesOptions): Face[] {
+    this.live();
+    const o = this.readOptions(opts, DETECT_OPTIONS, 'detectFaces options');
+    this.faceDetector();
+    return this.findFaces(this.stageImage(image), o, false);
   }
 
   private result(arena: Arena, out: { ptr: number; count: number }): Estimate {
@@ -276,6 +481,7 @@ export class Estimator {
     this.arena = null;
     this.kernels = null;
     this.q8Kernel = null;
+    this.detector = null;
     this.stage = 0;
     this.stageBytes = 0;
   }

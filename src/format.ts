@@ -145,6 +145,28 @@ interface Entry {
  * data section, independent of `input`.
  */
 export function readWeightFile(input: Uint8Array | ArrayBuffer): WeightFile {
+  return readWeightFileOf(input, DAA_SCHEMA);
+}
+
+/** What the container needs to know of one model family: its config check, tensor shapes and cost. */
+export interface WeightSchema<C> {
+  /** validated config with its known keys only; throws an Error naming the bad field */
+  parse(raw: unknown): C;
+  shapes(config: C): Map<string, number[]>;
+  cost(config: C, shapes: Map<string, number[]>): { memoryBytes: number; macs: number };
+}
+
+const DAA_SCHEMA: WeightSchema<ModelConfig> = {
+  parse: (raw) => {
+    const v = validateConfig(raw);
+    return Object.fromEntries(CONFIG_KEYS.map((k) => [k, v[k]])) as unknown as ModelConfig;
+  },
+  shapes: (c) => weightShapes(c),
+  cost: (c) => modelCost(c),
+};
+
+/** readWeightFile for another model family (the face detector: src/detect/weights.ts). */
+export function readWeightFileOf<C>(input: Uint8Array | ArrayBuffer, schema: WeightSchema<C>): Omit<WeightFile, 'config'> & { config: C } {
   const bytes = toBytes(input);
   if (bytes.length < HEADER_BYTES) fail('WEIGHTS_TRUNCATED', `${bytes.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -180,11 +202,10 @@ export function readWeightFile(input: Uint8Array | ArrayBuffer): WeightFile {
     return fail('WEIGHTS_CONFIG', `config is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('WEIGHTS_CONFIG', 'config is not a JSON object');
-  let config: ModelConfig;
+  let config: C;
   try {
-    const raw = validateConfig(header.config);
     // keep the known keys only: nothing else of the JSON reaches the runtime
-    config = Object.fromEntries(CONFIG_KEYS.map((k) => [k, raw[k]])) as unknown as ModelConfig;
+    config = schema.parse(header.config);
   } catch (e) {
     return fail('WEIGHTS_CONFIG', (e as Error).message);
   }
@@ -192,8 +213,8 @@ export function readWeightFile(input: Uint8Array | ArrayBuffer): WeightFile {
   if (precision !== 'fp32' && precision !== 'int8') fail('WEIGHTS_CONFIG', `precision ${String(precision)}`);
   const meta = header.meta && typeof header.meta === 'object' && !Array.isArray(header.meta) ? (header.meta as Record<string, unknown>) : {};
   // what the config would make the runtime allocate and compute, before anything is allocated
-  const expected = weightShapes(config);
-  const cost = modelCost(config);
+  const expected = schema.shapes(config);
+  const cost = schema.cost(config, expected);
   if (cost.memoryBytes > MAX_MODEL_BYTES)
     fail('WEIGHTS_SIZE', `the config needs ${cost.memoryBytes} bytes of model memory, over the ${MAX_MODEL_BYTES}-byte limit`);
   if (cost.macs > MAX_MODEL_MACS)

@@ -1,13 +1,24 @@
 /**
  * daa-wasm: facial age estimation with DAA (Delta Age AdaIN) on WebAssembly SIMD kernels.
  *
- *   import { estimate } from 'daa-wasm';
- *   const { age, spread } = await estimate(imageData);
+ *   import { estimate, estimateAll } from 'daa-wasm';
+ *   const { age, spread } = await estimate(imageData);   // the most prominent face of a photo or frame
+ *   const faces = await estimateAll(imageData);          // [{ box, keypoints, score, age, spread }]
  */
-import { Estimator, type Estimate, type EstimateOptions, type EstimatorOptions, type ImageInput } from './estimator.ts';
+import {
+  Estimator,
+  type CropMode,
+  type DetectFacesOptions,
+  type Estimate,
+  type EstimateOptions,
+  type EstimatorOptions,
+  type Face,
+  type FaceEstimate,
+  type ImageInput,
+} from './estimator.ts';
 
 export { Estimator };
-export type { Estimate, EstimateOptions, EstimatorOptions, ImageInput };
+export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, ImageInput };
 export {
   DaaError,
   WeightFormatError,
@@ -15,6 +26,7 @@ export {
   OptionsError,
   ModelNotFoundError,
   DisposedError,
+  NoFaceError,
   type DaaErrorCode,
 } from './errors.ts';
 export type { ModelConfig, DaaVariant, EncoderName } from './arch.ts';
@@ -30,16 +42,35 @@ export function createEstimator(options: EstimatorOptions = {}): Promise<Estimat
 
 let shared: Promise<Estimator> | null = null;
 
-/**
- * Estimate the age of a face crop with the embedded default model (loaded on the first call and
- * kept): raw pixels, JPEG/PNG bytes, a Blob/File, a Response, a URL or file path, or a DOM image
- * (src/input.ts). `options.interval` picks interval sampling of the template ages.
- */
-export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
-  const pixels = await readImage(image);
+function sharedEstimator(): Promise<Estimator> {
   if (!shared) {
     shared = Estimator.create();
     shared.catch(() => (shared = null));
   }
-  return (await shared).estimate(pixels, options);
+  return shared;
+}
+
+/**
+ * Estimate the age of the most prominent face of an image (a photo, a webcam frame, or an aligned
+ * face crop) with the embedded default model (loaded on the first call and kept). The image: raw
+ * pixels, JPEG/PNG bytes, a Blob/File, a Response, a URL or file path, or a DOM image
+ * (src/input.ts). Throws NoFaceError when there is no face. Options: `crop` ('auto' | 'chip' |
+ * 'detect'), `interval` (interval sampling of the template ages), `minScore` (detector threshold),
+ * `minFaceSize`.
+ */
+export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).estimate(pixels, options);
+}
+
+/** Every face of an image with its age: `[{ box, keypoints, score, age, spread, perTemplate }]`, largest first. */
+export async function estimateAll(image: ImageSource, options?: EstimateOptions): Promise<FaceEstimate[]> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).estimateAll(pixels, options);
+}
+
+/** The faces of an image (boxes, six keypoints and scores in pixels), largest first, without ages. */
+export async function detectFaces(image: ImageSource, options?: DetectFacesOptions): Promise<Face[]> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).detectFaces(pixels, options);
 }

@@ -76,6 +76,23 @@ export interface Kernels {
   /** u8 srcH x srcW x srcC -> f32 dstH x dstW x 3 in [0, 1] (note: widths before heights). */
   f32_resize_bilinear_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number,
     dstH: number): void;
+  /**
+   * Face detector stem: 5x5 / stride 2 conv of an H x W x 3 image, TF "SAME" padding, HWIO w, fused bias +
+   * act.
+   */
+  f32_conv5x5s2_c3(x: Ptr, H: number, W: number, w: Ptr, b: Ptr, y: Ptr, Cout: number, act: number): void;
+  /** Depthwise 3x3 conv, stride 1|2, TF "SAME" padding, w [3][3][C], fused bias + act. */
+  f32_dwconv3x3(x: Ptr, H: number, W: number, C: number, w: Ptr, b: Ptr, y: Ptr, stride: number,
+    act: number): void;
+  /** y = x (pool 1) or its 2x2 / 2 max pool (pool 2), channels zero-padded Cin -> Cout. */
+  f32_pad_channels(x: Ptr, H: number, W: number, Cin: number, y: Ptr, Cout: number, pool: number): void;
+  /**
+   * Affine warp of a u8 image to f32 RGB: dst = mean of ss x ss bilinear sub-samples * scale + bias;
+   * constant border.
+   */
+  f32_warp_affine_u8(src: Ptr, srcW: number, srcH: number, srcC: number, dst: Ptr, dstW: number, dstH: number,
+    m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, ss: number, scale: number,
+    bias: number, border: number): void;
   /** First byte the module does not use for static data; place buffers at or above it. */
   heap_base(): number;
 }
@@ -98,6 +115,10 @@ export const KERNEL_NAMES = [
   "f32_conv3x3_winograd",
   "f32_copy_padded",
   "f32_resize_bilinear_u8",
+  "f32_conv5x5s2_c3",
+  "f32_dwconv3x3",
+  "f32_pad_channels",
+  "f32_warp_affine_u8",
   "heap_base",
 ] as const satisfies readonly (keyof Kernels)[];
 
@@ -122,4 +143,8 @@ export const KERNEL_ARGS: Record<KernelName, readonly string[]> = {
   f32_conv3x3_winograd: ["x", "H", "W", "Cin", "u", "b", "y", "Cout", "act", "res", "ws"],
   f32_copy_padded: ["x", "H", "W", "C", "pad", "y"],
   f32_resize_bilinear_u8: ["src", "srcW", "srcH", "srcC", "dst", "dstW", "dstH"],
+  f32_conv5x5s2_c3: ["x", "H", "W", "w", "b", "y", "Cout", "act"],
+  f32_dwconv3x3: ["x", "H", "W", "C", "w", "b", "y", "stride", "act"],
+  f32_pad_channels: ["x", "H", "W", "Cin", "y", "Cout", "pool"],
+  f32_warp_affine_u8: ["src", "srcW", "srcH", "srcC", "dst", "dstW", "dstH", "m0", "m1", "m2", "m3", "m4", "m5", "ss", "scale", "bias", "border"],
 };

@@ -2,7 +2,8 @@
  * `npm run eval -- [--data DIR] [--model NAME|PATH] [--precision fp32|int8] [--split test]
  *                  [--intervals 1,2,5,10,20,50] [--flip] [--out DIR] [--limit N]`
  * Evaluates a model through the WebAssembly runtime (the package's own estimate path: decode the
- * JPEG, then createEstimator().estimate() resizes and normalises inside) on a labelled split.
+ * JPEG, then createEstimator().estimate(img, { crop: 'chip' }) resizes and normalises the whole
+ * chip inside: the images are aligned crops, so no face detection) on a labelled split.
  * Prints and writes JSON + markdown: MAE, CA(3/5/7), MAE per age band, mean signed error and the
  * correlation between `spread` and the absolute error, for every requested interval.
  * `--flip` adds test-time flip (mean of the image and its mirror), reported beside, never instead.
@@ -61,13 +62,13 @@ chosen.forEach((r, i) => {
   }
   for (const k of intervals) {
     const t = performance.now();
-    const e = est.estimate(img, { interval: k });
+    const e = est.estimate(img, { interval: k, crop: 'chip' });
     estTime += performance.now() - t;
     const p = preds.get(key(k, false))!;
     p.age[i] = e.age;
     p.spread[i] = e.spread;
     if (mirror) {
-      const e2 = est.estimate(mirror, { interval: k });
+      const e2 = est.estimate(mirror, { interval: k, crop: 'chip' });
       const q = preds.get(key(k, true))!;
       q.age[i] = (e.age + e2.age) / 2;
       q.spread[i] = Math.sqrt((e.spread ** 2 + e2.spread ** 2) / 2);

@@ -72,7 +72,7 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
     // (--quick skips the scalar build of ResNet18: ~1-3 s a call)
     for (const backend of ctx.backends.filter((b) => !(ctx.quick && m.key === 'resnet18' && b === 'scalar')))
       for (const precision of ['fp32', 'int8'] as const) {
-        const est = await createEstimator({ model: m.files[precision], backend: backend as 'simd' });
+        const est = await createEstimator({ crop: 'chip', model: m.files[precision], backend: backend as 'simd' });
         keep.push(est);
         settle(est, img, backend, precision);
         const name = `daa-wasm ${backend} ${precision}`;
@@ -126,7 +126,7 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
     let encMine: number | null = null;
     for (const backend of simdOnly)
       for (const precision of ['fp32', 'int8'] as const) {
-        const est = await createEstimator({ model: m.encFiles[precision], backend: backend as 'simd' });
+        const est = await createEstimator({ crop: 'chip', model: m.encFiles[precision], backend: backend as 'simd' });
         keep.push(est);
         settle(est, img, backend, precision);
         const a = est.estimate(img).age;
@@ -189,7 +189,7 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
   const users: Group = { contenders: [], ref: 'daa-wasm simd fp32 C3AE-DAA', meta: new Map() };
   const userInfo: Record<string, { input: string; params: number }> = {};
   for (const m of [ctx.models.c3ae, ctx.models.resnet18]) {
-    const est = await createEstimator({ model: m.files.fp32, backend: 'simd' });
+    const est = await createEstimator({ crop: 'chip', model: m.files.fp32, backend: 'simd' });
     keep.push(est);
     const name = `daa-wasm simd fp32 ${m.key === 'c3ae' ? 'C3AE-DAA' : 'ResNet18-DAA'}`;
     userInfo[name] = { input: `128x128 RGBA -> ${m.cfg.inputSize}`, params: [...m.folded.values()].reduce((a, v) => a + v.length, 0) };
@@ -199,7 +199,7 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
   for (const [precision, backend] of [['fp32', 'simd'], ['int8', ctx.backends.includes('relaxed') ? 'relaxed' : 'simd']] as const) {
     // the default's files (weights/models.json names it; one precision is embedded, both ship as files)
     const def = JSON.parse(readFileSync('weights/models.json', 'utf8')).default as string;
-    const est = await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend });
+    const est = await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend, crop: 'chip' });
     keep.push(est);
     settle(est, img, backend, precision);
     const name = `daa-wasm ${backend} ${precision} shipped default (${def}, trained)`;

@@ -23,8 +23,8 @@ export async function benchInt8Mae(ctx: Ctx): Promise<SectionResult> {
   let f32, i8;
   try {
     // the default embeds one precision; both ship as files in weights/
-    f32 = await createEstimator({ model: `weights/${def}.fp32.daaw` });
-    i8 = await createEstimator({ model: `weights/${def}.int8.daaw` });
+    f32 = await createEstimator({ model: `weights/${def}.fp32.daaw`, crop: 'chip' });
+    i8 = await createEstimator({ model: `weights/${def}.int8.daaw`, crop: 'chip' });
   } catch (e) {
     return pending(`default model ${def} did not load in both precisions: ${(e as Error).message}`);
   }

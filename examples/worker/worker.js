@@ -23,7 +23,7 @@ let estimator = null; // one per isolate, loaded on the first request
 
 function getEstimator(env) {
   if (!estimator) {
-    estimator = createEstimator({ model: env.MODEL ? new Uint8Array(env.MODEL) : undefined });
+    estimator = createEstimator({ crop: 'chip', model: env.MODEL ? new Uint8Array(env.MODEL) : undefined });
     estimator.catch(() => (estimator = null));
   }
   return estimator;

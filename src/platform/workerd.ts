@@ -6,7 +6,17 @@
  * entry. An explicit `wasmModule` option still wins.
  */
 import simd from '../../build/daa.simd.wasm';
-import { Estimator, readImage, type Estimate, type EstimateOptions, type EstimatorOptions, type ImageSource } from '../index.ts';
+import {
+  Estimator,
+  readImage,
+  type DetectFacesOptions,
+  type Estimate,
+  type EstimateOptions,
+  type EstimatorOptions,
+  type Face,
+  type FaceEstimate,
+  type ImageSource,
+} from '../index.ts';
 
 export * from '../index.ts';
 
@@ -18,12 +28,28 @@ export function createEstimator(options: EstimatorOptions = {}): Promise<Estimat
 
 let shared: Promise<Estimator> | null = null;
 
-/** Estimate the age of a face crop with the embedded default model (loaded on the first call and kept). */
-export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
-  const pixels = await readImage(image);
+function sharedEstimator(): Promise<Estimator> {
   if (!shared) {
     shared = createEstimator();
     shared.catch(() => (shared = null));
   }
-  return (await shared).estimate(pixels, options);
+  return shared;
+}
+
+/** Estimate the age of the most prominent face with the embedded default model (loaded on the first call and kept). */
+export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).estimate(pixels, options);
+}
+
+/** Every face of an image with its age, largest first. */
+export async function estimateAll(image: ImageSource, options?: EstimateOptions): Promise<FaceEstimate[]> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).estimateAll(pixels, options);
+}
+
+/** The faces of an image without ages, largest first. */
+export async function detectFaces(image: ImageSource, options?: DetectFacesOptions): Promise<Face[]> {
+  const pixels = await readImage(image);
+  return (await sharedEstimator()).detectFaces(pixels, options);
 }

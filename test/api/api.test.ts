@@ -44,11 +44,11 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
 
 test('estimate() with no installed model says so (or estimates with the installed one)', async () => {
   if (DEFAULT_MODEL) {
-    const r = await estimate(rgba(128, 128));
+    const r = await estimate(rgba(128, 128), { crop: 'chip' });
     assert.ok(Number.isFinite(r.age));
   } else {
     try {
-      await estimate(rgba(128, 128));
+      await estimate(rgba(128, 128), { crop: 'chip' });
       assert.unreachable('estimated with no model');
     } catch (e) {
       assert.instance(e, ModelNotFoundError);
@@ -58,7 +58,7 @@ test('estimate() with no installed model says so (or estimates with the installe
 });
 
 test('estimate result: age is the mean of perTemplate, spread their std; deterministic', async () => {
-  const est = await createEstimator({ model: bytes });
+  const est = await createEstimator({ crop: 'chip', model: bytes });
   const img = rgba(100, 120);
   const r = est.estimate(img);
   assert.is(r.perTemplate.length, 100);
@@ -71,7 +71,7 @@ test('estimate result: age is the mean of perTemplate, spread their std; determi
 });
 
 test('RGB, RGBA and grey inputs of the same picture agree exactly', async () => {
-  const est = await createEstimator({ model: bytes });
+  const est = await createEstimator({ crop: 'chip', model: bytes });
   const g = rgba(40, 30, 5);
   const grey = new Uint8Array(40 * 30);
   for (let i = 0; i < grey.length; i++) grey[i] = g.data[i * 4];
@@ -91,7 +91,7 @@ test('RGB, RGBA and grey inputs of the same picture agree exactly', async () => 
 });
 
 test('interval sampling: template counts and option checks', async () => {
-  const est = await createEstimator({ model: bytes, interval: 5 });
+  const est = await createEstimator({ crop: 'chip', model: bytes, interval: 5 });
   const img = rgba(64, 64);
   assert.is(est.estimate(img).perTemplate.length, 20);
   for (const [k, n] of [[1, 100], [2, 50], [10, 10], [20, 5], [50, 2], [3, 34], [100, 1]]) assert.is(est.estimate(img, { interval: k }).perTemplate.length, n);
@@ -101,7 +101,7 @@ test('interval sampling: template counts and option checks', async () => {
 });
 
 test('bad images: typed errors, and the estimator keeps working', async () => {
-  const est = await createEstimator({ model: bytes });
+  const est = await createEstimator({ crop: 'chip', model: bytes });
   const ok = rgba(32, 32);
   const before = est.estimate(ok).age;
   const cases: Array<[string, unknown, string]> = [
@@ -138,28 +138,28 @@ test('bad images: typed errors, and the estimator keeps working', async () => {
 });
 
 test('bad options and models: typed errors', async () => {
-  assert.is(await code(createEstimator({ model: bytes, precision: 'fp16' as never })), 'OPTIONS');
-  assert.is(await code(createEstimator({ model: bytes, precision: 'int8' })), 'OPTIONS');
-  assert.is(await code(createEstimator({ model: bytes, backend: 'gpu' as never })), 'OPTIONS');
-  assert.is(await code(createEstimator({ model: bytes, interval: 0 })), 'OPTIONS');
-  assert.is(await code(createEstimator({ model: 12 as never })), 'OPTIONS');
-  assert.is(await code(createEstimator({ model: 'no-such-model' })), 'NO_MODEL');
-  assert.is(await code(createEstimator({ model: '/nonexistent/model.daaw' })), 'NO_MODEL');
+  assert.is(await code(createEstimator({ crop: 'chip', model: bytes, precision: 'fp16' as never })), 'OPTIONS');
+  assert.is(await code(createEstimator({ crop: 'chip', model: bytes, precision: 'int8' })), 'OPTIONS');
+  assert.is(await code(createEstimator({ crop: 'chip', model: bytes, backend: 'gpu' as never })), 'OPTIONS');
+  assert.is(await code(createEstimator({ crop: 'chip', model: bytes, interval: 0 })), 'OPTIONS');
+  assert.is(await code(createEstimator({ crop: 'chip', model: 12 as never })), 'OPTIONS');
+  assert.is(await code(createEstimator({ crop: 'chip', model: 'no-such-model' })), 'NO_MODEL');
+  assert.is(await code(createEstimator({ crop: 'chip', model: '/nonexistent/model.daaw' })), 'NO_MODEL');
   const bad = bytes.slice();
   bad[bad.length - 3] ^= 1;
   try {
-    await createEstimator({ model: bad });
+    await createEstimator({ crop: 'chip', model: bad });
     assert.unreachable();
   } catch (e) {
     assert.instance(e, WeightFormatError);
     assert.is((e as WeightFormatError).code, 'WEIGHTS_CHECKSUM');
   }
-  assert.is(await code(createEstimator({ model: bytes.buffer.slice(0) as ArrayBuffer })), 'no error');
+  assert.is(await code(createEstimator({ crop: 'chip', model: bytes.buffer.slice(0) as ArrayBuffer })), 'no error');
 });
 
 test('dispose: later use is a DisposedError; other estimators are unaffected', async () => {
-  const a = await createEstimator({ model: bytes });
-  const b = await createEstimator({ model: bytes, backend: 'scalar' });
+  const a = await createEstimator({ crop: 'chip', model: bytes });
+  const b = await createEstimator({ crop: 'chip', model: bytes, backend: 'scalar' });
   const img = rgba(48, 48);
   const ageB = b.estimate(img).age;
   a.dispose();
@@ -170,8 +170,8 @@ test('dispose: later use is a DisposedError; other estimators are unaffected', a
 });
 
 test('simd and scalar builds agree within f32 rounding', async () => {
-  const a = await createEstimator({ model: bytes, backend: 'simd' });
-  const b = await createEstimator({ model: bytes, backend: 'scalar' });
+  const a = await createEstimator({ crop: 'chip', model: bytes, backend: 'simd' });
+  const b = await createEstimator({ crop: 'chip', model: bytes, backend: 'scalar' });
   const img = rgba(128, 128, 9);
   assert.ok(Math.abs(a.estimate(img).age - b.estimate(img).age) < 1e-4);
   a.dispose();

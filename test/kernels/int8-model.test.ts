@@ -57,8 +57,8 @@ for (const [label, cfg, nq] of CONFIGS) {
     const fp32 = exportWeights(m, "fp32"), int8 = exportWeights(m, "int8");
     const ages: number[] = [];
     for (const backend of backends) {
-      const f = await Estimator.create({ model: fp32, backend });
-      const q = await Estimator.create({ model: int8, backend });
+      const f = await Estimator.create({ crop: 'chip', model: fp32, backend });
+      const q = await Estimator.create({ crop: 'chip', model: int8, backend });
       const plan = (q as unknown as { model: { plan: { int8Convs: number } } }).model.plan;
       assert.is(plan.int8Convs, nq, `${label} ${backend}: int8 convs`);
       assert.is((f as unknown as { model: { plan: { int8Convs: number } } }).model.plan.int8Convs, 0);
@@ -91,12 +91,12 @@ test("calibrate(): deterministic, covers every quantised tensor; meta.activation
   assert.is(calibrationImages(96, 2)[1].length, 96 * 96 * 3);
   // a file carrying the calibrated scales gives the calibrated estimator's answer exactly
   const withMeta = exportWeights(m, "int8", { activationScales: a });
-  const e1 = await Estimator.create({ model: int8, backend: "simd" });
-  const e2 = await Estimator.create({ model: withMeta, backend: "simd" });
+  const e1 = await Estimator.create({ crop: 'chip', model: int8, backend: "simd" });
+  const e2 = await Estimator.create({ crop: 'chip', model: withMeta, backend: "simd" });
   assert.is(e2.estimate(img).age, e1.estimate(img).age);
   // and different scales change it (the meta is really read)
   const skewed = Object.fromEntries(Object.entries(a).map(([k, [s, o]]) => [k, [s * 1.5, o]]));
-  const e3 = await Estimator.create({ model: exportWeights(m, "int8", { activationScales: skewed }), backend: "simd" });
+  const e3 = await Estimator.create({ crop: 'chip', model: exportWeights(m, "int8", { activationScales: skewed }), backend: "simd" });
   assert.is.not(e3.estimate(img).age, e1.estimate(img).age);
 });
 

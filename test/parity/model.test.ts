@@ -88,7 +88,7 @@ CONFIGS.forEach(([label, cfg], ci) => {
     const refPer = ref.perTemplate.dataSync();
     const refE = ref.E.dataSync();
     for (const backend of ['simd', 'scalar'] as const) {
-      const est = await Estimator.create({ model: fp32, backend });
+      const est = await Estimator.create({ crop: 'chip', model: fp32, backend });
       const r = est.estimate(img);
       const e = est.lastFeatures();
       const dE = maxAbsDiff(e, refE);
@@ -110,7 +110,7 @@ CONFIGS.forEach(([label, cfg], ci) => {
         }
         // the naive per-age head gives the factorised head's answer
         if (cfg.daa !== 'template_channel') {
-          const naive = await Estimator.create({ model: fp32, backend, head: 'naive' });
+          const naive = await Estimator.create({ crop: 'chip', model: fp32, backend, head: 'naive' });
           const rn = naive.estimate(img);
           const d = maxAbsDiff(rn.perTemplate, r.perTemplate);
           assert.ok(d.max <= 1e-3, `${label} ${backend}: naive head differs from factorised by ${d.max}`);
@@ -118,7 +118,7 @@ CONFIGS.forEach(([label, cfg], ci) => {
         }
       }
       est.dispose();
-      const q = await Estimator.create({ model: int8, backend });
+      const q = await Estimator.create({ crop: 'chip', model: int8, backend });
       const rq = q.estimate(img);
       report.push(`${label} ${backend}: int8 - fp32 = ${(rq.age - r.age).toFixed(4)} years`);
       // random weights are harsher on int8 than trained ones; the trained model's figure is in weights/README.md

@@ -17,7 +17,7 @@
  * a NaN is never produced here.
  *
  * Usage on another runtime:
- *   const est = await createEstimator({ model: makeWeights(), backend: 'simd' });
+ *   const est = await createEstimator({ crop: 'chip', model: makeWeights(), backend: 'simd' });
  *   const r = est.estimate(makeImage());
  *   f64Hex(r.age) === expected.simd.age && f32Fnv(r.perTemplate) === expected.simd.perTemplate
  *

@@ -28,8 +28,8 @@ test('the fixture is itself deterministic: same bytes on every call', () => {
 for (const backend of ['simd', 'scalar'] as const) {
   test(`${backend}: bit-identical across runs and estimators, and equal to the recorded reference`, async () => {
     const img = makeImage();
-    const a = await createEstimator({ model: makeWeights(), backend });
-    const b = await createEstimator({ model: makeWeights().buffer as ArrayBuffer, backend });
+    const a = await createEstimator({ crop: 'chip', model: makeWeights(), backend });
+    const b = await createEstimator({ crop: 'chip', model: makeWeights().buffer as ArrayBuffer, backend });
     const first = a.estimate(img);
     const bits = { age: f64Hex(first.age), perTemplate: f32Fnv(first.perTemplate) };
     if (process.env.DAA_PRINT_FIXTURE) console.log(`  ${backend}: { age: '${bits.age}', perTemplate: '${bits.perTemplate}', approxAge: ${first.age} }`);

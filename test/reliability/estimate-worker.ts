@@ -9,7 +9,7 @@ const { weights, backend, images, repeat } = workerData as {
   images: Array<{ data: Uint8ClampedArray; width: number; height: number }>;
   repeat: number;
 };
-const est = await createEstimator({ model: weights, backend });
+const est = await createEstimator({ crop: 'chip', model: weights, backend });
 const bits: string[] = [];
 for (let r = 0; r < repeat; r++)
   for (const im of images) {

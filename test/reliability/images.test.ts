@@ -13,7 +13,7 @@ import { createEstimator, MAX_PIXELS, MAX_SIDE } from '../../src/index.ts';
 import { makeImage, makeWeights } from './determinism-fixture.ts';
 import { codeOf, mib, rgba } from './util.ts';
 
-const est = await createEstimator({ model: makeWeights() });
+const est = await createEstimator({ crop: 'chip', model: makeWeights() });
 const ok = makeImage();
 const ref = est.estimate(ok).age;
 
@@ -155,7 +155,7 @@ test('tiny crops are upsampled: 1x1, 1xN, Nx1 give finite ages; a flat colour gi
 });
 
 test('huge images are downsampled; the staging area is the only per-size allocation, bounded by MAX_PIXELS * 4', async () => {
-  const e = await createEstimator({ model: makeWeights() });
+  const e = await createEstimator({ crop: 'chip', model: makeWeights() });
   e.estimate(ok);
   const base = e.memoryBytes();
   const huge = rgba(4096, 4096, 11); // 64 MiB RGBA, the largest image accepted

@@ -14,7 +14,7 @@ const weights = makeWeights();
 const images = [makeImage(), rgba(33, 47, 5), rgba(256, 256, 6), rgba(1, 9, 7)];
 
 test('dispose: idempotent; every later use is a DisposedError; the rejected call changes nothing', async () => {
-  const est = await createEstimator({ model: weights });
+  const est = await createEstimator({ crop: 'chip', model: weights });
   const age = est.estimate(images[0]).age;
   est.dispose();
   est.dispose();
@@ -30,13 +30,13 @@ test('dispose: idempotent; every later use is a DisposedError; the rejected call
   }
   // config and metadata stay readable; a new estimator of the same file gives the same answer
   assert.is(est.config.inputSize, 64);
-  const again = await createEstimator({ model: weights });
+  const again = await createEstimator({ crop: 'chip', model: weights });
   assert.is(again.estimate(images[0]).age, age);
   again.dispose();
 });
 
 test('many estimators alive at once are independent (dispose of one does not touch another)', async () => {
-  const ests = await Promise.all(Array.from({ length: 12 }, (_, i) => createEstimator({ model: weights, backend: i % 2 ? 'scalar' : 'simd' })));
+  const ests = await Promise.all(Array.from({ length: 12 }, (_, i) => createEstimator({ crop: 'chip', model: weights, backend: i % 2 ? 'scalar' : 'simd' })));
   const ref = ests.map((e) => e.estimate(images[1]).age);
   for (let i = 0; i < ests.length; i += 3) ests[i].dispose();
   ests.forEach((e, i) => {
@@ -76,7 +76,7 @@ test('estimators in 4 concurrent worker_threads agree bit for bit with the main 
   // the main thread estimates at the same time
   const main: Record<string, string[]> = {};
   for (const backend of ['simd', 'scalar'] as const) {
-    const est = await createEstimator({ model: weights, backend });
+    const est = await createEstimator({ crop: 'chip', model: weights, backend });
     main[backend] = [];
     for (let r = 0; r < repeat; r++)
       for (const im of images) {

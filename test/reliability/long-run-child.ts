@@ -40,7 +40,7 @@ function images() {
 }
 
 async function estimates() {
-  const est = await createEstimator({ model: weights, backend: 'simd' });
+  const est = await createEstimator({ crop: 'chip', model: weights, backend: 'simd' });
   const imgs = images();
   const ref = imgs.map((im) => est.estimate(im).age);
   const refI5 = est.estimate(imgs[0], { interval: 5 }).age;
@@ -74,7 +74,7 @@ async function cycles() {
   let age = NaN;
   let mismatches = 0;
   const cycle = async () => {
-    const est = await createEstimator({ model: weights });
+    const est = await createEstimator({ crop: 'chip', model: weights });
     const a = est.estimate(img).age;
     if (Number.isNaN(age)) age = a;
     else if (a !== age) mismatches++;
@@ -108,13 +108,13 @@ async function many() {
   // process's lifetime (about 1.5 MiB of heap, the same for 10 or 80 estimators), and that
   // one-time cost is not what this test measures
   for (const backend of ['simd', 'scalar'] as const) {
-    const warm = await createEstimator({ model: weights, backend });
+    const warm = await createEstimator({ model: weights, backend, crop: 'chip' });
     warm.estimate(img);
     warm.dispose();
   }
   const base = await settle();
   const ests: Estimator[] = [];
-  for (let i = 0; i < n; i++) ests.push(await createEstimator({ model: weights, backend: i % 2 ? 'scalar' : 'simd' }));
+  for (let i = 0; i < n; i++) ests.push(await createEstimator({ crop: 'chip', model: weights, backend: i % 2 ? 'scalar' : 'simd' }));
   const ages = ests.map((e) => e.estimate(img).age);
   const simd = new Set(ages.filter((_, i) => i % 2 === 0));
   const scalar = new Set(ages.filter((_, i) => i % 2 === 1));

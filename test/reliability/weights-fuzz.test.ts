@@ -147,7 +147,7 @@ function show(mode: string, t: Tally): string[] {
 }
 
 test('the good file estimates before the fuzz', async () => {
-  const est = await Estimator.create({ model: good });
+  const est = await Estimator.create({ crop: 'chip', model: good });
   before = est.estimate(img).age;
   assert.ok(Number.isFinite(before));
   est.dispose();
@@ -194,7 +194,7 @@ test('re-sealed mutants the reader accepts load and estimate, or fail with a Daa
     }
     let outcome = 'ok';
     try {
-      const est = await Estimator.create({ model: bytes });
+      const est = await Estimator.create({ crop: 'chip', model: bytes });
       const r = est.estimate(img);
       if (!Number.isFinite(r.age)) outcome = 'non-finite age';
       est.estimate({ data: new Uint8Array(9), width: 3, height: 3 });
@@ -213,7 +213,7 @@ test('re-sealed mutants the reader accepts load and estimate, or fail with a Daa
 });
 
 test('after the fuzz the good file still loads and estimates bit for bit', async () => {
-  const est = await Estimator.create({ model: good });
+  const est = await Estimator.create({ crop: 'chip', model: good });
   assert.is(est.estimate(img).age, before);
   est.dispose();
 });

@@ -174,7 +174,7 @@ test('modelCost tracks what the runtime really places (within 25% + 64 KiB), fp3
   const rows: string[] = [];
   for (const [name, cfg] of [...SMALL_CONFIGS, ['c3ae64', C3AE64] as [string, ModelConfig], ['c3ae96', DEFAULT_CONFIG] as [string, ModelConfig]])
     for (const p of ['fp32', 'int8'] as const) {
-      const est = await Estimator.create({ model: weightFile(cfg, p), backend: 'simd' });
+      const est = await Estimator.create({ crop: 'chip', model: weightFile(cfg, p), backend: 'simd' });
       const used = (est as unknown as { arena: { used: number } }).arena.used;
       const cost = modelCost(cfg).memoryBytes;
       assert.ok(used <= cost * 1.25 + 65536, `${name} ${p}: runtime places ${used} bytes, modelCost says ${cost}`);
@@ -188,7 +188,7 @@ test('modelCost tracks what the runtime really places (within 25% + 64 KiB), fp3
 test('a large but legal config loads, within the documented memory', async () => {
   const big: ModelConfig = { ...DEFAULT_CONFIG, inputSize: 768, width: 4, featDim: 8 };
   const k = modelCost(big);
-  const est = await Estimator.create({ model: writeWeightFile(big, 'fp32', makeTensors(big)) });
+  const est = await Estimator.create({ crop: 'chip', model: writeWeightFile(big, 'fp32', makeTensors(big)) });
   assert.ok(Number.isFinite(est.estimate(rgba(100, 100)).age));
   assert.ok(est.memoryBytes() <= k.memoryBytes * 1.25 + 131072 + 100 * 100 * 4 + 65536);
   console.log(`  c3ae 768 px width 4: modelCost ${mib(k.memoryBytes)}, ${(k.macs / 1e6).toFixed(0)} M multiply-adds; wasm memory ${mib(est.memoryBytes())}`);
@@ -286,9 +286,9 @@ test('input objects: Buffer, ArrayBuffer, odd-offset views, shared and foreign b
   ] as const)
     assert.ok(['WEIGHTS_TRUNCATED'].includes(code(v)), what);
   // through the public API: the same typed errors
-  assert.is(await codeOf(() => Estimator.create({ model: new DataView(w.buffer) as never })), 'OPTIONS');
-  assert.is(await codeOf(() => Estimator.create({ model: detached })), 'WEIGHTS_TRUNCATED');
-  assert.is(await codeOf(() => Estimator.create({ model: w, wasmModule: {} as never })), 'OPTIONS');
+  assert.is(await codeOf(() => Estimator.create({ crop: 'chip', model: new DataView(w.buffer) as never })), 'OPTIONS');
+  assert.is(await codeOf(() => Estimator.create({ crop: 'chip', model: detached })), 'WEIGHTS_TRUNCATED');
+  assert.is(await codeOf(() => Estimator.create({ crop: 'chip', model: w, wasmModule: {} as never })), 'OPTIONS');
 });
 
 test.run();

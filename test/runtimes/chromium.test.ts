@@ -28,7 +28,7 @@ import { decodeImage } from 'daa-wasm/decode';
 window.runApi = async (modelUrl) => {
   const bytes = new Uint8Array(await (await fetch('/face')).arrayBuffer());
   const t0 = performance.now();
-  const est = await createEstimator(modelUrl ? { model: new URL(modelUrl, location.href).href } : {});
+  const est = await createEstimator({ crop: 'chip', ...(modelUrl ? { model: new URL(modelUrl, location.href).href } : {}) });
   const t1 = performance.now();
   const img = await decodeImage(bytes);
   const r = est.estimate(img);
@@ -91,7 +91,7 @@ window.runInputs = async (modelUrl) => {
 };
 // EXIF orientations: daa-wasm/decode (bytes) and the browser's own <img> (which applies the tag too)
 window.runOrientations = async (modelUrl) => {
-  const est = await createEstimator(modelUrl ? { model: new URL(modelUrl, location.href).href } : {});
+  const est = await createEstimator({ crop: 'chip', ...(modelUrl ? { model: new URL(modelUrl, location.href).href } : {}) });
   const out = [];
   for (let o = 1; o <= 8; o++) {
     const bytes = new Uint8Array(await (await fetch('/orientation-' + o + '.jpg')).arrayBuffer());

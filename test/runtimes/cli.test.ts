@@ -23,7 +23,7 @@ async function setup() {
   writeFileSync(join(project, 'notes.txt'), 'not an image');
   writeFileSync(join(project, 'broken.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
   const bin = join(project, 'node_modules/.bin/daa-wasm');
-  const modelArgs = model ? ['--model', model] : [];
+  const modelArgs = [...(model ? ['--model', model] : []), '--crop', 'chip'];
   return { project, f, jpg, png, bin, modelArgs, ref: await nodeReference(f.file) };
 }
 
@@ -69,7 +69,7 @@ test('--interval, --precision, a folder argument, --help, --version, bad options
   const dir = await run(bin, [...modelArgs, 'photos'], { cwd: project, timeoutMs: 60_000 });
   assert.is(dir.code, 0, dir.stderr);
   assert.equal(dir.stdout.trim().split('\n').map((l) => JSON.parse(l).file), [join('photos', 'a.JPG'), join('photos', 'b.jpg')], 'a folder gives its JPEG/PNG files, sorted');
-  if (modelArgs.length) {
+  if (modelArgs.includes('--model')) {
     const p = await run(bin, [...modelArgs, '--precision', 'int8', jpg], { cwd: project, timeoutMs: 60_000 });
     assert.is(p.code, 2);
     assert.match(p.stderr, /precision 'int8' requested but the weight file holds fp32/);
@@ -85,6 +85,36 @@ test('--interval, --precision, a folder argument, --help, --version, bad options
   assert.match(help.stdout, /usage: daa-wasm/);
   const v = await run(bin, ['--version'], { cwd: project, timeoutMs: 30_000 });
   assert.is(v.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version);
+});
+
+test('default mode: every face of a photo, one line each with its box; --annotate writes the PNG', async () => {
+  const { project, bin, f } = await setup();
+  const { background, pasteChip } = await import('../../train/canvas.ts');
+  const face = await decodeImage(new Uint8Array(readFileSync(f.file)));
+  const rgb = new Uint8Array(face.width * face.height * 3);
+  for (let i = 0; i < face.width * face.height; i++) rgb.set(face.data.subarray(4 * i, 4 * i + 3), 3 * i);
+  const W = 480, H = 360;
+  const canvas = background('gradient', W, H, 5);
+  pasteChip(canvas, W, H, rgb, face.width, { cx: 300, cy: 170, size: 160, angle: 10 });
+  const photo = join(project, 'photo.png');
+  const rgba = new Uint8Array(W * H * 4).fill(255);
+  for (let i = 0; i < W * H; i++) rgba.set(canvas.subarray(3 * i, 3 * i + 3), 4 * i);
+  writeFileSync(photo, await encodePng(rgba, W, H, { colorType: 2 }));
+  const out = join(project, 'annotated.png');
+  const r = await run(bin, [photo, '--annotate', out], { cwd: project, timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  if (f.real) {
+    assert.is(lines.length, 1, r.stdout);
+    assert.equal(Object.keys(lines[0]), ['file', 'face', 'box', 'score', 'age', 'spread']);
+    const [x, y, w, h] = lines[0].box;
+    assert.ok(Math.abs(x + w / 2 - 300) < 40 && Math.abs(y + h / 2 - 170) < 40, `box ${lines[0].box}`);
+  }
+  const png = readFileSync(out);
+  assert.equal([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const back = await decodeImage(new Uint8Array(png));
+  assert.is(back.width, W);
+  console.log(`  cli photo: ${r.stdout.trim()} [${f.label}]`);
 });
 
 test('no model: a clear message and exit code 2 (or the default model estimates)', async () => {

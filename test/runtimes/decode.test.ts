@@ -178,7 +178,7 @@ test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and t
   const f = await face();
   const files = await orientedJpegs(f.file);
   const model = await modelFile();
-  const est = await createEstimator(model ? { model } : {});
+  const est = await createEstimator({ crop: 'chip', ...(model ? { model } : {}) });
   const upright = await decodeImage(files[0].bytes);
   const ages: number[] = [];
   for (const { orientation, bytes } of files) {

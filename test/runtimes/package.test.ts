@@ -116,13 +116,13 @@ import { decodeImage, type DecodedImage } from 'daa-wasm/decode';
 export async function ageOf(bytes: Uint8Array): Promise<number> {
   const img: DecodedImage = await decodeImage(bytes);
   const input: ImageInput = img;
-  const r: Estimate = await estimate(input, { interval: 5 });
+  const r: Estimate = await estimate(input, { interval: 5, crop: 'chip' });
   const first: number = r.perTemplate[0];
   return r.age + r.spread * 0 + first * 0;
 }
 
 export async function many(images: ImageInput[], model: Uint8Array): Promise<number[]> {
-  const opts: EstimatorOptions = { model, precision: 'fp32', interval: 2, backend: 'simd', head: 'factorised' };
+  const opts: EstimatorOptions = { model, precision: 'fp32', interval: 2, backend: 'simd', head: 'factorised', crop: 'chip' };
   const est = await createEstimator(opts);
   const cfg: ModelConfig = est.config;
   try {

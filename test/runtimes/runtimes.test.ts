@@ -46,7 +46,7 @@ for (const [name, cmd, pre] of RUNTIMES) {
     const f = await face();
     const { createEstimator } = await import('../../src/index.ts');
     const { decodeImage } = await import('../../src/platform/decode.ts');
-    const est = await createEstimator({ precision: 'int8', backend: 'simd' });
+    const est = await createEstimator({ crop: 'chip', precision: 'int8', backend: 'simd' });
     const ref = est.estimate(await decodeImage(new Uint8Array(readFileSync(f.file))));
     est.dispose();
     copyFileSync(join(ROOT, 'test/runtimes/fixtures/age.mjs'), join(project, 'age.mjs'));

@@ -177,7 +177,7 @@ export async function nodeReference(file: string): Promise<{ age: number; spread
   const { createEstimator } = await import('../../src/index.ts');
   const { decodeImage } = await import('../../src/platform/decode.ts');
   const model = await modelFile();
-  const est = await createEstimator(model ? { model } : {});
+  const est = await createEstimator({ crop: 'chip', ...(model ? { model } : {}) });
   const img = await decodeImage(new Uint8Array(readFileSync(file)));
   const r = est.estimate(img);
   est.dispose();

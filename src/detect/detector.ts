@@ -1,0 +1,178 @@
+/**
+ * The face detector: letterbox the staged image into the detector input (one f32_warp_affine_u8
+ * call: scale to fit, centre, area prefilter for downscales, black border, values to [-1, 1]), run
+ * the plan, decode, weighted NMS, project boxes and keypoints back to image pixels; then a second
+ * look at each candidate in an upright window of its own (FaceDetector.detect).
+ * It lives inside an estimator's arena and kernel instance (src/estimator.ts), placed at load.
+ */
+import type { Arena } from '../arena.ts';
+import type { Kernels } from '../kernels.ts';
+import { buildDetectorPlan, runDetectorPlan, type DetectorPlan } from './plan.ts';
+import { decodeFaces, detectorAnchors, weightedNms, type RawFace } from './decode.ts';
+import type { DetectorWeights } from './weights.ts';
+import { affineScale, type Affine } from './align.ts';
+
+/** Largest area-prefilter factor: sub-samples per axis and output pixel of a downscaling warp. */
+export const MAX_PREFILTER = 8;
+
+/**
+ * Sub-samples per axis for a warp that reads `scale` source pixels per output pixel: each bilinear
+ * sub-sample already averages over two source pixels per axis, so ceil(scale / 2) of them cover the
+ * output pixel's footprint (measured: the same detection rate and age MAE as ceil(scale), at 2.5x
+ * less time on 640 x 480 canvases; scripts/eval-detect.ts).
+ */
+export function prefilterFor(scale: number): number {
+  return Math.max(1, Math.min(MAX_PREFILTER, Math.ceil(scale / 2 - 1e-6)));
+}
+
+export interface DetectOptions {
+  /** smallest score (0..1) of a face kept; default 0.5 (MediaPipe's) */
+  minScore?: number;
+  /** IoU above which two detections are merged; default 0.3 (MediaPipe's) */
+  iouThreshold?: number;
+}
+
+export interface StagedImage {
+  ptr: number;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+export class FaceDetector {
+  readonly plan: DetectorPlan;
+  private readonly anchors: Float32Array;
+
+  constructor(
+    private readonly kernels: Kernels,
+    private readonly arena: Arena,
+    weights: DetectorWeights,
+  ) {
+    this.plan = buildDetectorPlan(arena, weights);
+    this.anchors = detectorAnchors(weights.config);
+  }
+
+  /** Letterbox matrix (detector input pixels -> image pixels): the whole image, scaled to fit and centred. */
+  letterbox(width: number, height: number): Affine {
+    const S = this.plan.config.inputSize;
+    const scale = S / Math.max(width, height);
+    const ox = (S - width * scale) / 2, oy = (S - height * scale) / 2;
+    return [1 / scale, 0, -ox / scale, 0, 1 / scale, -oy / scale];
+  }
+
+  /**
+   * Warps the window `m` (detector input pixels -> image pixels) of the staged image into the
+   * detector input (values in [-1, 1], black outside the image), runs the network and decodes the
+   * faces scoring at least `minScore`, in image pixels (boxes axis-aligned around the mapped centre).
+   */
+  runWindow(img: StagedImage, m: Affine, minScore: number, iouThreshold: number): RawFace[] {
+    const { kernels, plan } = this;
+    const cfg = plan.config;
+    const S = cfg.inputSize;
+    kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, plan.input, S, S,
+      m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 2 / 255, -1, 0);
+    runDetectorPlan(kernels, plan);
+    const scores = this.arena.f32(plan.scores, plan.anchors);
+    const boxes = this.arena.f32(plan.boxes, plan.anchors * cfg.coords);
+    const faces = weightedNms(decodeFaces(scores, boxes, this.anchors, cfg.coords, cfg.keypoints, S, minScore), iouThreshold);
+    const k = affineScale(m) * S;
+    const px = (x: number, y: number) => ({ x: m[0] * x * S + m[1] * y * S + m[2], y: m[3] * x * S + m[4] * y * S + m[5] });
+    return faces.map((f) => {
+      const c = px(f.box.x + f.box.width / 2, f.box.y + f.box.height / 2);
+      const w = f.box.width * k, h = f.box.height * k;
+      return { box: { x: c.x - w / 2, y: c.y - h / 2, width: w, height: h }, keypoints: f.keypoints.map((p) => px(p.x, p.y)), score: f.score };
+    });
+  }
+
+  /**
+   * The window that shows a candidate face upright (eye line horizontal) at the framing the
+   * detector scores best: face box REFINE_BOX_FRACTION of the window side, centred.
+   */
+  refineWindow(face: RawFace): Affine {
+    const S = this.plan.config.inputSize;
+    const [r, l] = face.keypoints;
+    const angle = Math.atan2(l.y - r.y, l.x - r.x);
+    const side = Math.max(face.box.width, face.box.height) / REFINE_BOX_FRACTION;
+    const k = side / S, cos = Math.cos(angle) * k, sin = Math.sin(angle) * k;
+    const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
+    // input (X, Y) -> image: centre + R(angle) * k * (X - S/2, Y - S/2)
+    return [cos, -sin, cx - cos * (S / 2) + sin * (S / 2), sin, cos, cy - sin * (S / 2) - cos * (S / 2)];
+  }
+
+  /**
+   * The windows of pass 1 (detector input pixels -> image pixels): the whole image letterboxed, then
+   * for images whose faces may be too small for it, square tiles of side T = L / 2, L / 4, ... (L the
+   * image's longer side) at a stride of T / 2, down to the smallest T that still shows a face of
+   * `minFaceSize` pixels at TILE_MIN_FACE of the input or more. The detector finds faces of about
+   * 0.2 to 0.8 of its input side, so each level covers faces of 0.2 T to 0.5 T (the stride keeps
+   * every face of up to T / 2 whole in some tile) and the levels overlap.
+   */
+  windows(width: number, height: number, minFaceSize: number): Affine[] {
+    const S = this.plan.config.inputSize;
+    const out: Affine[] = [this.letterbox(width, height)];
+    const L = Math.max(width, height);
+    const smallest = minFaceSize / TILE_MIN_FACE;
+    for (let T = L / 2; L > smallest; T /= 2) {
+      const starts = (n: number) => {
+        if (T >= n) return [(n - T) / 2];
+        const k = Math.ceil((n - T) / (T / 2));
+        return Array.from({ length: k + 1 }, (_, i) => (i * (n - T)) / k);
+      };
+      for (const y0 of starts(height)) for (const x0 of starts(width)) out.push([T / S, 0, x0, 0, T / S, y0]);
+      if (T <= smallest) break;
+    }
+    return out;
+  }
+
+  /**
+   * Faces of the staged image, highest score first. Pass 1 runs the windows (see windows(); only
+   * the whole image when `largestOnly` and it finds a face there) at a lower score: candidates.
+   * Pass 2 runs each candidate again in an upright window where the face fills REFINE_BOX_FRACTION
+   * of the input and keeps it when that score reaches minScore: the second look rejects textures
+   * that only look like a face at a coarse scale and measures the keypoints (for the alignment) at a
+   * higher resolution.
+   */
+  detect(img: StagedImage, opts: Required<DetectOptions> & { minFaceSize: number; largestOnly: boolean }): RawFace[] {
+    const low = Math.min(opts.minScore, CANDIDATE_SCORE);
+    const windows = this.windows(img.width, img.height, opts.minFaceSize);
+    let candidates: RawFace[] = [];
+    for (let w = 0; w < windows.length; w++) {
+      candidates.push(...this.runWindow(img, windows[w], low, opts.iouThreshold));
+      if (w === 0 && opts.largestOnly) {
+        const kept = this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
+        if (kept.length) return kept;
+      }
+    }
+    // tiles see below the requested size; what is much smaller than it was not asked for
+    // (a face's box is about 0.9 of the side of its UTKFace-framed chip)
+    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
+  }
+
+  private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
+    const S = this.plan.config.inputSize;
+    const refined: RawFace[] = [];
+    for (const c of candidates.slice(0, MAX_CANDIDATES)) {
+      const m = this.refineWindow(c);
+      const centre = { x: m[0] * S / 2 + m[1] * S / 2 + m[2], y: m[3] * S / 2 + m[4] * S / 2 + m[5] };
+      // the refined face nearest the window centre
+      let best: RawFace | null = null, bestD = Infinity;
+      for (const f of this.runWindow(img, m, opts.minScore, opts.iouThreshold)) {
+        const d = Math.hypot(f.box.x + f.box.width / 2 - centre.x, f.box.y + f.box.height / 2 - centre.y);
+        if (d < bestD && d < 0.5 * Math.max(c.box.width, c.box.height)) { best = f; bestD = d; }
+      }
+      if (best) refined.push(best);
+    }
+    return weightedNms(refined, opts.iouThreshold);
+  }
+}
+
+/** Faces whose box is narrower than this fraction of minFaceSize are dropped. */
+export const MIN_BOX_FRACTION = 0.6;
+/** Smallest face the tiles are made for, as a fraction of a tile's side. */
+export const TILE_MIN_FACE = 0.2;
+/** Score of a pass-1 candidate worth a second look. */
+export const CANDIDATE_SCORE = 0.3;
+/** At most this many candidates get a second look (the highest scoring). */
+export const MAX_CANDIDATES = 64;
+/** Face box side as a fraction of the refine window side. */
+export const REFINE_BOX_FRACTION = 0.45;

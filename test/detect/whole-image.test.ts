@@ -1,0 +1,134 @@
+/**
+ * The detect + align + estimate path on generated scenes (kept small for CI; the full sweep is
+ * `npx tsx scripts/eval-detect.ts canvases|negatives|chips`):
+ * - UTKFace test chips pasted into 640 x 480 canvases (flat, noise, gradient backgrounds) at face sizes
+ *   96..512 px, rotated up to 30 degrees: every face found, at the right place (at most one extra detection in 24 canvases);
+ * - face-free images (flat, noise, gradients; several sizes): no face, NoFaceError from estimate(),
+ *   an empty list from estimateAll();
+ * - the age of a pasted, rotated chip against the age of the chip itself (crop 'chip');
+ * - a 2 x 2 collage of four chips: four faces, each with its own chip's age;
+ * - bad input and options stay typed errors and leave the estimator usable.
+ * Tests that need UTKFace skip (counted as skipped) when ../shared/data/utkface is absent.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEstimator, NoFaceError, ImageInputError, OptionsError, type Estimator } from '../../src/index.ts';
+import { FACE_TEMPLATE } from '../../src/detect/align.ts';
+import { decodeImage, imageDir, readLabels, type RgbImage } from '../../train/data.ts';
+import { background, pasteChip, placePoint, type Background, type Placement } from '../../train/canvas.ts';
+import { utkRoot } from './util.ts';
+
+const root = utkRoot();
+if (!root) console.log('  SKIP: ../shared/data/utkface is absent: the UTKFace tests of test/detect/whole-image.test.ts are skipped');
+const withData = root ? test : test.skip;
+const est: Estimator = await createEstimator({ backend: 'simd' });
+
+function chips(n: number): Array<{ img: RgbImage; age: number }> {
+  const rows = readLabels(root!).filter((r) => r.split === 'test');
+  const step = Math.floor(rows.length / n);
+  return Array.from({ length: n }, (_, i) => rows[i * step]).map((r) => ({
+    img: decodeImage(new Uint8Array(readFileSync(join(imageDir(root!), r.file))), r.file), age: r.age,
+  }));
+}
+
+withData('pasted chips (S 96..512, rotation <= 30 degrees, 3 backgrounds) are found where they were pasted', () => {
+  const sizes = [96, 128, 192, 256, 384, 512];
+  const W = 640, H = 480;
+  let i = 0;
+  const extra: string[] = [];
+  for (const { img } of chips(24)) {
+    const S = sizes[i % sizes.length];
+    const kind: Background = (['flat', 'noise', 'gradient'] as const)[i % 3];
+    const canvas = background(kind, W, H, 300 + i);
+    const angle = ((i * 37) % 61) - 30;
+    const d = (S * Math.SQRT2) / 2;
+    const at: Placement = { cx: Math.min(W - d, Math.max(d, 150 + ((i * 71) % 340))), cy: Math.min(H - d, Math.max(d, 120 + ((i * 53) % 240))), size: S, angle };
+    if (S === 512) Object.assign(at, { cx: W / 2, cy: H / 2 });
+    pasteChip(canvas, W, H, img.data, img.width, at);
+    const faces = est.detectFaces({ data: canvas, width: W, height: H });
+    const eyes = [placePoint(FACE_TEMPLATE[0], at), placePoint(FACE_TEMPLATE[1], at)];
+    const hit = faces.find((f) => Math.hypot(f.keypoints[0].x - eyes[0].x, f.keypoints[0].y - eyes[0].y) < 0.1 * S
+      && Math.hypot(f.keypoints[1].x - eyes[1].x, f.keypoints[1].y - eyes[1].y) < 0.1 * S);
+    assert.ok(hit, `case ${i}: chip at S ${S}, angle ${angle}, ${kind}: not found (faces ${JSON.stringify(faces.map((f) => f.box))})`);
+    if (faces.length > 1) extra.push(`case ${i} (S ${S}): ${JSON.stringify(faces.filter((f) => f !== hit).map((f) => [f.box, f.score]))}`);
+    i++;
+  }
+  // a false detection inside a pasted chip's own background happens (docs/detect.md measures the rate)
+  assert.ok(extra.length <= 1, `detections besides the pasted face: ${extra.join('; ')}`);
+  if (extra.length) console.log(`  extra detection: ${extra[0]}`);
+});
+
+test('face-free images: no detection, NoFaceError from estimate(), [] from estimateAll()', () => {
+  const kinds: Background[] = ['flat', 'noise', 'gradient'];
+  let i = 0;
+  for (const [W, H] of [[640, 480], [128, 128], [320, 240], [96, 96]]) for (const kind of kinds) {
+    const img = { data: background(kind, W, H, 900 + i++), width: W, height: H };
+    assert.is(est.detectFaces(img).length, 0, `${kind} ${W}x${H}: false detection`);
+    assert.equal(est.estimateAll(img), []);
+    assert.throws(() => est.estimate(img), (e: unknown) => e instanceof NoFaceError && e.code === 'NO_FACE', `${kind} ${W}x${H}`);
+  }
+  // a flat grey webcam frame (the issue's example that used to read 55.9 years)
+  const grey = { data: new Uint8Array(640 * 480 * 4).fill(128), width: 640, height: 480 };
+  assert.throws(() => est.estimate(grey), (e: unknown) => e instanceof NoFaceError);
+  // crop 'chip' still answers for any image: the caller says it is a face
+  assert.ok(Number.isFinite(est.estimate(grey, { crop: 'chip' }).age));
+});
+
+withData('the age of a pasted, rotated chip is close to the age of the chip itself', () => {
+  const W = 640, H = 480;
+  let sum = 0, n = 0;
+  chips(12).forEach(({ img }, i) => {
+    const alone = est.estimate(img, { crop: 'chip' }).age;
+    const canvas = background('gradient', W, H, 700 + i);
+    const at: Placement = { cx: 320, cy: 240, size: 160 + 16 * i, angle: i % 2 ? 20 : -15 };
+    pasteChip(canvas, W, H, img.data, img.width, at);
+    const e = est.estimate({ data: canvas, width: W, height: H });
+    assert.ok(e.face, 'estimate() reports the face it used');
+    const d = Math.abs(e.age - alone);
+    assert.ok(d < 8, `case ${i}: pasted ${e.age.toFixed(1)} vs alone ${alone.toFixed(1)}`);
+    sum += d; n++;
+  });
+  assert.ok(sum / n < 3, `mean |pasted - alone| ${(sum / n).toFixed(2)} years`);
+});
+
+withData('a 2 x 2 collage of four chips: four faces, largest first, each with its own age', () => {
+  const four = chips(4);
+  const side = 200, W = 2 * side + 40, H = 2 * side + 40;
+  const canvas = background('flat', W, H, 11);
+  const placed: Placement[] = [];
+  four.forEach(({ img }, k) => {
+    const at = { cx: 20 + side / 2 + (k % 2) * side, cy: 20 + side / 2 + (k >> 1) * side, size: side - 20 - 8 * k, angle: 0 };
+    pasteChip(canvas, W, H, img.data, img.width, at);
+    placed.push(at);
+  });
+  const faces = est.estimateAll({ data: canvas, width: W, height: H });
+  assert.is(faces.length, 4);
+  for (let k = 1; k < 4; k++) assert.ok(faces[k - 1].box.width * faces[k - 1].box.height >= faces[k].box.width * faces[k].box.height, 'largest first');
+  placed.forEach((at, k) => {
+    const f = faces.find((g) => Math.abs(g.box.x + g.box.width / 2 - at.cx) < at.size / 4 && Math.abs(g.box.y + g.box.height / 2 - at.cy) < at.size / 4);
+    assert.ok(f, `face ${k} not found`);
+    // the same chip alone at the same place on the same background: the aligned crop reaches a little
+    // past the pasted chip (its framing is the detector's, not the paste's), and the model reacts to
+    // what it sees there (a flat colour), so the bar is against that, not against the chip by itself
+    const solo = background('flat', W, H, 11);
+    pasteChip(solo, W, H, four[k].img.data, four[k].img.width, at);
+    const alone = est.estimateAll({ data: solo, width: W, height: H });
+    assert.is(alone.length, 1, `face ${k} alone: one face`);
+    assert.ok(Math.abs(f!.age - alone[0].age) < 8, `face ${k}: ${f!.age.toFixed(1)} in the collage vs ${alone[0].age.toFixed(1)} alone on the same canvas`);
+  });
+});
+
+test('bad input and options: typed errors, the estimator stays usable', () => {
+  const is = (C: abstract new (...a: never[]) => Error) => (e: unknown) => e instanceof C;
+  assert.throws(() => est.estimateAll(null as never), is(ImageInputError));
+  assert.throws(() => est.detectFaces({ data: new Uint8Array(5), width: 2, height: 2 }), is(ImageInputError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { crop: 'face' as never }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { minScore: 2 }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }, { minFaceSize: 1 }), is(OptionsError));
+  assert.throws(() => est.estimate({ data: new Uint8Array(12), width: 2, height: 2 }), is(NoFaceError));
+  assert.ok(Number.isFinite(est.estimate({ data: new Uint8Array(96 * 96 * 3).fill(90), width: 96, height: 96 }, { crop: 'chip' }).age));
+});
+
+test.run();
