@@ -4,12 +4,14 @@
  * again costs the same and tells nothing new: repeated readings of the same pixels are not
  * independent, and the age filter would count them as if they were.
  *
- * The measure is cheap and robust to sensor noise: the frame is cut into GRID_X x GRID_Y cells, the
- * mean luma of each cell is taken from SAMPLES x SAMPLES pixels (3,072 pixels in all, whatever the
- * frame size), and the difference of two frames is the largest change of a cell mean, in grey
- * levels. Averaging 16 pixels divides pixel noise by 4; taking the largest cell keeps a face that
- * moves in one corner from being diluted by a still background. A frame is compared with the last
- * frame that was processed (not the previous one), so a slow change adds up until it counts.
+ * The measure is cheap and robust to sensor noise: the frame is cut into GRID_X x GRID_Y cells, and
+ * in each cell SAMPLES x SAMPLES pixels and their right-hand neighbours are read (6,144 pixels in
+ * all, whatever the frame size) for two numbers: the mean luma, and the mean absolute luma step to
+ * the neighbour (the cell's detail: what blur takes away while the mean stays put). The difference
+ * of two frames is the largest change of either number over the cells, in grey levels. Averaging 16
+ * samples divides pixel noise by 4; taking the largest cell keeps a face that moves in one corner
+ * from being diluted by a still background. A frame is compared with the last frame that was
+ * processed (not the previous one), so a slow change adds up until it counts.
  */
 
 export const GRID_X = 16;
@@ -35,8 +37,9 @@ export function isPixelFrame(f: unknown): f is PixelFrame {
 }
 
 export class FrameDiff {
-  private ref = new Float32Array(CELLS);
-  private cur = new Float32Array(CELLS);
+  /** per cell: mean luma, then mean absolute step (2 values a cell) */
+  private ref = new Float32Array(2 * CELLS);
+  private cur = new Float32Array(2 * CELLS);
   private offsets = new Int32Array(CELLS * SAMPLES * SAMPLES);
   private width = 0;
   private height = 0;
@@ -44,9 +47,9 @@ export class FrameDiff {
   private hasRef = false;
 
   /**
-   * The largest change of a cell's mean luma (grey levels, 0..255) between `f` and the reference
-   * frame; Infinity when there is no reference or the size or channel count changed. Call `accept`
-   * to make `f` the reference.
+   * The largest change of a cell's mean luma or mean luma step (grey levels, 0..255) between `f` and
+   * the reference frame; Infinity when there is no reference or the size or channel count changed.
+   * Call `accept` to make `f` the reference.
    */
   measure(f: PixelFrame): number {
     const { data, width, height } = f;
@@ -57,19 +60,30 @@ export class FrameDiff {
     }
     const offs = this.offsets, cur = this.cur;
     const per = SAMPLES * SAMPLES;
+    // the neighbour: one pixel right (one left in the last column)
+    const next = width > 1 ? ch : 0;
     for (let c = 0, k = 0; c < CELLS; c++) {
-      let s = 0;
-      if (ch === 1) for (let i = 0; i < per; i++, k++) s += data[offs[k]];
+      let s = 0, g = 0;
+      if (ch === 1)
+        for (let i = 0; i < per; i++, k++) {
+          const o = offs[k], o2 = o + (offs[k] % width === width - 1 ? -next : next);
+          s += data[o];
+          g += Math.abs(data[o2] - data[o]);
+        }
       else
         for (let i = 0; i < per; i++, k++) {
-          const o = offs[k];
-          s += 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+          const o = offs[k], o2 = o + (((offs[k] / ch) | 0) % width === width - 1 ? -next : next);
+          const a = 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+          const b = 0.299 * data[o2] + 0.587 * data[o2 + 1] + 0.114 * data[o2 + 2];
+          s += a;
+          g += Math.abs(b - a);
         }
-      cur[c] = s / per;
+      cur[2 * c] = s / per;
+      cur[2 * c + 1] = g / per;
     }
     if (!this.hasRef) return Infinity;
     let worst = 0;
-    for (let c = 0; c < CELLS; c++) worst = Math.max(worst, Math.abs(cur[c] - this.ref[c]));
+    for (let i = 0; i < 2 * CELLS; i++) worst = Math.max(worst, Math.abs(cur[i] - this.ref[i]));
     return worst;
   }
 
