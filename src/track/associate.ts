@@ -14,9 +14,10 @@
  *   centres, over the last seen size, with the sizes within a factor REENTRY_SIZE. Allowed within reentryDistance;
  *   it costs 1 + distance / reentryDistance, always more than any match near the prediction.
  * - both: when the detection carries an age and the track has one, ageWeight * min(1, d2 / 9) where
- *   d2 is the squared age difference over (tracked variance + the detection's variance): a person of
- *   60 does not take the place of a person of 25 that crossed them. A coming-back pair whose ages
- *   differ by more than 5 sd is forbidden.
+ *   d2 is the squared age difference over (tracked variance + the detection's variance): of two
+ *   faces that fit alike, the one of the tracked age wins. Never a gate: a face half out of the
+ *   picture, or dark, can read 10 years off (measured on the default model), and it is still the
+ *   same face.
  */
 import type { AgeState } from './age-filter.ts';
 import { type Box, faceSize, iou, type Point } from './geometry.ts';
@@ -80,12 +81,10 @@ export interface DetectionView {
 export function pairCost(t: TrackView, d: DetectionView, ageVar: number, p: Readonly<AssociationParams>): number {
   const s = Math.max(1, faceSize(t.predicted));
   let ageTerm = 0;
-  let ageFar = false;
   if (t.age.count > 0 && typeof d.age === 'number' && ageVar === ageVar) {
     const e = d.age - t.age.mean;
     const d2 = (e * e) / (t.age.variance + ageVar);
     ageTerm = p.ageWeight * Math.min(1, d2 / 9);
-    ageFar = d2 > 25;
   }
   const o = iou(t.predicted, d.box);
   const n = Math.min(t.nk, d.keypoints.length, KEYPOINTS_COMPARED);
@@ -97,7 +96,7 @@ export function pairCost(t: TrackView, d: DetectionView, ageVar: number, p: Read
   }
   if (o >= p.minIoU || kd <= p.maxKeypointDistance)
     return 1 - o + p.keypointWeight * (kd === kd ? kd : 0) + Math.abs(Math.log(faceSize(d.box) / s)) + MISS_COST * Math.min(t.missed, 5) + ageTerm;
-  if (t.missed === 0 || ageFar) return Infinity;
+  if (t.missed === 0) return Infinity;
   // sizes from the last seen box: a size extrapolated over many frames is mostly noise
   const sl = Math.max(1, faceSize(t.last));
   const ratio = faceSize(d.box) / sl;

@@ -14,7 +14,7 @@
  *   levels since the last processed frame) is skipped: nothing runs, the last result is returned;
  *   at most `maxSkip` frames in a row.
  * - a full detection runs every `detectEvery` processed frames, and on the next frame whenever a
- *   followed face was lost. In between, each face seen in the previous frame is followed from its
+ *   face seen in the previous frame was lost (not re-found by refine, or missing from a detection). In between, each face seen in the previous frame is followed from its
  *   predicted box and keypoints (the last frame's keypoints, moved by the face's velocity): `refine`
  *   re-finds it near there when given (a single detector window instead of the whole picture), else
  *   the prediction is taken as it is.
@@ -30,7 +30,7 @@ import { checkNumberOption, checkOptionNames } from '../options.ts';
 import { type AgeNoise, type AgeState, DEFAULT_AGE_NOISE, newAgeState, observationVariance, resetAge, updateAge } from './age-filter.ts';
 import { Assigner, type AssociationParams, DEFAULT_ASSOCIATION, pairCost } from './associate.ts';
 import { FrameDiff, isPixelFrame, type PixelFrame } from './frame-diff.ts';
-import { type Box, faceSize, iou, type Point, type Pose, poseOf } from './geometry.ts';
+import { type Box, faceSize, intersection, iou, type Point, type Pose, poseOf } from './geometry.ts';
 import { MAX_KEYPOINTS, type Motion, newMotion, observeMotion, predictBox, predictKeypoints, resetMotion } from './motion.ts';
 
 /** One face in one frame, as a detector returns it (the estimator's estimateAll / detectFaces). */
@@ -89,7 +89,7 @@ export interface TrackerOptions<F = PixelFrame> {
   duplicateBelow?: number;
   /** at most this many frames are skipped in a row (default 10) */
   maxSkip?: number;
-  /** the age filter's process noise, years^2 per frame: larger follows changes faster, smooths less (default 0.02) */
+  /** the age filter's process noise, years^2 per frame: larger follows changes faster, smooths less (default 0.05) */
   processNoise?: number;
   /** the per-frame age noise at spread 0, years (default 0.5) */
   ageNoise?: number;
@@ -136,8 +136,11 @@ export interface TrackerStats {
 export interface Tracker<F = PixelFrame> {
   /** Processes one video frame (needs the detect option); returns the faces seen in it, largest first. */
   update(frame: F): TrackedFace[];
-  /** The tracker on its own: one frame's faces (with their ages), as a detector returned them. */
-  observe(faces: readonly FaceObservation[]): TrackedFace[];
+  /**
+   * The tracker on its own: one frame's faces (with their ages), as a detector returned them. With
+   * the picture's size, a face cut by its edge counts less (its crop is partly grey).
+   */
+  observe(faces: readonly FaceObservation[], size?: { width: number; height: number }): TrackedFace[];
   /** Every live track, also those unseen for up to `timeout` frames (their last box). */
   tracks(): TrackedFace[];
   /** Forgets every track (ids keep counting up). */
@@ -215,6 +218,20 @@ function newTrack(): Track {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/**
+ * The size of a frame, where it says: { width, height } (pixels, ImageData, canvases, ImageBitmap),
+ * videoWidth / videoHeight (a <video>), displayWidth / displayHeight (a VideoFrame); else null.
+ */
+function sizeOf(frame: unknown): { width: number; height: number } | null {
+  if (!frame || typeof frame !== 'object') return null;
+  const f = frame as Record<string, unknown>;
+  for (const [w, h] of [['videoWidth', 'videoHeight'], ['displayWidth', 'displayHeight'], ['width', 'height']] as const) {
+    const W = f[w], H = f[h];
+    if (finite(W) && finite(H) && W > 0 && H > 0) return { width: W, height: H };
+  }
+  return null;
+}
+
 /** Throws FaceInputError unless `f` is a usable face; `where` names its source in the message. */
 function checkFace(f: unknown, where: string): asserts f is FaceObservation {
   if (!f || typeof f !== 'object') throw new FaceInputError(`${where} must be an object { box, keypoints, score }, got ${f === null ? 'null' : typeof f}`);
@@ -277,6 +294,9 @@ class TrackerImpl<F> implements Tracker<F> {
   private kept = new Int32Array(8);
   private readonly pose: Pose = { roll: 0, yaw: 0, pitch: 0 };
   private readonly active: Track[] = [];
+  /** the picture's size (0 when unknown) */
+  private width = 0;
+  private height = 0;
 
   constructor(
     private readonly detect: ((frame: F) => readonly FaceObservation[]) | undefined,
@@ -304,6 +324,7 @@ class TrackerImpl<F> implements Tracker<F> {
       this.diff.accept();
     }
     this.skipRun = 0;
+    this.setSize(sizeOf(frame));
     this.frame++;
     this.predictAll();
     const due = this.frame - this.lastDetect >= this.detectEvery;
@@ -319,8 +340,9 @@ class TrackerImpl<F> implements Tracker<F> {
     return (this.result = this.report(true));
   }
 
-  observe(faces: readonly FaceObservation[]): TrackedFace[] {
+  observe(faces: readonly FaceObservation[], size?: { width: number; height: number }): TrackedFace[] {
     if (!Array.isArray(faces)) throw new FaceInputError(`observe takes an array of faces, got ${faces === null ? 'null' : typeof faces}`);
+    this.setSize(size);
     this.stats.frames++;
     this.frame++;
     this.predictAll();
@@ -340,6 +362,12 @@ class TrackerImpl<F> implements Tracker<F> {
     this.diff.reset();
     this.forceDetect = false;
     this.lastDetect = -Infinity;
+  }
+
+  private setSize(size: { width: number; height: number } | null | undefined): void {
+    const ok = !!size && finite(size.width) && finite(size.height) && size.width > 0 && size.height > 0;
+    this.width = ok ? size!.width : 0;
+    this.height = ok ? size!.height : 0;
   }
 
   private predictAll(): void {
@@ -373,7 +401,11 @@ class TrackerImpl<F> implements Tracker<F> {
     this.matchedCols.fill(0, 0, n);
     for (let r = 0; r < rows; r++) {
       const c = match[r];
-      if (c < 0) continue;
+      if (c < 0) {
+        // a face followed until the last frame is not in this detection: look again next frame
+        if (withFrame && this.live[r].seenFrame === this.frame - 1) this.forceDetect = true;
+        continue;
+      }
       this.matchedCols[c] = 1;
       this.seen(this.live[r], faces[this.kept[c]], frame, withFrame);
     }
@@ -426,7 +458,9 @@ class TrackerImpl<F> implements Tracker<F> {
       return;
     }
     const pose = t.nk >= 3 ? poseOf(t.keypoints, this.pose) : null;
-    const r = observationVariance(spread, t.score, faceSize(t.box), pose, this.noise);
+    const b = t.box;
+    const inside = this.width > 0 ? intersection(b, { x: 0, y: 0, width: this.width, height: this.height }) / (b.width * b.height) : 1;
+    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside);
     updateAge(t.age, age, r, this.frame - t.ageFrame, this.noise.processNoise);
     t.ageFrame = this.frame;
     t.ageRaw = age;
