@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_AGE_NOISE, GATE, newAgeState, observationVariance, updateAge, type AgeState } from '../../src/track/age-filter.ts';
 import { Rng } from '../util/rng.ts';
-import { gauss, jitter, mae, quantile, sd, settleFrame } from './util.ts';
+import { gauss, jitter, mae, quantile, sd, settleFrame, steadyReference, type Reading } from './util.ts';
 
 const FRONTAL = { roll: 0, yaw: 0, pitch: 0 };
 
@@ -17,7 +17,7 @@ function sequence(seed: number, frames = 90) {
   const rng = new Rng(seed);
   const label = rng.uniform(1, 80);
   const modelAge = label + 3 * gauss(rng);
-  const spread: number[] = [], raw: number[] = [], tracked: number[] = [];
+  const spread: number[] = [], raw: number[] = [], tracked: number[] = [], readings: Reading[] = [];
   const s: AgeState = newAgeState();
   for (let t = 0; t < frames; t++) {
     // mostly 0.3-0.7, now and then a hard frame of 1-2
@@ -25,10 +25,12 @@ function sequence(seed: number, frames = 90) {
     const z = modelAge + 2 * sp * gauss(rng);
     spread.push(sp);
     raw.push(z);
-    updateAge(s, z, observationVariance(sp, 0.9, 150, FRONTAL, DEFAULT_AGE_NOISE), 1, DEFAULT_AGE_NOISE.processNoise);
+    const r = observationVariance(sp, 0.9, 150, FRONTAL, DEFAULT_AGE_NOISE);
+    updateAge(s, z, r, 1, DEFAULT_AGE_NOISE.processNoise);
     tracked.push(s.mean);
+    readings.push({ t, z, r });
   }
-  return { label, modelAge, spread, raw, tracked };
+  return { label, modelAge, spread, raw, tracked, readings };
 }
 
 test('noisy ages around a label (200 seeds): frame-to-frame sd >= 3x lower, level sd lower, MAE no worse, settled by frame 10', () => {
@@ -40,7 +42,7 @@ test('noisy ages around a label (200 seeds): frame-to-frame sd >= 3x lower, leve
     const tail = (v: number[]) => v.slice(10);
     ratios.push(ratio);
     levels.push(sd(tail(q.raw)) / sd(tail(q.tracked)));
-    settle.push(settleFrame(q.tracked, q.raw));
+    settle.push(settleFrame(q.tracked, steadyReference(q.readings), q.raw));
     maeRaw += mae(q.raw, q.label);
     maeTracked += mae(q.tracked, q.label);
     assert.ok(ratio >= 3, `seed ${seed}: frame-to-frame sd ratio ${ratio.toFixed(2)}`);

@@ -5,6 +5,8 @@
  * metrics of the issue (frame-to-frame sd, MAE, settling).
  */
 import { Rng } from '../util/rng.ts';
+import { DEFAULT_AGE_NOISE, newAgeState, observationVariance, updateAge } from '../../src/track/age-filter.ts';
+import { faceSize, intersection, poseOf } from '../../src/track/geometry.ts';
 import type { FaceObservation, TrackedFace } from '../../src/track/tracker.ts';
 import { truthAt, type Scene } from '../../train/video.ts';
 
@@ -125,18 +127,45 @@ export const sd = (v: readonly number[]) => {
 export const jitter = (v: readonly number[]) => sd(v.slice(1).map((x, i) => x - v[i]));
 export const mae = (v: readonly number[], label: number) => mean(v.map((x) => Math.abs(x - label)));
 
+/** One age reading as the tracker's filter took it: frame, age, variance. */
+export interface Reading {
+  t: number;
+  z: number;
+  r: number;
+}
+
+/** The variance the tracker gives a detection (src/track/age-filter.ts with the default noise). */
+export function readingOf(t: number, f: FaceObservation, frame: { width: number; height: number }): Reading {
+  const pose = f.keypoints.length >= 3 ? poseOf(f.keypoints, { roll: 0, yaw: 0, pitch: 0 }) : null;
+  const inside = intersection(f.box, { x: 0, y: 0, width: frame.width, height: frame.height }) / (f.box.width * f.box.height);
+  return { t, z: f.age!, r: observationVariance(f.spread ?? 0, f.score, faceSize(f.box), pose, DEFAULT_AGE_NOISE, inside) };
+}
+
 /**
- * The frame from which the tracked series `v` stays within a band around its final value (the mean
- * over the second half). The band is the widest of: 1 year; 3 x the series' own sd over the second
- * half (the tracked age may keep moving a little, following the picture); and 2 sd of the mean of
- * the first 10 raw frames, 2 sd(raw[0..10)) / sqrt(10): nothing can know the age better than that
- * after 10 frames (blurred or dark first frames are noisier than the rest).
+ * What a tracker that had been watching this face for a long time would report: the same filter run
+ * over the readings backwards first (a warm-up on the same kind of frames), then forwards. Settling
+ * is measured against this: it keeps the age changes the filter follows on purpose (the model reads
+ * a dark, blurred face younger, say) out of the start-up transient.
  */
-export function settleFrame(v: readonly number[], raw: readonly number[]): number {
-  const tail = v.slice(Math.floor(v.length / 2));
-  const ref = mean(tail), band = Math.max(1, 3 * sd(tail), (2 * sd(raw.slice(0, 10))) / Math.sqrt(10));
+export function steadyReference(readings: readonly Reading[], q = DEFAULT_AGE_NOISE.processNoise): number[] {
+  const s = newAgeState();
+  for (let i = readings.length - 1; i >= 0; i--) updateAge(s, readings[i].z, readings[i].r, i + 1 < readings.length ? readings[i + 1].t - readings[i].t : 1, q);
+  return readings.map((x, i) => {
+    updateAge(s, x.z, x.r, i > 0 ? x.t - readings[i - 1].t : 1, q);
+    return s.mean;
+  });
+}
+
+/**
+ * The index from which the tracked series `v` stays within a band of `reference` (steadyReference):
+ * 1 year, or 2 sd of the mean of the first 10 raw frames, 2 sd(raw[0..10)) / sqrt(10), where that is
+ * wider (nothing can know the age better than that after 10 frames; blurred or dark first frames
+ * are noisier than the rest).
+ */
+export function settleFrame(v: readonly number[], reference: readonly number[], raw: readonly number[]): number {
+  const band = Math.max(1, (2 * sd(raw.slice(0, 10))) / Math.sqrt(10));
   let t = v.length;
-  while (t > 0 && Math.abs(v[t - 1] - ref) <= band) t--;
+  while (t > 0 && Math.abs(v[t - 1] - reference[t - 1]) <= band) t--;
   return t;
 }
 
