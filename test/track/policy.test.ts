@@ -7,69 +7,19 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracker, type FaceObservation, type TrackerOptions } from '../../src/index.ts';
+import { createTracker, type TrackerOptions } from '../../src/index.ts';
 import { iou } from '../../src/track/geometry.ts';
 import { FrameDiff } from '../../src/track/frame-diff.ts';
-import { makeScene, SceneRenderer, truthAt, type Scene, type SceneKind } from '../../train/video.ts';
+import { makeScene, SceneRenderer, truthAt, type SceneKind } from '../../train/video.ts';
 import { Rng } from '../util/rng.ts';
-import { gauss, Identities, makePeople, simulateDetections, syntheticChip, type Person, type SimDetection } from './util.ts';
+import { Identities, makePeople, mockSource, syntheticChip, type MockFrame as Frame, type MockSource } from './util.ts';
 
-interface Frame {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
-  t: number;
-}
-
-/** A mock face source over a scene, counting its calls; `ages`: detect returns ages (estimateAll-like). */
-function source(scene: Scene, people: Person[], seed: number, ages: boolean) {
-  const rng = new Rng(seed);
-  const calls = { detect: 0, refine: 0, estimate: 0, estimatesPerFrame: new Map<string, number>() };
-  const truthOf = new Map<FaceObservation, number>();
-  const detect = (f: Frame): FaceObservation[] => {
-    calls.detect++;
-    const dets = simulateDetections(scene, f.t, people, rng, { spurious: 0 });
-    for (const d of dets) {
-      if (!ages) delete d.age, delete d.spread;
-      truthOf.set(d, d.truth);
-    }
-    return dets;
-  };
-  const refine = (f: Frame, seed: FaceObservation): FaceObservation | null => {
-    calls.refine++;
-    // the visible face whose box overlaps the seed most, re-detected with the detector's noise
-    const dets = simulateDetections(scene, f.t, people, rng, { spurious: 0, miss: 0 });
-    let best: SimDetection | null = null, bi = 0.3;
-    for (const d of dets) if (iou(d.box, seed.box) > bi) (bi = iou(d.box, seed.box)), (best = d);
-    if (best) {
-      delete best.age, delete best.spread;
-      truthOf.set(best, best.truth);
-    }
-    return best;
-  };
-  const estimate = (f: Frame, face: FaceObservation) => {
-    calls.estimate++;
-    // which person: the truth of the face handed over (a detection), else the nearest visible one
-    let truth = truthOf.get(face);
-    if (truth === undefined) {
-      let bi = 0;
-      for (const g of truthAt(scene, f.t)) if (g.visible && iou(g.box, face.box) > bi) (bi = iou(g.box, face.box)), (truth = g.face);
-    }
-    if (truth === undefined) return null;
-    const key = `${f.t}:${truth}`;
-    calls.estimatesPerFrame.set(key, (calls.estimatesPerFrame.get(key) ?? 0) + 1);
-    const spread = 0.3 + 0.4 * rng.next();
-    return { age: people[scene.faces[truth].subject].modelAge + 2 * spread * gauss(rng), spread };
-  };
-  return { detect, refine, estimate, calls, truthOf };
-}
-
-function runVideo(kind: SceneKind, seed: number, opts: (s: ReturnType<typeof source>) => TrackerOptions<Frame>, ages = false) {
+function runVideo(kind: SceneKind, seed: number, opts: (s: MockSource) => TrackerOptions<Frame>, ages = false) {
   const scene = makeScene(kind, seed);
   const chips = [syntheticChip(seed), syntheticChip(seed + 1000)];
   const renderer = new SceneRenderer(scene, chips);
   const people = makePeople(2, new Rng(seed));
-  const src = source(scene, people, seed, ages);
+  const src = mockSource(scene, people, seed, ages);
   const tracker = createTracker<Frame>(opts(src));
   const ids = new Identities();
   /** on each skipped frame: the smallest IoU of a reported box with its truth face */

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../util/rng.ts';
 import { DEFAULT_AGE_NOISE, newAgeState, observationVariance, updateAge } from '../../src/track/age-filter.ts';
-import { faceSize, intersection, poseOf } from '../../src/track/geometry.ts';
+import { faceSize, intersection, iou, poseOf } from '../../src/track/geometry.ts';
 import type { FaceObservation, TrackedFace } from '../../src/track/tracker.ts';
 import { truthAt, type Scene } from '../../train/video.ts';
 
@@ -190,3 +190,61 @@ export function syntheticChip(seed: number, side = 128): { file: string; age: nu
     }
   return { file: `synthetic-${seed}`, age: 30, image: { data, width: side, height: side } };
 }
+
+/** A frame for the mock source: pixels and the frame number. */
+export interface MockFrame {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+  t: number;
+}
+
+/**
+ * A mock face source over a scene, counting its calls: detect (the simulated detector; with ages when
+ * `ages`, as estimateAll), refine (the visible face that overlaps the seed most, re-detected), and
+ * estimate (the person's model age with spread-scaled noise).
+ */
+export function mockSource(scene: Scene, people: Person[], seed: number, ages: boolean) {
+  const rng = new Rng(seed);
+  const calls = { detect: 0, refine: 0, estimate: 0, estimatesPerFrame: new Map<string, number>() };
+  const truthOf = new Map<FaceObservation, number>();
+  const detect = (f: MockFrame): FaceObservation[] => {
+    calls.detect++;
+    const dets = simulateDetections(scene, f.t, people, rng, { spurious: 0 });
+    for (const d of dets) {
+      if (!ages) delete d.age, delete d.spread;
+      truthOf.set(d, d.truth);
+    }
+    return dets;
+  };
+  const refine = (f: MockFrame, seed: FaceObservation): FaceObservation | null => {
+    calls.refine++;
+    // the visible face whose box overlaps the seed most, re-detected with the detector's noise
+    const dets = simulateDetections(scene, f.t, people, rng, { spurious: 0, miss: 0 });
+    let best: SimDetection | null = null, bi = 0.3;
+    for (const d of dets) if (iou(d.box, seed.box) > bi) (bi = iou(d.box, seed.box)), (best = d);
+    if (best) {
+      delete best.age, delete best.spread;
+      truthOf.set(best, best.truth);
+    }
+    return best;
+  };
+  const estimate = (f: MockFrame, face: FaceObservation) => {
+    calls.estimate++;
+    // which person: the truth of the face handed over (a detection), else the nearest visible one
+    let truth = truthOf.get(face);
+    if (truth === undefined) {
+      let bi = 0;
+      for (const g of truthAt(scene, f.t)) if (g.visible && iou(g.box, face.box) > bi) (bi = iou(g.box, face.box)), (truth = g.face);
+    }
+    if (truth === undefined) return null;
+    const key = `${f.t}:${truth}`;
+    calls.estimatesPerFrame.set(key, (calls.estimatesPerFrame.get(key) ?? 0) + 1);
+    const spread = 0.3 + 0.4 * rng.next();
+    return { age: people[scene.faces[truth].subject].modelAge + 2 * spread * gauss(rng), spread };
+  };
+  return { detect, refine, estimate, calls, truthOf };
+}
+
+export type MockSource = ReturnType<typeof mockSource>;
+
