@@ -18,7 +18,7 @@ import { DEFAULT_MODEL } from '../../src/generated/assets.ts';
 import { DEFAULT_DATA_DIR } from '../../train/data.ts';
 import { cropAligned, loadTestChips, makeScene, SceneRenderer, truthAt, type SceneKind } from '../../train/video.ts';
 import { Rng } from '../util/rng.ts';
-import { gauss, Identities, jitter, mae, quantile, readingOf, settleFrame, steadyReference, type Reading, type SimDetection } from './util.ts';
+import { gauss, Identities, jitter, mae, quantile, readingOf, sd, settleFrame, steadyReference, type Reading, type SimDetection } from './util.ts';
 
 const HAVE_DATA = fs.existsSync(path.join(DEFAULT_DATA_DIR, 'labels.csv'));
 const SEEDS = process.env.DAA_LONG === '1' ? 12 : 4;
@@ -34,7 +34,7 @@ test(`real ages on rendered sequences (${KINDS.length} kinds x ${SEEDS} seeds x 
   const t0 = performance.now();
   let estimates = 0;
   for (const kind of KINDS) {
-    const ratios: number[] = [], settle: number[] = [];
+    const ratios: number[] = [], levels: number[] = [], settle: number[] = [];
     let maeRaw = 0, maeTracked = 0, n = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const where = `${kind} seed ${seed}`;
@@ -75,6 +75,8 @@ test(`real ages on rendered sequences (${KINDS.length} kinds x ${SEEDS} seeds x 
         if (s.age.length < 20) continue;
         const ratio = jitter(s.raw) / jitter(s.age);
         ratios.push(ratio);
+        // the level: sd around the track's own mean after frame 10 (slow changes with the lighting stay)
+        levels.push(sd(s.raw.slice(10)) / sd(s.age.slice(10)));
         settle.push(settleFrame(s.age, steadyReference(s.readings), s.raw));
         maeRaw += mae(s.raw, s.label) * s.raw.length;
         maeTracked += mae(s.age, s.label) * s.age.length;
@@ -83,7 +85,7 @@ test(`real ages on rendered sequences (${KINDS.length} kinds x ${SEEDS} seeds x 
       }
     }
     rows.push(
-      `${kind.padEnd(10)} frame-to-frame sd ratio median ${quantile(ratios, 0.5).toFixed(1)} (min ${Math.min(...ratios).toFixed(1)}), ` +
+      `${kind.padEnd(10)} frame-to-frame sd ratio median ${quantile(ratios, 0.5).toFixed(1)} (min ${Math.min(...ratios).toFixed(1)}), level sd ratio median ${quantile(levels, 0.5).toFixed(1)}, ` +
         `MAE per-frame ${(maeRaw / n).toFixed(2)} tracked ${(maeTracked / n).toFixed(2)}, settled by frame ${quantile(settle, 0.5)} median, ${Math.max(...settle)} max`,
     );
     // per kind within 0.1 years (a still face's ages barely move: both MAEs are its bias); all kinds together: no worse
