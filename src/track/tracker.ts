@@ -342,6 +342,7 @@ class TrackerImpl<F> implements Tracker<F> {
 
   observe(faces: readonly FaceObservation[], size?: { width: number; height: number }): TrackedFace[] {
     if (!Array.isArray(faces)) throw new FaceInputError(`observe takes an array of faces, got ${faces === null ? 'null' : typeof faces}`);
+    this.checkSize(size);
     this.setSize(size);
     this.stats.frames++;
     this.frame++;
@@ -368,6 +369,13 @@ class TrackerImpl<F> implements Tracker<F> {
     const ok = !!size && finite(size.width) && finite(size.height) && size.width > 0 && size.height > 0;
     this.width = ok ? size!.width : 0;
     this.height = ok ? size!.height : 0;
+  }
+
+  private checkSize(size: unknown): void {
+    if (size === undefined) return;
+    const s = size as { width?: unknown; height?: unknown } | null;
+    if (!s || typeof s !== 'object' || !finite(s.width) || !finite(s.height) || !(s.width > 0 && s.height > 0))
+      throw new OptionsError('observe(faces, size): size must be { width, height } with positive numbers (the picture the faces are in)');
   }
 
   private predictAll(): void {

@@ -189,6 +189,7 @@ test('faces: malformed faces are FaceInputErrors naming the field, and change no
     assert.throws(() => tr.observe(faces as never), (e: Error) => e instanceof FaceInputError && (e as FaceInputError).code === 'FACE_DATA' && msg.test(e.message), String(msg));
   }
   assert.throws(() => tr.observe('faces' as never), (e: Error) => e instanceof FaceInputError);
+  assert.throws(() => tr.observe([good], { width: 0, height: 10 }), (e: Error) => e instanceof OptionsError && /size must be \{ width, height \}/.test(e.message));
   const after = tr.observe([good]);
   assert.is(after.length, 1);
   assert.is(after[0].id, id, 'the track survived the bad frames');
