@@ -232,18 +232,26 @@ function sizeOf(frame: unknown): { width: number; height: number } | null {
   return null;
 }
 
-/** Throws FaceInputError unless `f` is a usable face; `where` names its source in the message. */
-function checkFace(f: unknown, where: string): asserts f is FaceObservation {
-  if (!f || typeof f !== 'object') throw new FaceInputError(`${where} must be an object { box, keypoints, score }, got ${f === null ? 'null' : typeof f}`);
+/** A FaceInputError about `source[index]` (index -1: `source` alone). */
+function faceError(source: string, index: number, what: string): FaceInputError {
+  return new FaceInputError(`${index < 0 ? source : `${source}[${index}]`}${what}`);
+}
+
+/**
+ * Throws FaceInputError unless `f` is a usable face; `source` and `index` (-1: none) name it in the
+ * message, which is built only on failure (a frame's checks allocate nothing).
+ */
+function checkFace(f: unknown, source: string, index: number): asserts f is FaceObservation {
+  if (!f || typeof f !== 'object') throw faceError(source, index, ` must be an object { box, keypoints, score }, got ${f === null ? 'null' : typeof f}`);
   const { box, keypoints, score, age, spread } = f as FaceObservation;
   if (!box || !finite(box.x) || !finite(box.y) || !finite(box.width) || !finite(box.height) || !(box.width > 0 && box.height > 0))
-    throw new FaceInputError(`${where}.box must be { x, y, width, height } with finite numbers and a positive size`);
-  if (!Array.isArray(keypoints)) throw new FaceInputError(`${where}.keypoints must be an array of { x, y } (may be empty)`);
+    throw faceError(source, index, '.box must be { x, y, width, height } with finite numbers and a positive size');
+  if (!Array.isArray(keypoints)) throw faceError(source, index, '.keypoints must be an array of { x, y } (may be empty)');
   for (let i = 0; i < keypoints.length; i++)
-    if (!keypoints[i] || !finite(keypoints[i].x) || !finite(keypoints[i].y)) throw new FaceInputError(`${where}.keypoints[${i}] must be { x, y } with finite numbers`);
-  if (!finite(score)) throw new FaceInputError(`${where}.score must be a finite number`);
-  if (age !== undefined && !finite(age)) throw new FaceInputError(`${where}.age must be a finite number when present`);
-  if (spread !== undefined && !(finite(spread) && spread >= 0)) throw new FaceInputError(`${where}.spread must be a finite number >= 0 when present`);
+    if (!keypoints[i] || !finite(keypoints[i].x) || !finite(keypoints[i].y)) throw faceError(source, index, `.keypoints[${i}] must be { x, y } with finite numbers`);
+  if (!finite(score)) throw faceError(source, index, '.score must be a finite number');
+  if (age !== undefined && !finite(age)) throw faceError(source, index, '.age must be a finite number when present');
+  if (spread !== undefined && !(finite(spread) && spread >= 0)) throw faceError(source, index, '.spread must be a finite number >= 0 when present');
 }
 
 function checkFunction(v: unknown, name: string): void {
@@ -393,7 +401,7 @@ class TrackerImpl<F> implements Tracker<F> {
     let n = 0;
     if (this.kept.length < faces.length) this.kept = new Int32Array(Math.max(faces.length, 2 * this.kept.length));
     for (let j = 0; j < faces.length; j++) {
-      checkFace(faces[j], `${where}[${j}]`);
+      checkFace(faces[j], where, j);
       if (faces[j].score >= this.minScore) this.kept[n++] = j;
     }
     const rows = this.live.length;
@@ -492,7 +500,7 @@ class TrackerImpl<F> implements Tracker<F> {
         this.stats.refines++;
         const f = this.refine(frame, seed);
         if (f) {
-          checkFace(f, 'refine()');
+          checkFace(f, 'refine()', -1);
           if (f.score >= this.minScore) {
             nx.found = true;
             copyBox(nx.box, f.box);
