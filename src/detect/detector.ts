@@ -149,20 +149,29 @@ export class FaceDetector {
   }
 
   private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
-    const S = this.plan.config.inputSize;
     const refined: RawFace[] = [];
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
-      const m = this.refineWindow(c);
-      const centre = { x: m[0] * S / 2 + m[1] * S / 2 + m[2], y: m[3] * S / 2 + m[4] * S / 2 + m[5] };
-      // the refined face nearest the window centre
-      let best: RawFace | null = null, bestD = Infinity;
-      for (const f of this.runWindow(img, m, opts.minScore, opts.iouThreshold)) {
-        const d = Math.hypot(f.box.x + f.box.width / 2 - centre.x, f.box.y + f.box.height / 2 - centre.y);
-        if (d < bestD && d < 0.5 * Math.max(c.box.width, c.box.height)) { best = f; bestD = d; }
-      }
+      const best = this.lookAt(img, c, opts);
       if (best) refined.push(best);
     }
     return weightedNms(refined, opts.iouThreshold);
+  }
+
+  /**
+   * One detector run in the upright window of `seed` (a candidate, or a face followed from the last
+   * video frame): the face found there nearest the window centre, or null. The video tracker's
+   * between-detections step (one run instead of a whole-image search).
+   */
+  lookAt(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>): RawFace | null {
+    const S = this.plan.config.inputSize;
+    const m = this.refineWindow(seed);
+    const centre = { x: m[0] * S / 2 + m[1] * S / 2 + m[2], y: m[3] * S / 2 + m[4] * S / 2 + m[5] };
+    let best: RawFace | null = null, bestD = Infinity;
+    for (const f of this.runWindow(img, m, opts.minScore, opts.iouThreshold)) {
+      const d = Math.hypot(f.box.x + f.box.width / 2 - centre.x, f.box.y + f.box.height / 2 - centre.y);
+      if (d < bestD && d < 0.5 * Math.max(seed.box.width, seed.box.height)) { best = f; bestD = d; }
+    }
+    return best;
   }
 }
 
