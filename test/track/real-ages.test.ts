@@ -27,7 +27,7 @@ const KINDS: SceneKind[] = ['drift', 'scale', 'rotate', 'blur', 'brightness', 'm
 test(`real ages on rendered sequences (${KINDS.length} kinds x ${SEEDS} seeds x 60 frames): jitter >= 3x lower, MAE no worse, settled by frame 10, no id switch`, async () => {
   if (!HAVE_DATA) return console.log(`  SKIP: no UTKFace data at ${DEFAULT_DATA_DIR} (set DAA_DATA): real-age sequences not run`);
   if (!DEFAULT_MODEL) return console.log('  SKIP: no shipped default model in this build: real-age sequences not run');
-  const est: Estimator = await createEstimator();
+  const est: Estimator = await createEstimator({ crop: 'chip' });
   const rows: string[] = [];
   const fails: string[] = [];
   const all = { ratios: [] as number[], settle: [] as number[], maeRaw: 0, maeTracked: 0, n: 0 };
