@@ -120,6 +120,7 @@ if (mode === 'chips') {
     const faces = est.detectFaces({ data: background(kind, W, H, 5000 + i), width: W, height: H }, opts);
     falses += faces.length;
     if (faces.length) images++;
+    if (faces.length) console.log(`  false: ${kind} ${W}x${H} seed ${5000 + i}: ${faces.map((f) => `${f.score.toFixed(2)} (${f.box.width.toFixed(0)} px)`).join(', ')}`);
     try {
       est.estimate({ data: background(kind, W, H, 5000 + i), width: W, height: H }, opts);
       answered++;

@@ -18,6 +18,7 @@ export type DaaErrorCode =
   | 'MEMORY'
   | 'DISPOSED'
   | 'WASM'
+  | 'FACE_DATA'
   | 'NO_FACE';
 
 export class DaaError extends Error {
@@ -37,6 +38,12 @@ export class ImageInputError extends DaaError {}
 export class OptionsError extends DaaError {
   constructor(message: string) {
     super('OPTIONS', message);
+  }
+}
+/** A face given to the tracker (by a detect, refine or estimate function, or to observe()) is malformed. */
+export class FaceInputError extends DaaError {
+  constructor(message: string) {
+    super('FACE_DATA', message);
   }
 }
 /** No trained model is available under that name or source. */
@@ -70,6 +77,7 @@ export function reviveError(name: string, code: string | null, message: string):
   else if (name === 'OptionsError') e = new OptionsError(message);
   else if (name === 'ModelNotFoundError') e = new ModelNotFoundError(message);
   else if (name === 'NoFaceError') e = new NoFaceError(message);
+  else if (name === 'FaceInputError') e = new FaceInputError(message);
   else if (name === 'DisposedError') {
     e = new DisposedError();
     e.message = message;

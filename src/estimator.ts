@@ -160,6 +160,15 @@ function checkCrop(v: unknown): CropMode | undefined {
   return v;
 }
 
+/** The six keypoints of a face (eyes and mouth are used), finite numbers; an OptionsError otherwise. */
+function checkKeypoints(face: unknown): Array<{ x: number; y: number }> {
+  // (a copy: the caller's array is read once, here)
+  const kp = (face as { keypoints?: unknown } | null)?.keypoints;
+  if (!Array.isArray(kp) || kp.length < 4 || !kp.slice(0, 4).every((p) => p && Number.isFinite(p.x) && Number.isFinite(p.y)))
+    throw new OptionsError('face.keypoints must hold at least the right eye, left eye, nose and mouth as { x, y } pixel positions');
+  return kp.map((p: { x: number; y: number }) => ({ x: p.x, y: p.y }));
+}
+
 function checkInterval(v: unknown, T: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > T)
     throw new OptionsError(`interval must be an integer in 1..${T}, got ${String(v)}`);
@@ -434,6 +443,41 @@ export class Estimator {
     const img = this.stageImage(image);
     const S = this.config.inputSize;
     return this.findFaces(img, o, false).map((face) => ({ ...face, ...this.ageOf(img, chipTransform(face.keypoints, S), o.interval) }));
+  }
+
+  /**
+   * The age of one given face of `image` (its six keypoints, as detectFaces returns them): the face is
+   * aligned from its eyes and mouth and estimated, without detection. The video tracker's per-face
+   * step for faces it follows between detections.
+   */
+  estimateFace(image: SyncImageSource, face: { keypoints: readonly { x: number; y: number }[] }, opts?: Pick<EstimateOptions, 'interval'>): Estimate {
+    this.live();
+    const o = this.readOptions(opts, ['interval'], 'estimateFace options');
+    const kp = checkKeypoints(face);
+    const img = this.stageImage(image);
+    return this.ageOf(img, chipTransform(kp, this.config.inputSize), o.interval);
+  }
+
+  /**
+   * The face near `seed` (a box and keypoints, e.g. where a followed face is predicted in this frame):
+   * one detector run in an upright window around it instead of a whole-image search; null when no
+   * face scores minScore there.
+   */
+  refineFace(image: SyncImageSource, seed: { box: Face['box']; keypoints: readonly { x: number; y: number }[]; score?: number }, opts?: Pick<DetectFacesOptions, 'minScore'>): Face | null {
+    this.live();
+    const o = this.readOptions(opts, ['minScore'], 'refineFace options');
+    const detector = this.faceDetector();
+    const kp = checkKeypoints(seed);
+    const b = seed?.box;
+    if (!b || ![b.x, b.y, b.width, b.height].every(Number.isFinite) || !(b.width > 0 && b.height > 0))
+      throw new OptionsError('seed.box must be { x, y, width, height } with finite numbers and a positive size');
+    const img = this.stageImage(image);
+    try {
+      return detector.lookAt(img, { box: b, keypoints: kp, score: seed.score ?? 1 }, { minScore: o.minScore, iouThreshold: 0.3 });
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
 
   /** The faces of `image` (boxes, keypoints, scores in image pixels), largest first; no ages. */

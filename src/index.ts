@@ -27,11 +27,23 @@ export {
   ModelNotFoundError,
   DisposedError,
   NoFaceError,
+  FaceInputError,
   type DaaErrorCode,
 } from './errors.ts';
 export type { ModelConfig, DaaVariant, EncoderName } from './arch.ts';
 export { MAX_MODEL_BYTES, MAX_MODEL_MACS, modelCost, type Precision } from './format.ts';
 export { MAX_SIDE, MAX_PIXELS } from './image.ts';
+export {
+  createTracker,
+  type Tracker,
+  type TrackerOptions,
+  type TrackerStats,
+  type TrackedFace,
+  type FaceObservation,
+  type AgeReading,
+} from './track/tracker.ts';
+export type { Box, Point } from './track/geometry.ts';
+export type { PixelFrame } from './track/frame-diff.ts';
 export { readImage, MAX_FILE_BYTES, type ImageSource, type SyncImageSource, type Drawable } from './input.ts';
 import { readImage, type ImageSource } from './input.ts';
 import { defaultEstimator } from './default-estimator.ts';

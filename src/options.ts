@@ -35,3 +35,14 @@ export function checkOptionNames(opts: unknown, known: readonly string[], what: 
     throw new OptionsError(`unknown option '${k}' in ${what}${hint}; known: ${known.join(', ')}`);
   }
 }
+
+/**
+ * `v` when it is a number in min..max (an integer when `integer`), else an OptionsError in the
+ * house style: `detectEvery must be an integer in 1..1000, got 0`. `max` Infinity reads `>= min`.
+ */
+export function checkNumberOption(v: unknown, name: string, min: number, max: number, integer = false): number {
+  if (typeof v === 'number' && v >= min && v <= max && (!integer || Number.isInteger(v))) return v;
+  const kind = integer ? 'an integer' : 'a number';
+  const range = max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
+  throw new OptionsError(`${name} must be ${kind} ${range}, got ${typeof v === 'number' ? String(v) : typeof v === 'string' ? JSON.stringify(v) : typeof v}`);
+}

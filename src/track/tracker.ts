@@ -1,0 +1,589 @@
+/**
+ * createTracker: faces followed across the frames of a video, each with an id and an age that
+ * settles instead of jumping from frame to frame.
+ *
+ *   const tracker = createTracker({ detect: (f) => est.estimateAll(f) });
+ *   for each frame: const faces = tracker.update(frame);  // [{ id, box, age, ageRaw, spread, frames, ... }]
+ *
+ * The tracker owns no model. It is given functions (a detector that returns faces, and optionally a
+ * per-face age estimate and a re-detection near a known face) or, with `observe(faces)`, the faces
+ * themselves. It owns the tracks and their ids (association.ts), each track's motion (motion.ts) and
+ * tracked age (age-filter.ts), the leave timeout, and the per-frame work policy:
+ *
+ * - a near-duplicate frame (frame-diff.ts: no cell of the picture changed by `duplicateBelow` grey
+ *   levels since the last processed frame) is skipped: nothing runs, the last result is returned;
+ *   at most `maxSkip` frames in a row.
+ * - a full detection runs every `detectEvery` processed frames, and on the next frame whenever a
+ *   face seen in the previous frame was lost (not re-found by refine, or missing from a detection). In between, each face seen in the previous frame is followed from its
+ *   predicted box and keypoints (the last frame's keypoints, moved by the face's velocity): `refine`
+ *   re-finds it near there when given (a single detector window instead of the whole picture), else
+ *   the prediction is taken as it is.
+ * - each face's age is read at most once per frame: from the face when the detector (or refine)
+ *   returned an age with it, else from `estimate(frame, face)`, once.
+ *
+ * Tracks, their buffers and the association workspace are reused: a frame allocates nothing but
+ * the result it returns (and what the given functions allocate), so memory stays flat over any
+ * number of frames (test/track/memory.test.ts).
+ */
+import { FaceInputError, OptionsError } from '../errors.ts';
+import { checkNumberOption, checkOptionNames } from '../options.ts';
+import { type AgeNoise, type AgeState, DEFAULT_AGE_NOISE, newAgeState, observationVariance, resetAge, updateAge } from './age-filter.ts';
+import { Assigner, type AssociationParams, DEFAULT_ASSOCIATION, pairCost } from './associate.ts';
+import { FrameDiff, isPixelFrame, type PixelFrame } from './frame-diff.ts';
+import { type Box, faceSize, intersection, iou, type Point, type Pose, poseOf } from './geometry.ts';
+import { MAX_KEYPOINTS, type Motion, newMotion, observeMotion, predictBox, predictKeypoints, resetMotion } from './motion.ts';
+
+/** One face in one frame, as a detector returns it (the estimator's estimateAll / detectFaces). */
+export interface FaceObservation {
+  /** top-left corner and size, pixels */
+  box: Box;
+  /** keypoints in pixels, MediaPipe's order (right eye, left eye, nose tip, mouth, right ear, left ear); may be fewer or none */
+  keypoints: readonly Point[];
+  /** detector score, 0..1 */
+  score: number;
+  /** the face's age in this frame, when the detector estimated it */
+  age?: number;
+  /** and its spread (the estimator's uncertainty, years) */
+  spread?: number;
+}
+
+/** An age estimate of one face in one frame. */
+export interface AgeReading {
+  age: number;
+  spread: number;
+}
+
+/** A face of the current frame, as the tracker reports it. */
+export interface TrackedFace {
+  /** stable while the face is followed; a face unseen for more than `timeout` frames comes back with a new id */
+  id: number;
+  box: Box;
+  keypoints: Point[];
+  score: number;
+  /** the tracked age (years): the filter's running estimate; null until the face has an age reading */
+  age: number | null;
+  /** the tracked age's standard deviation (years) in the filter's model; null with `age` */
+  spread: number | null;
+  /** this frame's own age reading; null when the face was not estimated in this frame */
+  ageRaw: number | null;
+  /** this frame's own spread; null with ageRaw */
+  spreadRaw: number | null;
+  /** frames the face has been reported in */
+  frames: number;
+}
+
+/** What the tracker uses of an Estimator (createEstimator()) when given one as the `estimator` option. */
+export interface TrackingEstimator<F> {
+  estimateAll(frame: F): readonly FaceObservation[];
+  estimateFace(frame: F, face: FaceObservation): AgeReading;
+  refineFace(frame: F, seed: FaceObservation & { score: number }): FaceObservation | null;
+}
+
+export interface TrackerOptions<F = PixelFrame> {
+  /**
+   * an estimator to detect, follow and estimate with: `detect` defaults to its estimateAll, `refine`
+   * to its refineFace (one detector run near the predicted face) and `estimate` to its estimateFace
+   */
+  estimator?: TrackingEstimator<F>;
+  /** the faces of a frame (with `age` and `spread` when it estimates them, as estimateAll does); needed by update() */
+  detect?: (frame: F) => readonly FaceObservation[];
+  /** the age of one face of a frame (given its box and keypoints), for faces that came without one */
+  estimate?: (frame: F, face: FaceObservation) => AgeReading | null | undefined;
+  /** the face near `seed` (the predicted box and keypoints of a followed face) in this frame, or null when it is gone */
+  refine?: (frame: F, seed: FaceObservation) => FaceObservation | null | undefined;
+  /** a full detection every this many processed frames (1: every frame); default 5 with refine or estimate, else 1 */
+  detectEvery?: number;
+  /** frames a face may go unseen and keep its id (default 30) */
+  timeout?: number;
+  /** detections scored below this are ignored (default 0) */
+  minScore?: number;
+  /** a frame whose picture changed by less than this many grey levels in every cell is skipped (default 1; 0: never skip) */
+  duplicateBelow?: number;
+  /** at most this many frames are skipped in a row (default 10) */
+  maxSkip?: number;
+  /** the age filter's process noise, years^2 per frame: larger follows changes faster, smooths less (default 0.05) */
+  processNoise?: number;
+  /** the per-frame age noise at spread 0, years (default 0.5) */
+  ageNoise?: number;
+  /** per-frame age noise per year of spread (default 2) */
+  spreadNoise?: number;
+  /** smallest IoU of a detection with a track's predicted box that can match (default 0.2) */
+  minIoU?: number;
+  /** how far, in face sizes, a face coming back may be from where it was last seen or predicted (default 1) */
+  reentryDistance?: number;
+}
+
+const TRACKER_OPTIONS = [
+  'estimator',
+  'detect',
+  'estimate',
+  'refine',
+  'detectEvery',
+  'timeout',
+  'minScore',
+  'duplicateBelow',
+  'maxSkip',
+  'processNoise',
+  'ageNoise',
+  'spreadNoise',
+  'minIoU',
+  'reentryDistance',
+] as const satisfies readonly (keyof TrackerOptions)[];
+
+/** What the tracker did, counted since it was created. */
+export interface TrackerStats {
+  /** update() and observe() calls */
+  frames: number;
+  /** frames skipped as near-duplicates */
+  skipped: number;
+  /** detect() calls */
+  detections: number;
+  /** refine() calls */
+  refines: number;
+  /** estimate() calls */
+  estimates: number;
+  /** tracks created (ids handed out) */
+  tracks: number;
+}
+
+export interface Tracker<F = PixelFrame> {
+  /** Processes one video frame (needs the detect option); returns the faces seen in it, largest first. */
+  update(frame: F): TrackedFace[];
+  /**
+   * The tracker on its own: one frame's faces (with their ages), as a detector returned them. With
+   * the picture's size, a face cut by its edge counts less (its crop is partly grey).
+   */
+  observe(faces: readonly FaceObservation[], size?: { width: number; height: number }): TrackedFace[];
+  /** Every live track, also those unseen for up to `timeout` frames (their last box). */
+  tracks(): TrackedFace[];
+  /** Forgets every track (ids keep counting up). */
+  reset(): void;
+  readonly stats: Readonly<TrackerStats>;
+}
+
+interface Track {
+  id: number;
+  motion: Motion;
+  age: AgeState;
+  /** processed frame of the last age reading */
+  ageFrame: number;
+  /** processed frame when last seen */
+  seenFrame: number;
+  frames: number;
+  score: number;
+  /** current box and keypoints (observed, or predicted on a frame that followed without refine) */
+  box: Box;
+  keypoints: Point[];
+  nk: number;
+  last: Box;
+  /** this frame's prediction; association reads these through TrackView */
+  predicted: Box;
+  predictedKeypoints: Point[];
+  missed: number;
+  ageRaw: number;
+  spreadRaw: number;
+  /** the object handed to refine and estimate on a following frame: the prediction */
+  seed: { box: Box; keypoints: Point[]; score: number };
+  /** a followed face's new observation, held until conflicts between tracks are settled */
+  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number };
+}
+
+const newBox = (): Box => ({ x: 0, y: 0, width: 0, height: 0 });
+const copyBox = (d: Box, s: Box) => {
+  d.x = s.x;
+  d.y = s.y;
+  d.width = s.width;
+  d.height = s.height;
+};
+const points = (n: number): Point[] => Array.from({ length: n }, () => ({ x: 0, y: 0 }));
+/** Copies the first n points of src into dst, resizing dst to n (its point objects are reused). */
+function setPoints(dst: Point[], src: readonly Point[], n: number): void {
+  while (dst.length < n) dst.push({ x: 0, y: 0 });
+  dst.length = n;
+  for (let i = 0; i < n; i++) {
+    dst[i].x = src[i].x;
+    dst[i].y = src[i].y;
+  }
+}
+
+function newTrack(): Track {
+  return {
+    id: 0,
+    motion: newMotion(),
+    age: newAgeState(),
+    ageFrame: 0,
+    seenFrame: 0,
+    frames: 0,
+    score: 0,
+    box: newBox(),
+    keypoints: points(MAX_KEYPOINTS),
+    nk: 0,
+    last: newBox(),
+    predicted: newBox(),
+    predictedKeypoints: points(MAX_KEYPOINTS),
+    missed: 0,
+    ageRaw: NaN,
+    spreadRaw: NaN,
+    seed: { box: newBox(), keypoints: [], score: 0 },
+    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0 },
+  };
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The size of a frame, where it says: { width, height } (pixels, ImageData, canvases, ImageBitmap),
+ * videoWidth / videoHeight (a <video>), displayWidth / displayHeight (a VideoFrame); else null.
+ */
+function sizeOf(frame: unknown): { width: number; height: number } | null {
+  if (!frame || typeof frame !== 'object') return null;
+  const f = frame as Record<string, unknown>;
+  for (const [w, h] of [['videoWidth', 'videoHeight'], ['displayWidth', 'displayHeight'], ['width', 'height']] as const) {
+    const W = f[w], H = f[h];
+    if (finite(W) && finite(H) && W > 0 && H > 0) return { width: W, height: H };
+  }
+  return null;
+}
+
+/** A FaceInputError about `source[index]` (index -1: `source` alone). */
+function faceError(source: string, index: number, what: string): FaceInputError {
+  return new FaceInputError(`${index < 0 ? source : `${source}[${index}]`}${what}`);
+}
+
+/**
+ * Throws FaceInputError unless `f` is a usable face; `source` and `index` (-1: none) name it in the
+ * message, which is built only on failure (a frame's checks allocate nothing).
+ */
+function checkFace(f: unknown, source: string, index: number): asserts f is FaceObservation {
+  if (!f || typeof f !== 'object') throw faceError(source, index, ` must be an object { box, keypoints, score }, got ${f === null ? 'null' : typeof f}`);
+  const { box, keypoints, score, age, spread } = f as FaceObservation;
+  if (!box || !finite(box.x) || !finite(box.y) || !finite(box.width) || !finite(box.height) || !(box.width > 0 && box.height > 0))
+    throw faceError(source, index, '.box must be { x, y, width, height } with finite numbers and a positive size');
+  if (!Array.isArray(keypoints)) throw faceError(source, index, '.keypoints must be an array of { x, y } (may be empty)');
+  for (let i = 0; i < keypoints.length; i++)
+    if (!keypoints[i] || !finite(keypoints[i].x) || !finite(keypoints[i].y)) throw faceError(source, index, `.keypoints[${i}] must be { x, y } with finite numbers`);
+  if (!finite(score)) throw faceError(source, index, '.score must be a finite number');
+  if (age !== undefined && !finite(age)) throw faceError(source, index, '.age must be a finite number when present');
+  if (spread !== undefined && !(finite(spread) && spread >= 0)) throw faceError(source, index, '.spread must be a finite number >= 0 when present');
+}
+
+function checkFunction(v: unknown, name: string): void {
+  if (v !== undefined && typeof v !== 'function') throw new OptionsError(`${name} must be a function, got ${v === null ? 'null' : typeof v}`);
+}
+
+/** A face tracker (see the top of this file). Options are checked here: an OptionsError names any bad one. */
+export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): Tracker<F> {
+  if (options === null || typeof options !== 'object') throw new OptionsError('createTracker options must be an object');
+  checkOptionNames(options, TRACKER_OPTIONS, 'createTracker options');
+  const o = { ...options };
+  const est = o.estimator;
+  if (est !== undefined) {
+    if (!est || typeof est !== 'object' || typeof est.estimateAll !== 'function' || typeof est.estimateFace !== 'function' || typeof est.refineFace !== 'function')
+      throw new OptionsError('estimator must be an Estimator (createEstimator()), with estimateAll, estimateFace and refineFace');
+    o.detect ??= (f) => est.estimateAll(f);
+    o.refine ??= (f, seed) => est.refineFace(f, { ...seed, score: seed.score ?? 1 });
+    o.estimate ??= (f, face) => est.estimateFace(f, face);
+  }
+  checkFunction(o.detect, 'detect');
+  checkFunction(o.estimate, 'estimate');
+  checkFunction(o.refine, 'refine');
+  const num = (v: unknown, name: string, dflt: number, min: number, max: number, integer = false) => (v === undefined ? dflt : checkNumberOption(v, name, min, max, integer));
+  const detectEvery = num(o.detectEvery, 'detectEvery', o.refine || o.estimate ? 5 : 1, 1, 1000, true);
+  const timeout = num(o.timeout, 'timeout', 30, 0, 1e6, true);
+  const minScore = num(o.minScore, 'minScore', 0, 0, 1);
+  const duplicateBelow = num(o.duplicateBelow, 'duplicateBelow', 1, 0, 255);
+  const maxSkip = num(o.maxSkip, 'maxSkip', 10, 0, 1e6, true);
+  const noise: AgeNoise = {
+    processNoise: num(o.processNoise, 'processNoise', DEFAULT_AGE_NOISE.processNoise, 0, 1e4),
+    base: num(o.ageNoise, 'ageNoise', DEFAULT_AGE_NOISE.base, 0.01, 100),
+    perSpread: num(o.spreadNoise, 'spreadNoise', DEFAULT_AGE_NOISE.perSpread, 0, 100),
+  };
+  const assoc: AssociationParams = {
+    ...DEFAULT_ASSOCIATION,
+    minIoU: num(o.minIoU, 'minIoU', DEFAULT_ASSOCIATION.minIoU, 0.01, 1),
+    reentryDistance: num(o.reentryDistance, 'reentryDistance', DEFAULT_ASSOCIATION.reentryDistance, 0, 100),
+  };
+  return new TrackerImpl<F>(o.detect, o.estimate, o.refine, detectEvery, timeout, minScore, duplicateBelow, maxSkip, noise, assoc);
+}
+
+class TrackerImpl<F> implements Tracker<F> {
+  readonly stats: TrackerStats = { frames: 0, skipped: 0, detections: 0, refines: 0, estimates: 0, tracks: 0 };
+  private live: Track[] = [];
+  private pool: Track[] = [];
+  private nextId = 1;
+  /** processed frames (skipped duplicates do not count): the tracker's clock */
+  private frame = 0;
+  private lastDetect = -Infinity;
+  private forceDetect = false;
+  private skipRun = 0;
+  private result: TrackedFace[] = [];
+  private readonly diff = new FrameDiff();
+  private readonly assigner = new Assigner();
+  private matchedCols = new Uint8Array(8);
+  private kept = new Int32Array(8);
+  private readonly pose: Pose = { roll: 0, yaw: 0, pitch: 0 };
+  private readonly active: Track[] = [];
+  /** the picture's size (0 when unknown) */
+  private width = 0;
+  private height = 0;
+
+  constructor(
+    private readonly detect: ((frame: F) => readonly FaceObservation[]) | undefined,
+    private readonly estimateFn: ((frame: F, face: FaceObservation) => AgeReading | null | undefined) | undefined,
+    private readonly refine: ((frame: F, seed: FaceObservation) => FaceObservation | null | undefined) | undefined,
+    private readonly detectEvery: number,
+    private readonly timeout: number,
+    private readonly minScore: number,
+    private readonly duplicateBelow: number,
+    private readonly maxSkip: number,
+    private readonly noise: AgeNoise,
+    private readonly assoc: AssociationParams,
+  ) {}
+
+  update(frame: F): TrackedFace[] {
+    if (!this.detect) throw new OptionsError('update(frame) needs the detect option (a function that returns the faces of a frame); observe(faces) takes faces you detected yourself');
+    this.stats.frames++;
+    if (this.duplicateBelow > 0 && isPixelFrame(frame)) {
+      const d = this.diff.measure(frame);
+      if (d < this.duplicateBelow && this.skipRun < this.maxSkip) {
+        this.skipRun++;
+        this.stats.skipped++;
+        return this.result;
+      }
+      this.diff.accept();
+    }
+    this.skipRun = 0;
+    this.setSize(sizeOf(frame));
+    this.frame++;
+    this.predictAll();
+    const due = this.frame - this.lastDetect >= this.detectEvery;
+    if (due || this.forceDetect) {
+      this.forceDetect = false;
+      this.lastDetect = this.frame;
+      this.stats.detections++;
+      const faces = this.detect(frame);
+      if (!Array.isArray(faces)) throw new FaceInputError(`detect must return an array of faces, got ${faces === null ? 'null' : typeof faces}`);
+      this.associate(faces, 'detect()', frame, true);
+    } else this.follow(frame);
+    this.expire();
+    return (this.result = this.report(true));
+  }
+
+  observe(faces: readonly FaceObservation[], size?: { width: number; height: number }): TrackedFace[] {
+    if (!Array.isArray(faces)) throw new FaceInputError(`observe takes an array of faces, got ${faces === null ? 'null' : typeof faces}`);
+    this.checkSize(size);
+    this.setSize(size);
+    this.stats.frames++;
+    this.frame++;
+    this.predictAll();
+    this.associate(faces, 'observe() face', undefined, false);
+    this.expire();
+    return (this.result = this.report(true));
+  }
+
+  tracks(): TrackedFace[] {
+    return this.report(false);
+  }
+
+  reset(): void {
+    for (const t of this.live) this.pool.push(t);
+    this.live.length = 0;
+    this.result = [];
+    this.diff.reset();
+    this.forceDetect = false;
+    this.lastDetect = -Infinity;
+  }
+
+  private setSize(size: { width: number; height: number } | null | undefined): void {
+    const ok = !!size && finite(size.width) && finite(size.height) && size.width > 0 && size.height > 0;
+    this.width = ok ? size!.width : 0;
+    this.height = ok ? size!.height : 0;
+  }
+
+  private checkSize(size: unknown): void {
+    if (size === undefined) return;
+    const s = size as { width?: unknown; height?: unknown } | null;
+    if (!s || typeof s !== 'object' || !finite(s.width) || !finite(s.height) || !(s.width > 0 && s.height > 0))
+      throw new OptionsError('observe(faces, size): size must be { width, height } with positive numbers (the picture the faces are in)');
+  }
+
+  private predictAll(): void {
+    for (const t of this.live) {
+      t.missed = this.frame - 1 - t.seenFrame;
+      predictBox(t.motion, this.frame, t.predicted);
+      predictKeypoints(t.motion, this.frame, t.predictedKeypoints);
+      t.nk = t.motion.nk;
+    }
+  }
+
+  /** A frame's detections against the live tracks; `frame` given: estimate the faces that came without an age. */
+  private associate(faces: readonly FaceObservation[], where: string, frame: F | undefined, withFrame: boolean): void {
+    // validate everything first: a bad face changes nothing
+    let n = 0;
+    if (this.kept.length < faces.length) this.kept = new Int32Array(Math.max(faces.length, 2 * this.kept.length));
+    for (let j = 0; j < faces.length; j++) {
+      checkFace(faces[j], where, j);
+      if (faces[j].score >= this.minScore) this.kept[n++] = j;
+    }
+    const rows = this.live.length;
+    const cost = this.assigner.matrix(rows, n);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < n; c++) {
+        const f = faces[this.kept[c]];
+        const ageVar = f.age === undefined ? NaN : observationVariance(f.spread ?? 0, 1, Infinity, null, this.noise);
+        cost[r * n + c] = pairCost(this.live[r], f, ageVar, this.assoc);
+      }
+    const match = this.assigner.solve(rows, n);
+    if (this.matchedCols.length < n) this.matchedCols = new Uint8Array(Math.max(n, 2 * this.matchedCols.length));
+    this.matchedCols.fill(0, 0, n);
+    for (let r = 0; r < rows; r++) {
+      const c = match[r];
+      if (c < 0) {
+        // a face followed until the last frame is not in this detection: look again next frame
+        if (withFrame && this.live[r].seenFrame === this.frame - 1) this.forceDetect = true;
+        continue;
+      }
+      this.matchedCols[c] = 1;
+      this.seen(this.live[r], faces[this.kept[c]], frame, withFrame);
+    }
+    for (let c = 0; c < n; c++) {
+      if (this.matchedCols[c]) continue;
+      const t = this.pool.pop() ?? newTrack();
+      t.id = this.nextId++;
+      this.stats.tracks++;
+      resetMotion(t.motion);
+      resetAge(t.age);
+      t.frames = 0;
+      t.ageFrame = this.frame;
+      this.live.push(t);
+      this.seen(t, faces[this.kept[c]], frame, withFrame);
+    }
+  }
+
+  /** Track `t` is `f` in this frame: motion, box, and the age (from f, or estimated once). */
+  private seen(t: Track, f: FaceObservation, frame: F | undefined, withFrame: boolean): void {
+    observeMotion(t.motion, f.box, f.keypoints, this.frame);
+    copyBox(t.box, f.box);
+    copyBox(t.last, f.box);
+    t.nk = Math.min(MAX_KEYPOINTS, f.keypoints.length);
+    for (let i = 0; i < t.nk; i++) {
+      t.keypoints[i].x = f.keypoints[i].x;
+      t.keypoints[i].y = f.keypoints[i].y;
+    }
+    t.score = f.score;
+    t.seenFrame = this.frame;
+    t.missed = 0;
+    t.frames++;
+    let age = f.age, spread = f.spread ?? 0;
+    if (age === undefined && withFrame && this.estimateFn) {
+      this.stats.estimates++;
+      const r = this.estimateFn(frame as F, f);
+      if (r) {
+        if (!finite(r.age) || !(finite(r.spread) && r.spread >= 0)) throw new FaceInputError('estimate must return { age, spread } with finite numbers (spread >= 0), or null');
+        age = r.age;
+        spread = r.spread;
+      }
+    }
+    this.read(t, age, spread);
+  }
+
+  /** One age reading for `t` (or none: age undefined). */
+  private read(t: Track, age: number | undefined, spread: number): void {
+    if (age === undefined) {
+      t.ageRaw = NaN;
+      t.spreadRaw = NaN;
+      return;
+    }
+    const pose = t.nk >= 3 ? poseOf(t.keypoints, this.pose) : null;
+    const b = t.box;
+    const inside = this.width > 0 ? intersection(b, { x: 0, y: 0, width: this.width, height: this.height }) / (b.width * b.height) : 1;
+    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside);
+    updateAge(t.age, age, r, this.frame - t.ageFrame, this.noise.processNoise);
+    t.ageFrame = this.frame;
+    t.ageRaw = age;
+    t.spreadRaw = spread;
+  }
+
+  /** A frame without a full detection: each face seen in the previous frame is followed from its prediction. */
+  private follow(frame: F): void {
+    const active = this.active;
+    active.length = 0;
+    for (const t of this.live) if (t.seenFrame === this.frame - 1) active.push(t);
+    for (const t of active) {
+      const seed = t.seed, nx = t.next;
+      copyBox(seed.box, t.predicted);
+      setPoints(seed.keypoints, t.predictedKeypoints, t.nk);
+      seed.score = t.score;
+      nx.found = false;
+      nx.age = undefined;
+      nx.spread = undefined;
+      if (this.refine) {
+        this.stats.refines++;
+        const f = this.refine(frame, seed);
+        if (f) {
+          checkFace(f, 'refine()', -1);
+          if (f.score >= this.minScore) {
+            nx.found = true;
+            copyBox(nx.box, f.box);
+            setPoints(nx.keypoints, f.keypoints, Math.min(MAX_KEYPOINTS, f.keypoints.length));
+            nx.score = f.score;
+            nx.age = f.age;
+            nx.spread = f.spread;
+            nx.fit = iou(t.predicted, f.box);
+          }
+        }
+      } else {
+        // no re-detection: the face is taken where it is predicted to be
+        nx.found = true;
+        copyBox(nx.box, t.predicted);
+        setPoints(nx.keypoints, t.predictedKeypoints, t.nk);
+        nx.score = t.score;
+        nx.fit = 1;
+      }
+    }
+    // two followed faces that landed on the same face (one hid the other): the better fit keeps it
+    for (let a = 0; a < active.length; a++)
+      for (let b = a + 1; b < active.length; b++) {
+        const na = active[a].next, nb = active[b].next;
+        if (!na.found || !nb.found || iou(na.box, nb.box) < 0.5) continue;
+        (na.fit >= nb.fit ? nb : na).found = false;
+      }
+    for (const t of active) {
+      if (t.next.found) this.seen(t, t.next, frame, true);
+      else this.forceDetect = true; // a followed face was lost: look at the whole picture next frame
+    }
+    active.length = 0;
+  }
+
+  /** Tracks unseen for more than `timeout` frames are dropped (their objects reused). */
+  private expire(): void {
+    let w = 0;
+    for (let i = 0; i < this.live.length; i++) {
+      const t = this.live[i];
+      if (this.frame - t.seenFrame > this.timeout) this.pool.push(t);
+      else this.live[w++] = t;
+    }
+    this.live.length = w;
+  }
+
+  private report(seenOnly: boolean): TrackedFace[] {
+    const out: TrackedFace[] = [];
+    for (const t of this.live) {
+      if (seenOnly && t.seenFrame !== this.frame) continue;
+      const has = t.age.count > 0;
+      const now = t.seenFrame === this.frame && t.ageFrame === this.frame && t.ageRaw === t.ageRaw;
+      out.push({
+        id: t.id,
+        box: { x: t.box.x, y: t.box.y, width: t.box.width, height: t.box.height },
+        keypoints: t.keypoints.slice(0, t.nk).map((p) => ({ x: p.x, y: p.y })),
+        score: t.score,
+        age: has ? t.age.mean : null,
+        spread: has ? Math.sqrt(t.age.variance) : null,
+        ageRaw: now ? t.ageRaw : null,
+        spreadRaw: now ? t.spreadRaw : null,
+        frames: t.frames,
+      });
+    }
+    return out.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+}

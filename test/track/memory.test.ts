@@ -1,0 +1,57 @@
+/**
+ * Memory over 100,000 frames (DAA_LONG=1: 1,000,000): the tracker on its own (observe) and with the
+ * per-frame policy (update with detect, refine and estimate functions), each in a child process run
+ * with --expose-gc, heap measured after full collections at ten checkpoints: flat within 512 KiB
+ * while tracks come and go (thousands of ids handed out). The children start when this file is
+ * imported, so they run on the second core while the other test files run.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const FRAMES = process.env.DAA_LONG === '1' ? 1_000_000 : 100_000;
+const HEAP_SLACK = 512 * 1024;
+const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
+
+function runChild(mode: string, n: number): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', child, mode, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${mode} child: exit ${code} ${signal ?? ''}\n${err}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!));
+      } catch {
+        reject(new Error(`${mode} child: bad output ${out}\n${err}`));
+      }
+    });
+  });
+}
+
+const settled = <T>(p: Promise<T>) => p.then((v) => ({ v, e: undefined }), (e: Error) => ({ v: undefined, e }));
+const pure = settled(runChild('pure', FRAMES));
+const video = pure.then(() => settled(runChild('video', FRAMES)));
+const kib = (b: number) => `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KiB`;
+
+for (const [mode, p] of [['pure', pure], ['video', video]] as const)
+  test(`${FRAMES} frames (${mode === 'pure' ? 'observe' : 'update with detect / refine / estimate'}): heap flat while tracks come and go`, async () => {
+    const r = await p;
+    if (r.e) throw r.e;
+    const v = r.v!;
+    const growth = v.after.heapUsed - v.before.heapUsed;
+    const peak = Math.max(...v.checkpoints, v.after.heapUsed) - v.before.heapUsed;
+    console.log(
+      `  ${mode}: ${v.n} frames in ${(v.ms / 1000).toFixed(1)} s (${v.usPerFrame.toFixed(1)} us a frame), ${v.stats.tracks} ids handed out, ${v.live} live at the end; ` +
+        `heap ${kib(growth)} (peak checkpoint ${kib(peak)}), rss ${(v.after.rss / 1048576).toFixed(0)} MiB; stats ${JSON.stringify(v.stats)}`,
+    );
+    assert.ok(v.stats.tracks > 1000, 'tracks came and went');
+    assert.ok(growth < HEAP_SLACK, `heap grew ${growth} bytes`);
+    assert.ok(peak < HEAP_SLACK, `heap checkpoints rose ${peak} bytes`);
+  });
+
+test.run();

@@ -1,0 +1,138 @@
+/**
+ * The per-frame work policy of createTracker(...).update(frame) on rendered frames (train/video.ts
+ * scenes with synthetic face chips: no data needed) and a mock detector / estimator / refiner that
+ * count their calls: full detections every `detectEvery` frames and after a loss, each face
+ * estimated at most once per frame, faces followed by refine between detections with their ids
+ * kept, near-duplicate frames skipped and nothing else.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracker, type TrackerOptions } from '../../src/index.ts';
+import { iou } from '../../src/track/geometry.ts';
+import { FrameDiff } from '../../src/track/frame-diff.ts';
+import { makeScene, SceneRenderer, truthAt, type SceneKind } from '../../train/video.ts';
+import { Rng } from '../util/rng.ts';
+import { Identities, makePeople, mockSource, syntheticChip, type MockFrame as Frame, type MockSource } from './util.ts';
+
+function runVideo(kind: SceneKind, seed: number, opts: (s: MockSource) => TrackerOptions<Frame>, ages = false) {
+  const scene = makeScene(kind, seed);
+  const chips = [syntheticChip(seed), syntheticChip(seed + 1000)];
+  const renderer = new SceneRenderer(scene, chips);
+  const people = makePeople(2, new Rng(seed));
+  const src = mockSource(scene, people, seed, ages);
+  const tracker = createTracker<Frame>(opts(src));
+  const ids = new Identities();
+  /** on each skipped frame: the smallest IoU of a reported box with its truth face */
+  const skippedFit: number[] = [];
+  for (let t = 0; t < scene.frames; t++) {
+    const frame: Frame = { data: renderer.render(t), width: scene.width, height: scene.height, t };
+    const before = tracker.stats.skipped;
+    const faces = tracker.update(frame);
+    if (tracker.stats.skipped > before)
+      skippedFit.push(Math.min(1, ...faces.map((f) => Math.max(0, ...truthAt(scene, t).map((g) => iou(g.box, f.box))))));
+    // attribute each reported face to the visible truth face it overlaps most
+    for (const f of faces) {
+      let best = -1, bi = 0.3;
+      for (const g of truthAt(scene, t)) if (g.visible && iou(g.box, f.box) > bi) (bi = iou(g.box, f.box)), (best = g.face);
+      ids.record(t, f.id, best);
+    }
+  }
+  return { scene, calls: src.calls, stats: tracker.stats, ids, skippedFit };
+}
+
+test('detect every 5 frames, follow with refine, estimate each face once: calls per frame, ids kept (mixed, cross; 6 seeds)', () => {
+  const lines: string[] = [];
+  for (const kind of ['mixed', 'cross'] as const)
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = runVideo(kind, seed, (s) => ({ detect: s.detect, refine: s.refine, estimate: s.estimate, detectEvery: 5 }));
+      const at = `${kind} seed ${seed}`;
+      assert.equal(r.ids.switches, [], at);
+      assert.equal(r.ids.shared, [], at);
+      for (const [key, n] of r.calls.estimatesPerFrame) assert.is(n, 1, `${at}: face estimated ${n} times in frame ${key}`);
+      assert.ok(r.calls.detect >= r.scene.frames / 5 && r.calls.detect <= r.scene.frames / 5 + 12, `${at}: ${r.calls.detect} detections`);
+      assert.is(r.stats.detections, r.calls.detect);
+      if (seed === 1)
+        lines.push(
+          `${kind}: per frame ${(r.calls.detect / r.scene.frames).toFixed(2)} detections, ${(r.calls.refine / r.scene.frames).toFixed(2)} refines, ` +
+            `${(r.calls.estimate / r.scene.frames).toFixed(2)} estimates (faces visible per frame ${(r.scene.faces.length).toFixed(0)}), ${r.stats.skipped} skipped`,
+        );
+    }
+  console.log(lines.map((l) => `  ${l}`).join('\n'));
+});
+
+test('a detector that returns ages (estimateAll): no estimate calls on detection frames', () => {
+  const r = runVideo('drift', 3, (s) => ({ detect: s.detect, estimate: s.estimate, detectEvery: 1 }), true);
+  assert.is(r.calls.estimate, 0);
+  assert.is(r.calls.detect, r.scene.frames);
+  assert.equal(r.ids.switches, []);
+});
+
+test('estimate without refine: between detections the face is taken at its predicted place (drift, 4 seeds)', () => {
+  for (let seed = 1; seed <= 4; seed++) {
+    const r = runVideo('drift', seed, (s) => ({ detect: s.detect, estimate: s.estimate, detectEvery: 3 }));
+    assert.equal(r.ids.switches, [], `seed ${seed}`);
+    assert.is(r.calls.refine, 0);
+    assert.ok(r.calls.estimate >= r.scene.frames * 0.95, `seed ${seed}: ${r.calls.estimate} estimates`);
+    assert.ok(r.calls.detect <= Math.ceil(r.scene.frames / 3) + 3, `seed ${seed}: ${r.calls.detect} detections`);
+  }
+});
+
+test('a lost face forces a full detection on the next frame', () => {
+  // refine fails every time: each following frame loses the face, the next one detects again
+  const r = runVideo('drift', 2, (s) => ({ detect: s.detect, refine: () => null, estimate: s.estimate, detectEvery: 10 }));
+  // (a detection that misses the face, 3 % of them, leaves nothing to follow until the next scheduled one)
+  assert.ok(r.calls.detect >= 0.4 * r.scene.frames, `${r.calls.detect} detections in ${r.scene.frames} frames`);
+  assert.ok(r.stats.detections + r.stats.refines >= r.scene.frames - 10, `${r.stats.detections} detections + ${r.stats.refines} refines`);
+});
+
+test('near-duplicate frames: the repeated frames of a still scene are skipped (no calls), moving scenes hardly ever', () => {
+  const still = runVideo('still', 1, (s) => ({ detect: s.detect, refine: s.refine, estimate: s.estimate }));
+  const repeats = still.scene.repeat.reduce((a, b) => a + b, 0);
+  assert.is(still.stats.skipped, repeats, `${still.stats.skipped} skipped of ${repeats} repeated frames`);
+  assert.is(still.calls.detect + still.calls.refine, still.scene.frames - repeats, 'one detect or refine per processed frame (one face)');
+  // moving scenes: a frame is skipped only where the picture all but stood still (the turn of a
+  // zoom or of a head tilt, a face out of the picture), and the reported box is still right there
+  const skips: string[] = [];
+  let worst = 1;
+  for (const kind of ['drift', 'scale', 'rotate', 'blur', 'brightness', 'mixed', 'cross', 'leave'] as const)
+    for (let seed = 1; seed <= 3; seed++) {
+      const r = runVideo(kind, seed, (s) => ({ detect: s.detect, refine: s.refine, estimate: s.estimate }));
+      if (r.stats.skipped) skips.push(`${kind} seed ${seed}: ${r.stats.skipped}`);
+      for (const fit of r.skippedFit) assert.ok(fit >= 0.85, `${kind} seed ${seed}: a skipped frame's box fits its face at IoU ${fit.toFixed(2)}`);
+      worst = Math.min(worst, ...r.skippedFit);
+      if (kind === 'drift' || kind === 'cross' || kind === 'mixed') assert.is(r.stats.skipped, 0, `${kind} seed ${seed}`);
+    }
+  console.log(`  moving scenes (8 kinds x 3 seeds x 90 frames), frames skipped: ${skips.join(', ') || 'none'}; the worst IoU of a reported box on a skipped frame ${worst.toFixed(2)}`);
+  // maxSkip: at most that many in a row, then a frame is processed anyway
+  const r = runVideo('still', 1, (s) => ({ detect: s.detect, duplicateBelow: 255, maxSkip: 3 }));
+  const n = r.scene.frames - 1; // the first frame has nothing to compare with
+  assert.is(r.stats.skipped, 3 * Math.floor(n / 4) + Math.min(3, n % 4), 'every 4th frame processed');
+});
+
+test('frame difference: 0 on a repeated frame; noise and motion measured (what duplicateBelow = 1 separates)', () => {
+  const scene = makeScene('still', 4);
+  const renderer = new SceneRenderer(scene, [syntheticChip(4)]);
+  const diff = new FrameDiff();
+  const values: number[] = [];
+  for (let t = 0; t < 12; t++) {
+    const d = diff.measure({ data: renderer.render(t), width: scene.width, height: scene.height });
+    diff.accept();
+    values.push(d);
+  }
+  const moving = makeScene('drift', 4);
+  const mr = new SceneRenderer(moving, [syntheticChip(4)]);
+  const md = new FrameDiff();
+  const mv: number[] = [];
+  for (let t = 0; t < 12; t++) {
+    mv.push(md.measure({ data: mr.render(t), width: moving.width, height: moving.height }));
+    md.accept();
+  }
+  console.log(`  still scene (sensor noise sd 2, face wandering by 3 px): ${values.slice(1).map((v) => v.toFixed(2)).join(' ')}; drifting face: ${mv.slice(1).map((v) => v.toFixed(1)).join(' ')}`);
+  assert.is(values[0], Infinity);
+  for (let t = 1; t < 12; t++) if (scene.repeat[t]) assert.is(values[t], 0, `frame ${t}`);
+  for (const v of mv.slice(1)) assert.ok(v > 5, `moving: ${v}`);
+  // size change: no reference
+  assert.is(md.measure({ data: new Uint8Array(12), width: 2, height: 2 }), Infinity);
+});
+
+test.run();
