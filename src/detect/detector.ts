@@ -168,7 +168,7 @@ export class FaceDetector {
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
       const best = this.lookAt(img, c, opts);
       // a third look with more context (face box CONFIRM_BOX_FRACTION of the window) must also find it
-      if (best && this.lookAt(img, best, { ...opts, minScore: Math.max(opts.minScore, Number(process.env.DAA_CONFIRM ?? 0)) }, CONFIRM_BOX_FRACTION)) refined.push(best);
+      if (best && this.lookAt(img, best, opts, CONFIRM_BOX_FRACTION)) refined.push(best);
     }
     return weightedNms(refined, opts.iouThreshold);
   }

@@ -115,6 +115,28 @@ withData("alignment fills the loaded model's input: a 64 px model (c3ae-daa) bes
   assert.ok(sum / cases.length < 3, `mean |pasted - alone| ${(sum / cases.length).toFixed(2)} years (64 px model)`);
 });
 
+withData('detection runs where there is no `process` global (browsers, workerd): the library reads no Node state', () => {
+  const [{ img }] = chips(1);
+  const W = 480, H = 360;
+  const canvas = background('noise', W, H, 31);
+  pasteChip(canvas, W, H, img.data, img.width, { cx: 240, cy: 180, size: 200, angle: 10 });
+  const frame = { data: canvas, width: W, height: H };
+  const withProcess = est.detectFaces(frame);
+  assert.ok(withProcess.length >= 1, 'the pasted face is found');
+  const g = globalThis as { process?: unknown };
+  const saved = g.process;
+  let without: unknown;
+  try {
+    delete g.process;
+    without = est.detectFaces(frame); // every look of the whole-image search: letterbox, tiles, second and third looks
+  } catch (e) {
+    without = e;
+  } finally {
+    g.process = saved;
+  }
+  assert.equal(without, withProcess, `without process: ${without instanceof Error ? without.message : JSON.stringify(without)}`);
+});
+
 withData('a 2 x 2 collage of four chips: four faces, largest first, each with its own age', () => {
   const four = chips(4);
   const side = 200, W = 2 * side + 40, H = 2 * side + 40;
