@@ -168,7 +168,7 @@ export class FaceDetector {
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
       const best = this.lookAt(img, c, opts);
       // a third look with more context (face box CONFIRM_BOX_FRACTION of the window) must also find it
-      if (best && this.lookAt(img, best, opts, CONFIRM_BOX_FRACTION)) refined.push(best);
+      if (best && this.lookAt(img, best, { ...opts, minScore: Math.max(opts.minScore, CONFIRM_MIN_SCORE) }, CONFIRM_BOX_FRACTION)) refined.push(best);
     }
     return weightedNms(refined, opts.iouThreshold);
   }
@@ -202,11 +202,12 @@ export const MAX_CANDIDATES = 64;
 /** Face box side as a fraction of the refine window side. */
 export const REFINE_BOX_FRACTION = 0.45;
 /**
- * Face box fraction of the confirming (third) look of a whole-image search: a face must score
- * minScore framed tightly (REFINE_BOX_FRACTION) and with more of its surroundings. Blob textures
- * that pass the second look mostly fail this one: on 120 pasted chips (S 32-384, four backgrounds)
- * and 200 face-free images, at minScore 0.65 the second look alone kept all 120 faces and 20 false
- * detections, with this look 119 faces and 0 (diagnostic run, 2026-12-05; docs/detect.md has the
- * full evaluation).
+ * The confirming (third) look of a whole-image search: a face must score minScore framed tightly
+ * (REFINE_BOX_FRACTION) and at least CONFIRM_MIN_SCORE with more of its surroundings (face box
+ * CONFIRM_BOX_FRACTION of the window). Blurred blob textures that pass the second look fail this one.
+ * `npx tsx scripts/eval-detect.ts negatives --n 400` / `canvases --limit 60`, 2026-12-05: without it
+ * (docs/detect.md, 2026-12-04) 93 false detections on 1000 face-free images; with it at 0.65, 8 on 400
+ * and 98.3 % of 32 px faces found; at 0.75, 0 on 400 and 96.7 % (100 % from 48 px up either way).
  */
+export const CONFIRM_MIN_SCORE = 0.75;
 export const CONFIRM_BOX_FRACTION = 0.6;
