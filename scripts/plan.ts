@@ -2,6 +2,7 @@
  * Prints a model's plan, and with --profile times each of its steps as the runtime runs them.
  *   npm run plan -- [--model name|file] [--precision fp32|int8] [--backend relaxed|simd|scalar]
  *                   [--head factorised|naive] [--interval k] [--args] [--profile] [--runs 30]
+ *   npm run plan -- --detector [--backend ...] [--args] [--profile]    the face detector's plan instead
  * The plan: every step of one estimate (name, kernel, shapes, bytes of the weights it reads, MACs),
  * the load-time setup steps and the memory plan; --args adds each step's arguments by name, resolved
  * to this estimator's byte offsets. --profile: median time of each step over --runs
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { describeCall, formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
 import { Estimator, type EstimatorOptions } from '../src/estimator.ts';
 import type { DaaModel, HeadMode } from '../src/models/daa/index.ts';
+import type { FaceDetector } from '../src/detect/detector.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     args: { type: 'boolean', default: false },
     runs: { type: 'string', default: '30' },
+    detector: { type: 'boolean', default: false },
   },
 });
 const opts: EstimatorOptions = {
@@ -31,6 +34,11 @@ const opts: EstimatorOptions = {
   ...(values.head ? { head: values.head as HeadMode } : {}),
 };
 const est = await Estimator.create(opts);
+if (values.detector) {
+  printDetector((est as unknown as { faceDetector(): FaceDetector }).faceDetector());
+  est.dispose();
+  process.exit(0);
+}
 // the estimator's placed model (a private field: this tool reads the runtime's own plan and calls)
 const model = (est as unknown as { model: DaaModel; head: HeadMode }).model;
 const run = { interval: Number(values.interval), head: (est as unknown as { head: HeadMode }).head };
@@ -76,3 +84,28 @@ if (values.profile) {
   console.log(`sum of step medians ${sum.toFixed(3)} ms; whole estimate (resize included) median ${median(whole).toFixed(3)} ms`);
 }
 est.dispose();
+
+/** The detector's plan (one run on a ready input, after the warp), its memory plan, and with --profile each step's time. */
+function printDetector(det: FaceDetector): void {
+  const cfg = det.plan.config;
+  console.log(`face detector (${cfg.family}, ${cfg.inputSize} px, ${det.plan.anchors} anchors); ${est.backend} build\n`);
+  console.log(formatSteps('steps of one detector run (after the warp into its input):', det.plan.steps));
+  if (values.args) console.log('\n' + det.plan.steps.map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, det.at)})`).join('\n'));
+  console.log('\n' + formatMemory(det.plan.builder.buffers));
+  if (!values.profile) return;
+  const runs = Number(values.runs);
+  const x = det.at.arena.f32(det.input, cfg.inputSize * cfg.inputSize * 3);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
+  for (let i = 0; i < 5; i++) det.program.run();
+  const times = det.program.calls.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++)
+    det.program.calls.forEach((call, i) => {
+      const t = performance.now();
+      call();
+      times[i].push(performance.now() - t);
+    });
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  console.log(`\nprofile: median of ${runs} runs per step (Node ${process.version})`);
+  det.plan.steps.forEach((s, i) => console.log(`${String(i).padStart(3)}  ${s.name.padEnd(14)} ${s.kernel.padEnd(20)} ${median(times[i]).toFixed(4).padStart(9)} ms`));
+  console.log(`sum of step medians ${times.reduce((a, t) => a + median(t), 0).toFixed(3)} ms`);
+}

@@ -32,7 +32,8 @@ options:
   --min-face <px>           smallest face searched for (default 32)
   --min-score <0..1>        smallest detector score of a face (default 0.65)
   --model <file|url|name>   weight file (default: the built-in model)
-  --precision fp32|int8     which built-in weights to use (default fp32)
+  --precision fp32|int8     which weights of the built-in model (default int8, the embedded ones;
+                            its fp32 weights are a file: --model <package>/weights/<name>.fp32.daaw)
   --interval <k>            use every k-th template age (1..100, default 1): faster, slightly coarser
   --progress                show a progress bar on stderr even when stderr is not a terminal
   --no-progress             never show the progress bar

@@ -46,20 +46,11 @@ export type { Box, Point } from './track/geometry.ts';
 export type { PixelFrame } from './track/frame-diff.ts';
 export { readImage, MAX_FILE_BYTES, type ImageSource, type SyncImageSource, type Drawable } from './input.ts';
 import { readImage, type ImageSource } from './input.ts';
+import { defaultEstimator } from './default-estimator.ts';
 
 /** Load a model once and estimate many images with it; call dispose() when done. */
 export function createEstimator(options: EstimatorOptions = {}): Promise<Estimator> {
   return Estimator.create(options);
-}
-
-let shared: Promise<Estimator> | null = null;
-
-function sharedEstimator(): Promise<Estimator> {
-  if (!shared) {
-    shared = Estimator.create();
-    shared.catch(() => (shared = null));
-  }
-  return shared;
 }
 
 /**
@@ -72,17 +63,17 @@ function sharedEstimator(): Promise<Estimator> {
  */
 export async function estimate(image: ImageSource, options?: EstimateOptions): Promise<Estimate> {
   const pixels = await readImage(image);
-  return (await sharedEstimator()).estimate(pixels, options);
+  return (await defaultEstimator()).estimate(pixels, options);
 }
 
 /** Every face of an image with its age: `[{ box, keypoints, score, age, spread, perTemplate }]`, largest first. */
 export async function estimateAll(image: ImageSource, options?: EstimateOptions): Promise<FaceEstimate[]> {
   const pixels = await readImage(image);
-  return (await sharedEstimator()).estimateAll(pixels, options);
+  return (await defaultEstimator()).estimateAll(pixels, options);
 }
 
 /** The faces of an image (boxes, six keypoints and scores in pixels), largest first, without ages. */
 export async function detectFaces(image: ImageSource, options?: DetectFacesOptions): Promise<Face[]> {
   const pixels = await readImage(image);
-  return (await sharedEstimator()).detectFaces(pixels, options);
+  return (await defaultEstimator()).detectFaces(pixels, options);
 }

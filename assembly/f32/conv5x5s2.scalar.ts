@@ -1,7 +1,6 @@
 // f32_conv5x5s2_c3: the detector's stem, scalar twin of conv5x5s2.simd.ts.
-import { actf } from "./activation";
 import { sameOut, samePadBefore } from "./same.common";
-import { checkF32, check, checkNoOverlap } from "../util/check";
+import { checkConv5x5s2Args, conv5x5s2Channels } from "./conv5x5s2.common";
 
 /**
  * 5x5 / stride 2 convolution of a 3-channel image with TensorFlow "SAME" padding, fused bias and
@@ -12,14 +11,7 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
  */
 export function f32_conv5x5s2_c3__scalar(x: usize, H: i32, W: i32, w: usize, b: usize, y: usize, Cout: i32, act: i32): void {
   const OH = sameOut(H, 2), OW = sameOut(W, 2);
-  if (!ASC_NO_ASSERT) {
-    check(H >= 1 && W >= 1 && Cout >= 1 && act >= 0 && act <= 3, "f32_conv5x5s2_c3: bad sizes or act");
-    checkF32(x, H * W * 3, "f32_conv5x5s2_c3: x out of bounds or misaligned");
-    checkF32(w, 75 * Cout, "f32_conv5x5s2_c3: w out of bounds or misaligned");
-    checkF32(b, Cout, "f32_conv5x5s2_c3: b out of bounds or misaligned");
-    checkF32(y, OH * OW * Cout, "f32_conv5x5s2_c3: y out of bounds or misaligned");
-    checkNoOverlap(x, <usize>(H * W * 3) << 2, y, <usize>(OH * OW * Cout) << 2, "f32_conv5x5s2_c3: y must not alias x");
-  }
+  checkConv5x5s2Args(x, H, W, w, b, y, Cout, act);
   const pt = samePadBefore(H, 5, 2), pl = samePadBefore(W, 5, 2);
   const coutB = <usize>Cout << 2;
   let yp = y;
@@ -29,20 +21,7 @@ export function f32_conv5x5s2_c3__scalar(x: usize, H: i32, W: i32, w: usize, b: 
     for (let ox = 0; ox < OW; ox++) {
       const ix0 = ox * 2 - pl;
       const kx0 = ix0 < 0 ? -ix0 : 0, kx1 = min(5, W - ix0);
-      for (let co = 0; co < Cout; co++) {
-        let acc = load<f32>(b + (<usize>co << 2));
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xr = x + (<usize>((iy0 + ky) * W + ix0) * 12);
-          const wr = w + <usize>(ky * 15) * coutB + (<usize>co << 2);
-          for (let kx = kx0; kx < kx1; kx++) {
-            const xp = xr + <usize>kx * 12, wp = wr + <usize>(kx * 3) * coutB;
-            acc += load<f32>(xp) * load<f32>(wp);
-            acc += load<f32>(xp, 4) * load<f32>(wp + coutB);
-            acc += load<f32>(xp, 8) * load<f32>(wp + 2 * coutB);
-          }
-        }
-        store<f32>(yp + (<usize>co << 2), actf(acc, act));
-      }
+      conv5x5s2Channels(x, W, iy0, ix0, ky0, ky1, kx0, kx1, w, coutB, b, yp, 0, Cout, act);
       yp += coutB;
     }
   }

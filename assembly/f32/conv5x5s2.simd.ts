@@ -4,9 +4,8 @@
 // HWIO weights (contiguous across output channels). Same accumulation order as the scalar twin
 // (bias, then ky, kx, ci ascending), so without fused multiply-adds the two builds agree bit for bit.
 import { actv } from "./activation.simd";
-import { actf } from "./activation";
 import { sameOut, samePadBefore } from "./same.common";
-import { checkF32, check, checkNoOverlap } from "../util/check";
+import { checkConv5x5s2Args, conv5x5s2Channels } from "./conv5x5s2.common";
 
 /** 4 horizontally adjacent output pixels (input columns ix0, ix0 + 2, ix0 + 4, ix0 + 6) x 8 channels. */
 @inline function tile4x8(x: usize, W: i32, iy0: i32, ix0: i32, ky0: i32, ky1: i32, w: usize, coutB: usize, b: usize, yp: usize, co: i32, act: i32): void {
@@ -34,35 +33,10 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
   v128.store(y + 3 * coutB, actv(a30, act)); v128.store(y + 3 * coutB, actv(a31, act), 16);
 }
 
-/** Channels co..Cout of one output pixel, one at a time (scalar, same order as the scalar twin). */
-function pixelTail(x: usize, W: i32, iy0: i32, ix0: i32, ky0: i32, ky1: i32, kx0: i32, kx1: i32, w: usize, coutB: usize, b: usize, yp: usize, co: i32, Cout: i32, act: i32): void {
-  for (; co < Cout; co++) {
-    let acc = load<f32>(b + (<usize>co << 2));
-    for (let ky = ky0; ky < ky1; ky++) {
-      const xr = x + (<usize>((iy0 + ky) * W + ix0) * 12);
-      const wr = w + <usize>(ky * 15) * coutB + (<usize>co << 2);
-      for (let kx = kx0; kx < kx1; kx++) {
-        const xp = xr + <usize>kx * 12, wp = wr + <usize>(kx * 3) * coutB;
-        acc += load<f32>(xp) * load<f32>(wp);
-        acc += load<f32>(xp, 4) * load<f32>(wp + coutB);
-        acc += load<f32>(xp, 8) * load<f32>(wp + 2 * coutB);
-      }
-    }
-    store<f32>(yp + (<usize>co << 2), actf(acc, act));
-  }
-}
-
 /** See f32_conv5x5s2_c3__scalar for the contract (HWC x with 3 channels, HWIO w, SAME padding). */
 export function f32_conv5x5s2_c3__wasmsimd(x: usize, H: i32, W: i32, w: usize, b: usize, y: usize, Cout: i32, act: i32): void {
   const OH = sameOut(H, 2), OW = sameOut(W, 2);
-  if (!ASC_NO_ASSERT) {
-    check(H >= 1 && W >= 1 && Cout >= 1 && act >= 0 && act <= 3, "f32_conv5x5s2_c3: bad sizes or act");
-    checkF32(x, H * W * 3, "f32_conv5x5s2_c3: x out of bounds or misaligned");
-    checkF32(w, 75 * Cout, "f32_conv5x5s2_c3: w out of bounds or misaligned");
-    checkF32(b, Cout, "f32_conv5x5s2_c3: b out of bounds or misaligned");
-    checkF32(y, OH * OW * Cout, "f32_conv5x5s2_c3: y out of bounds or misaligned");
-    checkNoOverlap(x, <usize>(H * W * 3) << 2, y, <usize>(OH * OW * Cout) << 2, "f32_conv5x5s2_c3: y must not alias x");
-  }
+  checkConv5x5s2Args(x, H, W, w, b, y, Cout, act);
   const pt = samePadBefore(H, 5, 2), pl = samePadBefore(W, 5, 2);
   const coutB = <usize>Cout << 2;
   const C8 = Cout & ~7, C4 = Cout & ~3;
@@ -80,7 +54,7 @@ export function f32_conv5x5s2_c3__wasmsimd(x: usize, H: i32, W: i32, w: usize, b
         for (; co < C8; co += 8) tile4x8(x, W, iy0, ix0, ky0, ky1, w, coutB, b, yp, co, act);
         if (co == Cout) { yp += 4 * coutB; ox += 3; continue; }
         // the channel tail of these 4 pixels goes through the 1-pixel path below, pixel by pixel
-        for (let p = 0; p < 4; p++) pixelTail(x, W, iy0, ix0 + 2 * p, ky0, ky1, 0, 5, w, coutB, b, yp + <usize>p * coutB, co, Cout, act);
+        for (let p = 0; p < 4; p++) conv5x5s2Channels(x, W, iy0, ix0 + 2 * p, ky0, ky1, 0, 5, w, coutB, b, yp + <usize>p * coutB, co, Cout, act);
         yp += 4 * coutB; ox += 3;
         continue;
       }
@@ -119,20 +93,7 @@ export function f32_conv5x5s2_c3__wasmsimd(x: usize, H: i32, W: i32, w: usize, b
         }
         v128.store(yp + cb, actv(a0, act));
       }
-      for (; co < Cout; co++) {
-        let acc = load<f32>(b + (<usize>co << 2));
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xr = x + (<usize>((iy0 + ky) * W + ix0) * 12);
-          const wr = w + <usize>(ky * 15) * coutB + (<usize>co << 2);
-          for (let kx = kx0; kx < kx1; kx++) {
-            const xp = xr + <usize>kx * 12, wp = wr + <usize>(kx * 3) * coutB;
-            acc += load<f32>(xp) * load<f32>(wp);
-            acc += load<f32>(xp, 4) * load<f32>(wp + coutB);
-            acc += load<f32>(xp, 8) * load<f32>(wp + 2 * coutB);
-          }
-        }
-        store<f32>(yp + (<usize>co << 2), actf(acc, act));
-      }
+      conv5x5s2Channels(x, W, iy0, ix0, ky0, ky1, kx0, kx1, w, coutB, b, yp, co, Cout, act);
       yp += coutB;
     }
   }

@@ -1,7 +1,6 @@
 // f32_dwconv3x3: depthwise 3x3 convolution, scalar twin of dwconv3x3.simd.ts.
-import { actf } from "./activation";
 import { sameOut, samePadBefore } from "./same.common";
-import { checkF32, check, checkNoOverlap } from "../util/check";
+import { checkDwconv3x3Args, dwconv3x3Channels } from "./dwconv3x3.common";
 
 /**
  * Depthwise 3x3 convolution, stride 1 or 2, TensorFlow "SAME" padding, fused bias and activation.
@@ -12,16 +11,9 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
  */
 export function f32_dwconv3x3__scalar(x: usize, H: i32, W: i32, C: i32, w: usize, b: usize, y: usize, stride: i32, act: i32): void {
   const OH = sameOut(H, stride), OW = sameOut(W, stride);
-  if (!ASC_NO_ASSERT) {
-    check(H >= 1 && W >= 1 && C >= 1 && (stride == 1 || stride == 2) && act >= 0 && act <= 3, "f32_dwconv3x3: bad sizes, stride or act");
-    checkF32(x, H * W * C, "f32_dwconv3x3: x out of bounds or misaligned");
-    checkF32(w, 9 * C, "f32_dwconv3x3: w out of bounds or misaligned");
-    checkF32(b, C, "f32_dwconv3x3: b out of bounds or misaligned");
-    checkF32(y, OH * OW * C, "f32_dwconv3x3: y out of bounds or misaligned");
-    checkNoOverlap(x, <usize>(H * W * C) << 2, y, <usize>(OH * OW * C) << 2, "f32_dwconv3x3: y must not alias x");
-  }
+  checkDwconv3x3Args(x, H, W, C, w, b, y, stride, act);
   const pt = samePadBefore(H, 3, stride), pl = samePadBefore(W, 3, stride);
-  const cB = <usize>C << 2;
+  const cB = <usize>C << 2, rowB = <usize>W * cB;
   let yp = y;
   for (let oy = 0; oy < OH; oy++) {
     const iy0 = oy * stride - pt;
@@ -29,16 +21,7 @@ export function f32_dwconv3x3__scalar(x: usize, H: i32, W: i32, C: i32, w: usize
     for (let ox = 0; ox < OW; ox++) {
       const ix0 = ox * stride - pl;
       const kx0 = ix0 < 0 ? -ix0 : 0, kx1 = min(3, W - ix0);
-      for (let c = 0; c < C; c++) {
-        const o = <usize>c << 2;
-        let acc = load<f32>(b + o);
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xr = x + <usize>((iy0 + ky) * W + ix0) * cB + o;
-          const wr = w + <usize>(ky * 3) * cB + o;
-          for (let kx = kx0; kx < kx1; kx++) acc += load<f32>(xr + <usize>kx * cB) * load<f32>(wr + <usize>kx * cB);
-        }
-        store<f32>(yp + o, actf(acc, act));
-      }
+      dwconv3x3Channels(x + <usize>(iy0 * W + ix0) * cB, rowB, cB, ky0, ky1, kx0, kx1, w, b, yp, 0, C, act);
       yp += cB;
     }
   }

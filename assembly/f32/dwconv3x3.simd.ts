@@ -3,21 +3,13 @@
 // interior pixels share one loop. Same accumulation order as the scalar twin (bias, then ky, kx
 // ascending): the two builds agree bit for bit.
 import { actv } from "./activation.simd";
-import { actf } from "./activation";
 import { sameOut, samePadBefore } from "./same.common";
-import { checkF32, check, checkNoOverlap } from "../util/check";
+import { checkDwconv3x3Args, dwconv3x3Channels } from "./dwconv3x3.common";
 
 /** See f32_dwconv3x3__scalar for the contract. */
 export function f32_dwconv3x3__wasmsimd(x: usize, H: i32, W: i32, C: i32, w: usize, b: usize, y: usize, stride: i32, act: i32): void {
   const OH = sameOut(H, stride), OW = sameOut(W, stride);
-  if (!ASC_NO_ASSERT) {
-    check(H >= 1 && W >= 1 && C >= 1 && (stride == 1 || stride == 2) && act >= 0 && act <= 3, "f32_dwconv3x3: bad sizes, stride or act");
-    checkF32(x, H * W * C, "f32_dwconv3x3: x out of bounds or misaligned");
-    checkF32(w, 9 * C, "f32_dwconv3x3: w out of bounds or misaligned");
-    checkF32(b, C, "f32_dwconv3x3: b out of bounds or misaligned");
-    checkF32(y, OH * OW * C, "f32_dwconv3x3: y out of bounds or misaligned");
-    checkNoOverlap(x, <usize>(H * W * C) << 2, y, <usize>(OH * OW * C) << 2, "f32_dwconv3x3: y must not alias x");
-  }
+  checkDwconv3x3Args(x, H, W, C, w, b, y, stride, act);
   const pt = samePadBefore(H, 3, stride), pl = samePadBefore(W, 3, stride);
   const cB = <usize>C << 2;
   const C4 = C & ~3;
@@ -61,16 +53,7 @@ export function f32_dwconv3x3__wasmsimd(x: usize, H: i32, W: i32, C: i32, w: usi
           v128.store(yp + o, actv(a, act));
         }
       }
-      for (; c < C; c++) {
-        const o = <usize>c << 2;
-        let acc = load<f32>(b + o);
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xr = xb + <usize>(ky * W) * cB + o;
-          const wr = w + <usize>(ky * 3) * cB + o;
-          for (let kx = kx0; kx < kx1; kx++) acc += load<f32>(xr + <usize>kx * cB) * load<f32>(wr + <usize>kx * cB);
-        }
-        store<f32>(yp + o, actf(acc, act));
-      }
+      dwconv3x3Channels(xb, <usize>W * cB, cB, ky0, ky1, kx0, kx1, w, b, yp, c, C, act);
       yp += cB;
     }
   }

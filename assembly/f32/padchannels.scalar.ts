@@ -1,5 +1,5 @@
 // f32_pad_channels: the detector's skip path, scalar twin of padchannels.simd.ts.
-import { checkF32, check, checkNoOverlap } from "../util/check";
+import { checkPadChannelsArgs, maxPool2Channels } from "./padchannels.common";
 
 /**
  * The skip path of a BlazeBlock: y = x (pool 1) or the 2x2 / stride 2 max pool of x (pool 2), with
@@ -8,13 +8,7 @@ import { checkF32, check, checkNoOverlap } from "../util/check";
  * SAME max pool has no padding then). Max is wasm's f32.max (NaN-propagating). 4-byte alignment.
  */
 export function f32_pad_channels__scalar(x: usize, H: i32, W: i32, Cin: i32, y: usize, Cout: i32, pool: i32): void {
-  if (!ASC_NO_ASSERT) {
-    check(H >= 1 && W >= 1 && Cin >= 1 && Cout >= Cin && (pool == 1 || pool == 2), "f32_pad_channels: bad sizes or pool");
-    check(pool == 1 || ((H & 1) == 0 && (W & 1) == 0), "f32_pad_channels: pool 2 needs even H and W");
-    checkF32(x, H * W * Cin, "f32_pad_channels: x out of bounds or misaligned");
-    checkF32(y, (H / pool) * (W / pool) * Cout, "f32_pad_channels: y out of bounds or misaligned");
-    checkNoOverlap(x, <usize>(H * W * Cin) << 2, y, <usize>((H / pool) * (W / pool) * Cout) << 2, "f32_pad_channels: y must not alias x");
-  }
+  checkPadChannelsArgs(x, H, W, Cin, y, Cout, pool);
   const OH = H / pool, OW = W / pool;
   const ciB = <usize>Cin << 2, coB = <usize>Cout << 2;
   const rowB = <usize>W * ciB;
@@ -25,11 +19,7 @@ export function f32_pad_channels__scalar(x: usize, H: i32, W: i32, Cin: i32, y: 
       if (pool == 1) {
         for (let c = 0; c < Cin; c++) store<f32>(yp + (<usize>c << 2), load<f32>(xp + (<usize>c << 2)));
       } else {
-        for (let c = 0; c < Cin; c++) {
-          const o = <usize>c << 2;
-          const m = max(max(load<f32>(xp + o), load<f32>(xp + ciB + o)), max(load<f32>(xp + rowB + o), load<f32>(xp + rowB + ciB + o)));
-          store<f32>(yp + o, m);
-        }
+        maxPool2Channels(xp, ciB, rowB, yp, 0, Cin);
       }
       for (let c = Cin; c < Cout; c++) store<f32>(yp + (<usize>c << 2), 0);
       xp += <usize>pool * ciB;

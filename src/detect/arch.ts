@@ -1,8 +1,8 @@
 /**
  * The BlazeFace detector's architecture as data: a stem, a list of blocks and the heads that read
  * block outputs. The weight file's config holds it (scripts/convert-blazeface.ts writes it from the
- * .tflite graph); `detectorShapes` names every tensor the file must carry, `detectorCost` is the memory
- * the plan will place and the multiply-adds one run costs (what src/detect/plan.ts allocates).
+ * .tflite graph); `detectorShapes` names every tensor the file must carry (src/detect/plan.ts plans
+ * the buffers and steps of one run from it, and sizes it: `detectorCost`).
  *
  * Block (MediaPipe / BlazeFace "single BlazeBlock"):
  *   y = relu(pw(dw(x)) + skip),  dw: 3x3 depthwise, stride 1 or 2, TF "SAME" padding, + bias
@@ -110,25 +110,4 @@ export function detectorShapes(cfg: DetectorConfig): Map<string, number[]> {
     m.set(`head${j}.reg.b`, [h.anchors * cfg.coords]);
   });
   return m;
-}
-
-/** Multiply-adds of one detector run and bytes of its activation buffers (weights not included). */
-export function detectorCost(cfg: DetectorConfig): { macs: number; activationBytes: number } {
-  const s0 = Math.ceil(cfg.inputSize / 2);
-  let macs = s0 * s0 * 75 * cfg.stemChannels;
-  let largest = s0 * s0 * cfg.stemChannels;
-  const sides = blockSides(cfg);
-  cfg.blocks.forEach((b, i) => {
-    const s = sides[i];
-    macs += s * s * (9 * b.cin + b.cin * b.cout);
-    largest = Math.max(largest, (b.stride === 2 ? 4 : 1) * s * s * b.cout);
-  });
-  cfg.heads.forEach((h) => {
-    const s = sides[h.after];
-    macs += s * s * cfg.blocks[h.after].cout * h.anchors * (1 + cfg.coords);
-  });
-  const n = anchorCount(cfg);
-  // input + four block-sized buffers + scores + regressors
-  const activationBytes = 4 * (cfg.inputSize * cfg.inputSize * 3 + 4 * largest + n * (1 + cfg.coords));
-  return { macs, activationBytes };
 }

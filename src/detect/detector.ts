@@ -3,11 +3,13 @@
  * call: scale to fit, centre, area prefilter for downscales, black border, values to [-1, 1]), run
  * the plan, decode, weighted NMS, project boxes and keypoints back to image pixels; then a second
  * look at each candidate in an upright window of its own (FaceDetector.detect).
- * It lives inside an estimator's arena and kernel instance (src/estimator.ts), placed at load.
+ * It lives inside an estimator's arena and kernel instance (src/estimator.ts): its plan
+ * (src/detect/plan.ts) is placed and bound to the kernels at load, like a DAA plan.
  */
 import type { Arena } from '../arena.ts';
+import { bind, Placement, type Program } from '../engine/plan.ts';
 import type { Kernels } from '../kernels.ts';
-import { buildDetectorPlan, runDetectorPlan, type DetectorPlan } from './plan.ts';
+import { planDetector, type DetectorPlan } from './plan.ts';
 import { decodeFaces, detectorAnchors, weightedNms, type RawFace } from './decode.ts';
 import type { DetectorWeights } from './weights.ts';
 import { affineScale, type Affine } from './align.ts';
@@ -41,6 +43,14 @@ export interface StagedImage {
 
 export class FaceDetector {
   readonly plan: DetectorPlan;
+  /** where the plan's buffers are in the arena */
+  readonly at: Placement;
+  /** the detector network: one run over `input`, writing `scores` and `boxes` */
+  readonly program: Program;
+  /** byte offsets of the input (S x S x 3 f32) and of the raw outputs (N scores, N x coords regressors) */
+  readonly input: number;
+  readonly scores: number;
+  readonly boxes: number;
   private readonly anchors: Float32Array;
 
   constructor(
@@ -48,7 +58,12 @@ export class FaceDetector {
     private readonly arena: Arena,
     weights: DetectorWeights,
   ) {
-    this.plan = buildDetectorPlan(arena, weights);
+    this.plan = planDetector(weights.config, weights.tensors);
+    this.at = new Placement(arena, this.plan.builder.buffers);
+    this.program = bind(this.plan.steps, kernels, this.at);
+    this.input = this.at.ptr(this.plan.input);
+    this.scores = this.at.ptr(this.plan.scores);
+    this.boxes = this.at.ptr(this.plan.boxes);
     this.anchors = detectorAnchors(weights.config);
   }
 
@@ -69,11 +84,11 @@ export class FaceDetector {
     const { kernels, plan } = this;
     const cfg = plan.config;
     const S = cfg.inputSize;
-    kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, plan.input, S, S,
+    kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, this.input, S, S,
       m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 2 / 255, -1, 0);
-    runDetectorPlan(kernels, plan);
-    const scores = this.arena.f32(plan.scores, plan.anchors);
-    const boxes = this.arena.f32(plan.boxes, plan.anchors * cfg.coords);
+    this.program.run();
+    const scores = this.arena.f32(this.scores, plan.anchors);
+    const boxes = this.arena.f32(this.boxes, plan.anchors * cfg.coords);
     const faces = weightedNms(decodeFaces(scores, boxes, this.anchors, cfg.coords, cfg.keypoints, S, minScore), iouThreshold);
     const k = affineScale(m) * S;
     const px = (x: number, y: number) => ({ x: m[0] * x * S + m[1] * y * S + m[2], y: m[3] * x * S + m[4] * y * S + m[5] });

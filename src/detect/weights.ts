@@ -1,18 +1,14 @@
 /** The face detector's weight file: the daa-wasm container (docs/format.md) with a detector config. */
 import { readWeightFileOf, type WeightSchema } from '../format.ts';
-import { anchorCount, detectorCost, detectorShapes, validateDetectorConfig, type DetectorConfig } from './arch.ts';
+import { detectorShapes, validateDetectorConfig, type DetectorConfig } from './arch.ts';
+import { detectorCost } from './plan.ts';
 import type { StoredTensor } from '../format.ts';
 
 const DETECTOR_SCHEMA: WeightSchema<DetectorConfig> = {
   parse: validateDetectorConfig,
   shapes: detectorShapes,
-  cost: (c, shapes) => {
-    const { macs, activationBytes } = detectorCost(c);
-    let weights = 0;
-    for (const s of shapes.values()) weights += 4 * s.reduce((a, b) => a + b, 1);
-    // weights twice (as read, and packed for the 1x1 convs) plus the activations
-    return { memoryBytes: 2 * weights + activationBytes + 4 * anchorCount(c) * (1 + c.coords), macs };
-  },
+  // the plan's own size (src/detect/plan.ts): every buffer the detector places, weights included
+  cost: (c) => detectorCost(c),
 };
 
 export interface DetectorWeights {

@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import { standaloneDetector, TFJS_GRAPH } from './util.ts';
-import { runDetectorPlan } from '../../src/detect/plan.ts';
 import { rng } from '../util/rng.ts';
 import { expectClose } from '../util/expect.ts';
 import { RELEASE_BUILDS, DEBUG_BUILDS } from '../util/wasm.ts';
@@ -52,13 +51,13 @@ const TOL = { abs: 2e-4, rel: 2e-5 };
 
 for (const build of [...RELEASE_BUILDS, ...DEBUG_BUILDS]) {
   test(`detector ${build} vs tfjs blazeface-front: every anchor's score and regressors`, async () => {
-    const { det, kernels, arena } = await standaloneDetector(build);
+    const { det, arena } = await standaloneDetector(build);
     for (const [name, x] of inputs()) {
-      arena.f32(det.plan.input, x.length).set(x);
-      runDetectorPlan(kernels, det.plan);
+      arena.f32(det.input, x.length).set(x);
+      det.program.run();
       const ref = reference(x);
-      expectClose(arena.f32(det.plan.scores, 896), ref.scores, TOL, { build, name, what: 'scores' });
-      expectClose(arena.f32(det.plan.boxes, 896 * 16), ref.boxes, TOL, { build, name, what: 'regressors' });
+      expectClose(arena.f32(det.scores, 896), ref.scores, TOL, { build, name, what: 'scores' });
+      expectClose(arena.f32(det.boxes, 896 * 16), ref.boxes, TOL, { build, name, what: 'regressors' });
     }
   });
 }

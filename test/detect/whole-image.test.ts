@@ -5,10 +5,11 @@
  *   96..512 px, rotated up to 30 degrees: every face found, at the right place (at most one extra detection in 24 canvases);
  * - face-free images (flat, noise, gradients; several sizes): no face, NoFaceError from estimate(),
  *   an empty list from estimateAll();
- * - the age of a pasted, rotated chip against the age of the chip itself (crop 'chip');
+ * - the age of a pasted, rotated chip against the age of the chip itself (crop 'chip'), with the 96 px
+ *   default and with a 64 px model (the chip is warped at the loaded model's input size);
  * - a 2 x 2 collage of four chips: four faces, each with its own chip's age;
  * - bad input and options stay typed errors and leave the estimator usable.
- * Tests that need UTKFace skip (counted as skipped) when ../shared/data/utkface is absent.
+ * Tests that need UTKFace skip (counted as skipped) when it is absent (DAA_DATA, else ../shared/data/utkface).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,7 +22,7 @@ import { background, pasteChip, placePoint, type Background, type Placement } fr
 import { utkRoot } from './util.ts';
 
 const root = utkRoot();
-if (!root) console.log('  SKIP: ../shared/data/utkface is absent: the UTKFace tests of test/detect/whole-image.test.ts are skipped');
+if (!root) console.log('  SKIP: no UTKFace data (DAA_DATA or ../shared/data/utkface): the UTKFace tests of test/detect/whole-image.test.ts are skipped');
 const withData = root ? test : test.skip;
 const est: Estimator = await createEstimator({ backend: 'simd' });
 
@@ -91,6 +92,49 @@ withData('the age of a pasted, rotated chip is close to the age of the chip itse
     sum += d; n++;
   });
   assert.ok(sum / n < 3, `mean |pasted - alone| ${(sum / n).toFixed(2)} years`);
+});
+
+withData("alignment fills the loaded model's input: a 64 px model (c3ae-daa) beside the 96 px default", async () => {
+  // the template is in fractions of the chip side; the chip is warped at the model's own input size
+  const small = await createEstimator({ model: 'weights/c3ae-daa.fp32.daaw', backend: 'simd' });
+  assert.is(small.config.inputSize, 64);
+  assert.is(est.config.inputSize, 96);
+  const W = 640, H = 480;
+  let sum = 0;
+  const cases = chips(6);
+  cases.forEach(({ img }, i) => {
+    const alone = small.estimate(img, { crop: 'chip' }).age;
+    const canvas = background('gradient', W, H, 900 + i);
+    pasteChip(canvas, W, H, img.data, img.width, { cx: 320, cy: 240, size: 180 + 20 * i, angle: i % 2 ? 15 : -10 });
+    const e = small.estimate({ data: canvas, width: W, height: H }, { crop: 'detect' });
+    const d = Math.abs(e.age - alone);
+    assert.ok(d < 8, `case ${i}: pasted ${e.age.toFixed(1)} vs alone ${alone.toFixed(1)} (64 px model)`);
+    sum += d;
+  });
+  small.dispose();
+  assert.ok(sum / cases.length < 3, `mean |pasted - alone| ${(sum / cases.length).toFixed(2)} years (64 px model)`);
+});
+
+withData('detection runs where there is no `process` global (browsers, workerd): the library reads no Node state', () => {
+  const [{ img }] = chips(1);
+  const W = 480, H = 360;
+  const canvas = background('noise', W, H, 31);
+  pasteChip(canvas, W, H, img.data, img.width, { cx: 240, cy: 180, size: 200, angle: 10 });
+  const frame = { data: canvas, width: W, height: H };
+  const withProcess = est.detectFaces(frame);
+  assert.ok(withProcess.length >= 1, 'the pasted face is found');
+  const g = globalThis as { process?: unknown };
+  const saved = g.process;
+  let without: unknown;
+  try {
+    delete g.process;
+    without = est.detectFaces(frame); // every look of the whole-image search: letterbox, tiles, second and third looks
+  } catch (e) {
+    without = e;
+  } finally {
+    g.process = saved;
+  }
+  assert.equal(without, withProcess, `without process: ${without instanceof Error ? without.message : JSON.stringify(without)}`);
 });
 
 withData('a 2 x 2 collage of four chips: four faces, largest first, each with its own age', () => {
