@@ -45,6 +45,7 @@ const rows = [
   ['browser, first estimate (relaxed-SIMD engine): code + its kernel build', 'browser: first estimate, relaxed-SIMD engines: code + kernels'],
   ['browser, first estimate (SIMD engine): code + its kernel build', 'browser: first estimate, SIMD engines: code + kernels'],
   ['browser, first estimate: the default\'s embedded weights (int8)', 'browser: first estimate: + the default weights'],
+  ['browser, first estimate: the face detector\'s weights (not with crop \'chip\')', 'browser: first estimate: + the face detector weights'],
   ['Web Worker: `daa-wasm/worker-script` (all it loads)', 'Web Worker: daa-wasm/worker-script (all)'],
   ['page side: `daa-wasm/worker`', 'page side: daa-wasm/worker (up front)'],
   ['workerd: `daa-wasm` + `daa-wasm/decode` + `daa.simd.wasm`', 'workerd: daa-wasm (+ daa.simd.wasm)'],
@@ -53,8 +54,9 @@ const rows = [
 const browser = entry('browser: daa-wasm');
 const first = entry('browser: first estimate, relaxed-SIMD engines: code + kernels');
 const weights = entry('browser: first estimate: + the default weights');
+const detector = entry('browser: first estimate: + the face detector weights');
 const regions = {
-  'bundle': `the library loads ${kb(browser.bytes)} (${kb(browser.gzip)} gzip) up front; the first estimate then fetches ${kb(first.gzip - browser.gzip)} gzip of the kernel build it uses and ${kb(weights.gzip)} gzip of the default's int8 weights`,
+  'bundle': `the library loads ${kb(browser.bytes)} (${kb(browser.gzip)} gzip) up front; the first estimate then fetches ${kb(first.gzip - browser.gzip)} gzip of the kernel build it uses, ${kb(weights.gzip)} gzip of the default's int8 weights and, unless the estimator is created with crop 'chip', ${kb(detector.gzip)} gzip of the face detector's weights`,
   'worker': `${kb(worker.gzip)} gzip`,
   'page': `${kb(entry('page side: daa-wasm/worker (up front)').gzip)} gzip`,
   'tarball': `${mib(pack.size)} (${pack.entryCount} files, ${mib(pack.unpackedSize)} unpacked)`,
