@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Rand } from './mutate.ts';
+import { crc32Bytewise } from '../../src/crc32.ts';
 
 export interface Seed {
   name: string;
@@ -17,20 +18,13 @@ export interface Seed {
   bytes: Uint8Array;
 }
 
-const crcTable = new Uint32Array(256).map((_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  let c = 0xffffffff;
-  for (let i = 4; i < 8 + data.length; i++) c = crcTable[(c ^ out[i]) & 255] ^ (c >>> 8);
-  dv.setUint32(8 + data.length, (c ^ 0xffffffff) >>> 0);
+  dv.setUint32(8 + data.length, crc32Bytewise(out, 4, 8 + data.length));
   return out;
 }
 const cat = (parts: Uint8Array[]) => {

@@ -13,24 +13,9 @@ import { decodeImage, jpegOrientation, sniffImage } from '../../src/platform/dec
 import { decodeImage as trainDecode } from '../../train/data.ts';
 import { encodePng, face, modelFile, orientedJpegs, readPng, SHOW_FOR_ORIENTATION, syntheticRgba } from './util.ts';
 import { createEstimator } from '../../src/index.ts';
+import { pngChunk } from '../reliability/image-mutate.ts';
 import decodeStored from 'jpeg-js/lib/decoder.js';
 
-const crcTable = new Uint32Array(256).map((_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  let c = 0xffffffff;
-  for (let i = 4; i < 8 + data.length; i++) c = crcTable[(c ^ out[i]) & 255] ^ (c >>> 8);
-  dv.setUint32(8 + data.length, (c ^ 0xffffffff) >>> 0);
-  return out;
-}
 
 interface Spec {
   w: number;
@@ -84,11 +69,11 @@ function encode(s: Spec, samples: (x: number, y: number) => number[]): Uint8Arra
   dv.setUint32(0, s.w);
   dv.setUint32(4, s.h);
   ihdr.set([s.depth, s.ctype, 0, 0, s.interlace ? 1 : 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
-  if (s.palette) parts.push(chunk('PLTE', new Uint8Array(s.palette.flat())));
-  if (s.trns) parts.push(chunk('tRNS', new Uint8Array(s.trns)));
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr)];
+  if (s.palette) parts.push(pngChunk('PLTE', new Uint8Array(s.palette.flat())));
+  if (s.trns) parts.push(pngChunk('tRNS', new Uint8Array(s.trns)));
   const z = deflateSync(new Uint8Array(rows));
-  parts.push(chunk('IDAT', z.subarray(0, 7)), chunk('IDAT', z.subarray(7)), chunk('IEND', new Uint8Array(0)));
+  parts.push(pngChunk('IDAT', z.subarray(0, 7)), pngChunk('IDAT', z.subarray(7)), pngChunk('IEND', new Uint8Array(0)));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) (out.set(p, o), (o += p.length));
