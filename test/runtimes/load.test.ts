@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BIN, encodePng, face, freePort, modelFile, must, nodeReference, orientedJpegs, packed, ROOT, run, SAME_AGE, tmp } from './util.ts';
+import { BIN, encodePng, exampleWorkerBundle, face, freePort, modelFile, must, nodeReference, orientedJpegs, packed, ROOT, run, SAME_AGE, tmp } from './util.ts';
 import { pngOf } from '../reliability/image-mutate.ts';
 import { rand } from '../reliability/mutate.ts';
 
@@ -174,21 +174,7 @@ test.after(() => {
 });
 
 test('workerd: the example edge function under mixed load answers every request right, memory flat', async () => {
-  const { project } = await packed();
-  const bundleDir = tmp('load-worker-bundle');
-  copyFileSync(join(ROOT, 'examples/worker/worker.js'), join(project, 'worker.js'));
-  must(await run(process.execPath, [join(ROOT, 'examples/worker/build.mjs'), bundleDir, join(project, 'worker.js')], { cwd: project, timeoutMs: 60_000 }), 'examples/worker/build.mjs');
-  const model = await modelFile();
-  if (model) copyFileSync(model, join(bundleDir, 'model.daaw'));
-  const port = await freePort();
-  writeFileSync(
-    join(bundleDir, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = ( services = [ (name = "age", worker = .w) ], sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "age") ] );
-const w :Workerd.Worker = ( modules = [ (name = "worker.js", esModule = embed "worker.js"), (name = "daa.simd.wasm", wasm = embed "daa.simd.wasm") ],
-  bindings = [ ${model ? '(name = "MODEL", data = embed "model.daaw")' : ''} ], compatibilityDate = "2025-06-01" );
-`,
-  );
+  const { bundleDir, port } = await exampleWorkerBundle('load-worker-bundle');
   let log = '';
   const wd = spawn(join(BIN, 'workerd'), ['serve', 'config.capnp'], { cwd: bundleDir, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(wd);

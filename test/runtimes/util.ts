@@ -6,7 +6,7 @@
  * server on 127.0.0.1. Everything is made once per test run and removed at exit.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -334,4 +334,38 @@ export async function orientedJpegs(file: string): Promise<{ orientation: number
     out.push({ orientation: o, bytes });
   }
   return out;
+}
+
+/**
+ * The example edge worker (examples/worker/worker.js) from the installed tarball, bundled by its
+ * build.mjs into tmp(`dirName`), with the test model bound as MODEL when there is one, and a workerd
+ * config.capnp serving it on a free loopback port. Start it with `workerd serve config.capnp` in
+ * `bundleDir`.
+ */
+export async function exampleWorkerBundle(dirName: string): Promise<{ bundleDir: string; port: number }> {
+  const { project } = await packed();
+  const bundleDir = tmp(dirName);
+  copyFileSync(join(ROOT, 'examples/worker/worker.js'), join(project, 'worker.js'));
+  must(await run(process.execPath, [join(ROOT, 'examples/worker/build.mjs'), bundleDir, join(project, 'worker.js')], { cwd: project, timeoutMs: 60_000 }), 'examples/worker/build.mjs');
+  const model = await modelFile();
+  if (model) copyFileSync(model, join(bundleDir, 'model.daaw'));
+  const port = await freePort();
+  writeFileSync(
+    join(bundleDir, 'config.capnp'),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "age", worker = .w) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "age") ],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "daa.simd.wasm", wasm = embed "daa.simd.wasm"),
+  ],
+  bindings = [ ${model ? '(name = "MODEL", data = embed "model.daaw")' : ''} ],
+  compatibilityDate = "2025-06-01",
+);
+`,
+  );
+  return { bundleDir, port };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BIN, encodePng, face, freePort, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, ROOT, run, SAME_AGE, tmp } from './util.ts';
+import { BIN, encodePng, exampleWorkerBundle, face, freePort, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, ROOT, run, SAME_AGE, tmp } from './util.ts';
 
 const FREE_PLAN_GZIP = 3 * 1024 * 1024;
 let workerd: ChildProcess | null = null;
@@ -19,30 +19,8 @@ let log = '';
 let bundleDir = '';
 
 test.before(async () => {
-  const { project } = await packed();
-  bundleDir = tmp('worker-bundle');
-  copyFileSync(join(ROOT, 'examples/worker/worker.js'), join(project, 'worker.js'));
-  must(await run(process.execPath, [join(ROOT, 'examples/worker/build.mjs'), bundleDir, join(project, 'worker.js')], { cwd: project, timeoutMs: 60_000 }), 'examples/worker/build.mjs');
-  const model = await modelFile();
-  if (model) copyFileSync(model, join(bundleDir, 'model.daaw'));
-  const port = await freePort();
-  writeFileSync(
-    join(bundleDir, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "age", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "age") ],
-);
-const w :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "daa.simd.wasm", wasm = embed "daa.simd.wasm"),
-  ],
-  bindings = [ ${model ? '(name = "MODEL", data = embed "model.daaw")' : ''} ],
-  compatibilityDate = "2025-06-01",
-);
-`,
-  );
+  let port: number;
+  ({ bundleDir, port } = await exampleWorkerBundle('worker-bundle'));
   workerd = spawn(join(BIN, 'workerd'), ['serve', 'config.capnp', '--verbose'], { cwd: bundleDir, stdio: ['ignore', 'pipe', 'pipe'] });
   workerd.stdout!.on('data', (d) => (log += d));
   workerd.stderr!.on('data', (d) => (log += d));
