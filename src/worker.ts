@@ -11,13 +11,16 @@
  *   const est = await createWorkerEstimator(worker, { interval: 5 });
  *   const { age, spread } = await est.estimate(file);   // a File/Blob (JPEG, PNG, anything the
  *                                                        // browser decodes), an ImageBitmap or ImageData
+ *   const { faces } = await est.estimateAll(file);       // every face: box, keypoints, score, age, spread
+ *   const tracker = await est.createTracker();           // video: the tracker runs in the worker too
+ *   const { faces: tracked } = await tracker.update(await createImageBitmap(video)); // transferred
  *
  * Files are decoded inside the worker, so the page thread only posts a message: JPEG and PNG with
  * daa-wasm/decode (EXIF orientation applied; the same pixels, hence the same age, as on Node), other
  * formats with createImageBitmap + OffscreenCanvas. Errors come back as the worker's DaaError subclass, with its `code`.
  */
-import { DaaError, reviveError } from './errors.ts';
-import type { Estimate, EstimateOptions, EstimatorOptions, ImageInput, Estimator } from './index.ts';
+import { DaaError, OptionsError, reviveError } from './errors.ts';
+import type { DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, ImageInput, Estimator, Tracker, TrackerOptions, TrackerStats, TrackedFace } from './index.ts';
 import type { ModelConfig } from './arch.ts';
 import type { Precision } from './format.ts';
 
@@ -42,9 +45,46 @@ export interface WorkerEstimate extends Estimate {
   height: number;
 }
 
+/** The faces of one image from the worker (estimateAll, detectFaces), with the time taken inside the worker. */
+export interface WorkerFaces<T> {
+  faces: T[];
+  /** milliseconds spent in the worker on this image (decode + detection + estimates) */
+  ms: number;
+  /** of `ms`, the milliseconds spent turning the posted image into pixels (decoding, or drawing a bitmap) */
+  readMs: number;
+  /** size of the decoded image */
+  width: number;
+  height: number;
+}
+
+/** Options of a tracker that runs in the worker: the tracker's own, without functions (the worker's estimator detects, follows and estimates). */
+export type WorkerTrackerOptions = Omit<TrackerOptions, 'estimator' | 'detect' | 'estimate' | 'refine'>;
+
+/** One frame's result from a tracker in the worker. */
+export interface WorkerTrackedFrame extends WorkerFaces<TrackedFace> {
+  /** the tracker's counters after this frame */
+  stats: TrackerStats;
+}
+
+/** A video tracker (createTracker) running in the worker, on the worker's estimator. */
+export interface WorkerTracker {
+  /** one video frame (an ImageBitmap is transferred, not copied): the faces seen in it, largest first */
+  update(frame: WorkerImage): Promise<WorkerTrackedFrame>;
+  /** forget every track (ids keep counting up) */
+  reset(): Promise<void>;
+  /** free the tracker in the worker */
+  dispose(): Promise<void>;
+}
+
 export interface WorkerEstimator {
   readonly info: WorkerModelInfo;
   estimate(image: WorkerImage, options?: EstimateOptions): Promise<WorkerEstimate>;
+  /** every face with its age, largest first (an empty list when there is none) */
+  estimateAll(image: WorkerImage, options?: EstimateOptions): Promise<WorkerFaces<FaceEstimate>>;
+  /** the faces without ages */
+  detectFaces(image: WorkerImage, options?: DetectFacesOptions): Promise<WorkerFaces<Face>>;
+  /** a tracker in the worker for the frames of one video (see createTracker) */
+  createTracker(options?: WorkerTrackerOptions): Promise<WorkerTracker>;
   /** dispose the model in the worker and terminate the worker */
   dispose(): void;
 }
@@ -52,6 +92,12 @@ export interface WorkerEstimator {
 type Request =
   | { id: number; type: 'load'; options: EstimatorOptions }
   | { id: number; type: 'estimate'; image: WorkerImage; options?: EstimateOptions }
+  | { id: number; type: 'estimateAll'; image: WorkerImage; options?: EstimateOptions }
+  | { id: number; type: 'detectFaces'; image: WorkerImage; options?: DetectFacesOptions }
+  | { id: number; type: 'trackerCreate'; options?: WorkerTrackerOptions }
+  | { id: number; type: 'trackerUpdate'; tracker: number; image: WorkerImage }
+  | { id: number; type: 'trackerReset'; tracker: number }
+  | { id: number; type: 'trackerDispose'; tracker: number }
   | { id: number; type: 'dispose' };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -67,6 +113,25 @@ export interface WorkerScopeLike {
 }
 
 async function toPixels(image: WorkerImage): Promise<ImageInput> {
+  if (typeof VideoFrame !== 'undefined' && image instanceof VideoFrame) {
+    // a transferred VideoFrame belongs to this worker now: read it, then close it (frames hold
+    // capture or decoder memory). copyTo converts to RGBA on the CPU without a canvas round trip;
+    // where it cannot (an older engine, an odd pixel format), the frame is drawn like a bitmap
+    const frame = image;
+    try {
+      const rect = frame.visibleRect;
+      const width = rect?.width ?? frame.displayWidth, height = rect?.height ?? frame.displayHeight;
+      try {
+        const data = new Uint8ClampedArray(width * height * 4);
+        await frame.copyTo(data, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+        return { data, width, height };
+      } catch {
+        image = await createImageBitmap(frame);
+      }
+    } finally {
+      frame.close();
+    }
+  }
   const isBlob = typeof Blob !== 'undefined' && image instanceof Blob;
   const isBitmap = typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap;
   if (!isBlob && !isBitmap) return image as ImageInput;
@@ -100,7 +165,19 @@ async function toPixels(image: WorkerImage): Promise<ImageInput> {
  */
 export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown as WorkerScopeLike): void {
   let est: Estimator | null = null;
+  // trackers by id; they hold the estimator they were made with and go when it is replaced or disposed
+  const trackers = new Map<number, Tracker>();
+  let nextTracker = 1;
   const reply = (m: Reply, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+  const loaded = (): Estimator => {
+    if (!est) throw new DaaError('DISPOSED', 'no model loaded in this worker');
+    return est;
+  };
+  const tracker = (id: number): Tracker => {
+    const t = trackers.get(id);
+    if (!t) throw new DaaError('DISPOSED', `tracker ${id} has been disposed (or its model was)`);
+    return t;
+  };
   scope.addEventListener('message', async (ev: MessageEvent) => {
     const req = ev.data as Request;
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
@@ -108,6 +185,7 @@ export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown a
       if (req.type === 'load') {
         const t0 = performance.now();
         est?.dispose();
+        trackers.clear();
         // loaded here, not at the top: the page side of this module stays small (no kernels, no weights)
         const { createEstimator } = await import('./index.ts');
         est = await createEstimator(req.options ?? {});
@@ -120,9 +198,41 @@ export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown a
         const r = est.estimate(img, req.options);
         const result: WorkerEstimate = { ...r, ms: performance.now() - t0, width: img.width, height: img.height };
         reply({ id: req.id, ok: true, result }, [r.perTemplate.buffer as ArrayBuffer]);
+      } else if (req.type === 'estimateAll' || req.type === 'detectFaces') {
+        const e = loaded();
+        const t0 = performance.now();
+        const img = await toPixels(req.image);
+        const readMs = performance.now() - t0;
+        const faces: (Face | FaceEstimate)[] = req.type === 'estimateAll' ? e.estimateAll(img, req.options) : e.detectFaces(img, req.options);
+        const result: WorkerFaces<Face | FaceEstimate> = { faces, ms: performance.now() - t0, readMs, width: img.width, height: img.height };
+        reply({ id: req.id, ok: true, result }, faces.flatMap((f) => ('perTemplate' in f ? [f.perTemplate.buffer as ArrayBuffer] : [])));
+      } else if (req.type === 'trackerCreate') {
+        const e = loaded();
+        const opts = req.options ?? {};
+        for (const k of ['estimator', 'detect', 'estimate', 'refine'])
+          if (k in opts) throw new OptionsError(`a worker tracker uses the worker's estimator: option ${k} cannot be given`);
+        const { createTracker } = await import('./index.ts');
+        const id = nextTracker++;
+        trackers.set(id, createTracker({ ...opts, estimator: e }));
+        reply({ id: req.id, ok: true, result: id });
+      } else if (req.type === 'trackerUpdate') {
+        const t = tracker(req.tracker);
+        const t0 = performance.now();
+        const img = await toPixels(req.image);
+        const readMs = performance.now() - t0;
+        const faces = t.update(img);
+        const result: WorkerTrackedFrame = { faces, ms: performance.now() - t0, readMs, width: img.width, height: img.height, stats: { ...t.stats } };
+        reply({ id: req.id, ok: true, result });
+      } else if (req.type === 'trackerReset') {
+        tracker(req.tracker).reset();
+        reply({ id: req.id, ok: true, result: null });
+      } else if (req.type === 'trackerDispose') {
+        trackers.delete(req.tracker);
+        reply({ id: req.id, ok: true, result: null });
       } else if (req.type === 'dispose') {
         est?.dispose();
         est = null;
+        trackers.clear();
         reply({ id: req.id, ok: true, result: null });
       }
     } catch (e) {
@@ -170,12 +280,42 @@ export async function createWorkerEstimator(worker: WorkerLike, options: Estimat
     });
   const info = (await call({ type: 'load', options })) as WorkerModelInfo;
   let disposed = false;
+  const live = () => {
+    if (disposed) throw new DaaError('DISPOSED', 'this worker estimator has been disposed');
+  };
+  // an ImageBitmap (or VideoFrame) is moved to the worker, not copied
+  const transferOf = (image: WorkerImage): Transferable[] =>
+    (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) || (typeof VideoFrame !== 'undefined' && image instanceof VideoFrame) ? [image as Transferable] : [];
   return {
     info,
     async estimate(image: WorkerImage, opts?: EstimateOptions): Promise<WorkerEstimate> {
-      if (disposed) throw new DaaError('DISPOSED', 'this worker estimator has been disposed');
-      const transfer = typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap ? [image] : [];
-      return (await call({ type: 'estimate', image, options: opts }, transfer)) as WorkerEstimate;
+      live();
+      return (await call({ type: 'estimate', image, options: opts }, transferOf(image))) as WorkerEstimate;
+    },
+    async estimateAll(image: WorkerImage, opts?: EstimateOptions): Promise<WorkerFaces<FaceEstimate>> {
+      live();
+      return (await call({ type: 'estimateAll', image, options: opts }, transferOf(image))) as WorkerFaces<FaceEstimate>;
+    },
+    async detectFaces(image: WorkerImage, opts?: DetectFacesOptions): Promise<WorkerFaces<Face>> {
+      live();
+      return (await call({ type: 'detectFaces', image, options: opts }, transferOf(image))) as WorkerFaces<Face>;
+    },
+    async createTracker(opts: WorkerTrackerOptions = {}): Promise<WorkerTracker> {
+      live();
+      const tracker = (await call({ type: 'trackerCreate', options: opts })) as number;
+      return {
+        async update(frame: WorkerImage): Promise<WorkerTrackedFrame> {
+          live();
+          return (await call({ type: 'trackerUpdate', tracker, image: frame }, transferOf(frame))) as WorkerTrackedFrame;
+        },
+        async reset(): Promise<void> {
+          live();
+          await call({ type: 'trackerReset', tracker });
+        },
+        async dispose(): Promise<void> {
+          if (!disposed) await call({ type: 'trackerDispose', tracker });
+        },
+      };
     },
     dispose() {
       if (disposed) return;

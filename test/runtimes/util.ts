@@ -25,7 +25,7 @@ const TMP = mkdtempSync(join(tmpdir(), 'daa-wasm-runtimes-'));
 process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
 export const tmp = (name: string) => join(TMP, name);
 
-const once = <T>(f: () => Promise<T>): (() => Promise<T>) => {
+export const once = <T>(f: () => Promise<T>): (() => Promise<T>) => {
   let p: Promise<T> | null = null;
   return () => (p ??= f());
 };
