@@ -60,6 +60,14 @@ export interface WorkerFaces<T> {
 /** Options of a tracker that runs in the worker: the tracker's own, without functions (the worker's estimator detects, follows and estimates). */
 export type WorkerTrackerOptions = Omit<TrackerOptions, 'estimator' | 'detect' | 'estimate' | 'refine'>;
 
+/** The tracker options that are functions (or hold them): they cannot cross to the worker, whose estimator fills them. */
+const FUNCTION_TRACKER_OPTIONS = ['estimator', 'detect', 'estimate', 'refine'] as const;
+
+function checkWorkerTrackerOptions(opts: object): void {
+  for (const k of FUNCTION_TRACKER_OPTIONS)
+    if (k in opts) throw new OptionsError(`a worker tracker uses the worker's estimator: option ${k} cannot be given`);
+}
+
 /** One frame's result from a tracker in the worker. */
 export interface WorkerTrackedFrame extends WorkerFaces<TrackedFace> {
   /** the tracker's counters after this frame */
@@ -209,8 +217,7 @@ export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown a
       } else if (req.type === 'trackerCreate') {
         const e = loaded();
         const opts = req.options ?? {};
-        for (const k of ['estimator', 'detect', 'estimate', 'refine'])
-          if (k in opts) throw new OptionsError(`a worker tracker uses the worker's estimator: option ${k} cannot be given`);
+        checkWorkerTrackerOptions(opts);
         const { createTracker } = await import('./index.ts');
         const id = nextTracker++;
         trackers.set(id, createTracker({ ...opts, estimator: e }));
@@ -302,6 +309,7 @@ export async function createWorkerEstimator(worker: WorkerLike, options: Estimat
     },
     async createTracker(opts: WorkerTrackerOptions = {}): Promise<WorkerTracker> {
       live();
+      checkWorkerTrackerOptions(opts ?? {});
       const tracker = (await call({ type: 'trackerCreate', options: opts })) as number;
       return {
         async update(frame: WorkerImage): Promise<WorkerTrackedFrame> {
