@@ -9,7 +9,7 @@
  * range) for the Node references.
  */
 import type { Scene } from '../../train/video.ts';
-import { DATA_DIR, once, syntheticRgba, tmp } from './util.ts';
+import { DATA_DIR, modelFile, once, syntheticRgba, tmp } from './util.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -71,3 +71,41 @@ export const fakeCamera = once(async (): Promise<FakeCamera> => {
   out.close();
   return { file, real: true, width: W, height: H, frames: N, fps: FPS, scene, labels: chips.map((c) => c.age), frame: (t) => seen(renderer.render(t % N)) };
 });
+
+/**
+ * Node's per-frame ages of the camera's two faces (every third frame, the sources, the same model),
+ * left face first, and their means: what a tracker's steady age should land near.
+ */
+export const nodeCameraAges = once(async (): Promise<{ perFrame: number[][]; mean: number[] }> => {
+  const cam = await fakeCamera();
+  if (!cam.real) throw new Error('nodeCameraAges needs the UTKFace data');
+  const { createEstimator } = await import('../../src/index.ts');
+  const model = await modelFile();
+  const est = await createEstimator(model ? { model } : {});
+  const perFrame: number[][] = [[], []];
+  try {
+    for (let t = 0; t < cam.frames; t += 3) {
+      const faces = est.estimateAll({ data: cam.frame(t), width: cam.width, height: cam.height });
+      if (faces.length !== 2) throw new Error(`node finds ${faces.length} faces in frame ${t} of the fake camera, not 2`);
+      const [l, r] = [...faces].sort((a, b) => a.box.x - b.box.x);
+      perFrame[0].push(l.age);
+      perFrame[1].push(r.age);
+    }
+  } finally {
+    est.dispose();
+  }
+  return { perFrame, mean: perFrame.map((v) => v.reduce((a, b) => a + b, 0) / v.length) };
+});
+
+/** The camera's frames as a video file encoded by ffmpeg (null without ffmpeg): H.264 in MP4, or VP8 in WebM. */
+export async function cameraVideo(container: 'mp4' | 'webm'): Promise<string | null> {
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('ffmpeg', ['-version']).status !== 0) return null;
+  const cam = await fakeCamera();
+  const out = tmp(`fake-camera.${container}`);
+  if (existsSync(out)) return out;
+  const codec = container === 'mp4' ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18'] : ['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '4M'];
+  const r = spawnSync('ffmpeg', ['-y', '-v', 'error', '-i', cam.file, ...codec, '-pix_fmt', 'yuv420p', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg could not encode ${out}: ${r.stderr}`);
+  return out;
+}
