@@ -5,7 +5,8 @@
  *  - JPEG with jpeg-js (bundled, pure JS: the same decoder as the training data pipeline), then the
  *    EXIF orientation (1-8) applied, as browsers do when they draw an image.
  *  - PNG with the decoder below over src/platform/inflate.ts (every colour type, bit depths 1-16,
- *    Adam7), synchronous and independent of the platform's DecompressionStream.
+ *    Adam7), synchronous and independent of the platform's DecompressionStream; the orientation of
+ *    an eXIf chunk before the image data applied, as Chromium and Safari do.
  *
  * Hostile files: everything a file declares is checked before anything of that size is allocated.
  *  - width, height <= MAX_SIDE and width * height <= MAX_PIXELS (or the caller's smaller maxPixels);
@@ -182,7 +183,16 @@ export function jpegInfo(b: Uint8Array): JpegInfo {
 /** The orientation tag (0x0112) of an APP1 Exif segment's first IFD, 1 when absent or out of range. */
 function exifOrientation(b: Uint8Array, s: number, end: number): number {
   if (!(s + 14 <= end && b[s] === 0x45 && b[s + 1] === 0x78 && b[s + 2] === 0x69 && b[s + 3] === 0x66 && b[s + 4] === 0 && b[s + 5] === 0)) return 1;
-  const t = s + 6; // TIFF header
+  return tiffOrientation(b, s + 6, end);
+}
+
+/**
+ * The orientation tag of the first IFD of the TIFF structure at b[t..end) (what an APP1 Exif segment
+ * holds after its 6-byte prefix, and a PNG eXIf chunk holds whole), 1 when absent or out of range.
+ * Every read is bounds-checked against `end` (out of range reads as 0).
+ */
+function tiffOrientation(b: Uint8Array, t: number, end: number): number {
+  if (t + 8 > end) return 1;
   const le = b[t] === 0x49;
   if (!le && b[t] !== 0x4d) return 1;
   const u16 = (o: number) => (o + 2 <= end ? (le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1]) : 0);
@@ -282,6 +292,7 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
   let trns: Uint8Array | null = null;
   const idat: Uint8Array[] = [];
   let sawEnd = false;
+  let orientation = 1;
   while (pos + 8 <= b.length) {
     const len = dv.getUint32(pos);
     const type = String.fromCharCode(b[pos + 4], b[pos + 5], b[pos + 6], b[pos + 7]);
@@ -294,6 +305,9 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
       depth = b[body + 8];
       ctype = b[body + 9];
       interlace = b[body + 12];
+    } else if (type === 'eXIf' && !idat.length && orientation === 1) {
+      // EXIF orientation, read where browsers read it: the first eXIf chunk before the image data
+      orientation = tiffOrientation(b, body, body + len);
     } else if (type === 'PLTE') palette = chunk;
     else if (type === 'tRNS') trns = chunk;
     else if (type === 'IDAT') idat.push(chunk);
@@ -399,5 +413,5 @@ function decodePngFile(b: Uint8Array, maxPixels: number): DecodedImage {
       }
     }
   }
-  return { data: out, width, height };
+  return orient({ data: out, width, height }, orientation);
 }

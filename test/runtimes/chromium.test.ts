@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cameraVideo, fakeCamera, nodeCameraAges } from './fake-camera.ts';
-import { CHROMIUM, CHROMIUM_ARGS, DATA_DIR, encodePng, face, modelFile, orientedJpegs, tmp, nodeReference, OUT_DIR, packed, realFaceNote, ROOT, SAME_AGE, serve, type Served } from './util.ts';
+import { CHROMIUM, CHROMIUM_ARGS, DATA_DIR, encodePng, face, modelFile, orientedJpegs, orientedPngs, tmp, nodeReference, OUT_DIR, packed, realFaceNote, ROOT, SAME_AGE, serve, type Served } from './util.ts';
 
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 let browser: Browser | null = null;
@@ -99,7 +99,13 @@ window.runOrientations = async (modelUrl) => {
     const img = new Image();
     img.src = URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
     await img.decode();
-    out.push({ orientation: o, age: est.estimate(bytes).age, imgAge: est.estimate(img).age, imgSize: [img.naturalWidth, img.naturalHeight] });
+    // the same orientation as a PNG eXIf chunk: lossless, so the browser's <img> and daa-wasm/decode
+    // give the same pixels when they agree on the orientation
+    const png = new Uint8Array(await (await fetch('/orientation-' + o + '.png')).arrayBuffer());
+    const pimg = new Image();
+    pimg.src = URL.createObjectURL(new Blob([png], { type: 'image/png' }));
+    await pimg.decode();
+    out.push({ orientation: o, age: est.estimate(bytes).age, imgAge: est.estimate(img).age, imgSize: [img.naturalWidth, img.naturalHeight], pngAge: est.estimate(png).age, pngImgAge: est.estimate(pimg).age, pngImgSize: [pimg.naturalWidth, pimg.naturalHeight] });
   }
   est.dispose();
   return out;
@@ -149,6 +155,7 @@ test.before(async () => {
     files: {
       '/api.html': new TextEncoder().encode(API_PAGE), '/face': f.file, '/face.png': await facePng(f.file), ...(model ? { '/model.daaw': model } : {}),
       ...Object.fromEntries((await orientedJpegs(f.file)).map(({ orientation, bytes }) => [`/orientation-${orientation}.jpg`, bytes])),
+      ...Object.fromEntries((await orientedPngs(f.file)).map(({ orientation, bytes }) => [`/orientation-${orientation}.png`, bytes])),
     },
     maxMs: 150_000,
   });
@@ -224,7 +231,7 @@ test('EXIF orientations 1-8: the same age as Node for each file; the browser\'s 
   const page = await newPage();
   await page.goto(`${server!.url}/api.html`);
   await page.waitForFunction(() => (window as unknown as { apiReady?: boolean }).apiReady === true);
-  type Row = { orientation: number; age: number; imgAge: number; imgSize: number[] };
+  type Row = { orientation: number; age: number; imgAge: number; imgSize: number[]; pngAge: number; pngImgAge: number; pngImgSize: number[] };
   const rows = await page.evaluate((m) => (window as unknown as { runOrientations(m: string | null): Promise<Row[]> }).runOrientations(m), model ? '/model.daaw' : null);
   const files = await orientedJpegs(f.file);
   for (const row of rows) {
@@ -235,8 +242,11 @@ test('EXIF orientations 1-8: the same age as Node for each file; the browser\'s 
     // the browser's JPEG decoder differs slightly from jpeg-js (see above), a wrong rotation by years
     assert.ok(Math.abs(row.imgAge - row.age) < (f.real ? 1 : 0.1), `orientation ${row.orientation}: <img> ${row.imgAge} vs daa-wasm/decode ${row.age}`);
     assert.equal(row.imgSize, [ref.width, ref.height]);
+    // PNG eXIf: Chromium's <img> turns the picture as daa-wasm/decode does (same pixels, same age)
+    assert.equal(row.pngImgSize, [ref.width, ref.height], `PNG orientation ${row.orientation}: <img> size`);
+    assert.ok(Math.abs(row.pngImgAge - row.pngAge) < SAME_AGE, `PNG orientation ${row.orientation}: <img> ${row.pngImgAge} vs daa-wasm/decode ${row.pngAge}`);
   }
-  console.log(`  chromium: orientations 1-8 -> ${rows.map((r) => r.age.toFixed(3)).join(' ')}; <img> (browser decoder) ${rows.map((r) => r.imgAge.toFixed(2)).join(' ')}`);
+  console.log(`  chromium: orientations 1-8 -> ${rows.map((r) => r.age.toFixed(3)).join(' ')}; <img> (browser decoder) ${rows.map((r) => r.imgAge.toFixed(2)).join(' ')}; PNG eXIf ${rows.map((r) => r.pngAge.toFixed(3)).join(' ')}, <img> ${rows.map((r) => r.pngImgAge.toFixed(3)).join(' ')}`);
   await page.close();
 });
 

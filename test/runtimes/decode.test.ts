@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { ImageInputError } from '../../src/errors.ts';
 import { decodeImage, jpegOrientation, sniffImage } from '../../src/platform/decode.ts';
 import { decodeImage as trainDecode } from '../../train/data.ts';
-import { encodePng, face, modelFile, orientedJpegs, readPng, SHOW_FOR_ORIENTATION, syntheticRgba } from './util.ts';
+import { encodePng, face, modelFile, orientedJpegs, orientedPngs, readPng, SHOW_FOR_ORIENTATION, syntheticRgba } from './util.ts';
 import { createEstimator } from '../../src/index.ts';
 import { pngChunk } from '../reliability/image-mutate.ts';
 import decodeStored from 'jpeg-js/lib/decoder.js';
@@ -194,6 +194,42 @@ test('EXIF orientations 1-8: decodeImage returns the upright face (pixels) and t
   const spreadAge = Math.max(...ages) - Math.min(...ages);
   console.log(`  orientations 1-8: ages ${ages.map((a) => a.toFixed(3)).join(' ')} (max - min ${spreadAge.toFixed(3)} years) [${f.label}]`);
   assert.ok(spreadAge < ORIENTED_AGE_REENCODE, `ages of the 8 re-encoded orientations differ by ${spreadAge} (bar ${ORIENTED_AGE_REENCODE})`);
+});
+
+test('PNG eXIf orientations 1-8: decodeImage returns exactly the upright picture; an eXIf after the image data, or a broken one, is ignored', async () => {
+  const f = await face();
+  const files = await orientedPngs(f.file);
+  const upright = await decodeImage(new Uint8Array(readFileSync(f.file)));
+  for (const { orientation, bytes } of files) {
+    const img = await decodeImage(bytes);
+    assert.equal([img.width, img.height], [upright.width, upright.height], `orientation ${orientation}: size`);
+    let diff = 0;
+    for (let i = 0; i < img.data.length; i++) diff += img.data[i] !== upright.data[i] ? 1 : 0;
+    assert.is(diff, 0, `orientation ${orientation}: the upright pixels exactly`);
+  }
+  // orientation 6 with the eXIf chunk moved after IDAT (before IEND): browsers ignore it, so do we
+  const six = files[5].bytes;
+  const exifLen = new DataView(six.buffer, six.byteOffset).getUint32(33) + 12;
+  const exif = six.slice(33, 33 + exifLen);
+  const rest = six.subarray(33 + exifLen);
+  const late = new Uint8Array(six.length);
+  late.set(six.subarray(0, 33));
+  late.set(rest.subarray(0, rest.length - 12), 33);
+  late.set(exif, 33 + rest.length - 12);
+  late.set(rest.subarray(rest.length - 12), 33 + rest.length - 12 + exifLen);
+  const stored = await decodeImage(late);
+  assert.equal([stored.width, stored.height], [upright.height, upright.width], 'eXIf after IDAT: the stored (turned) picture');
+  // broken eXIf bodies (truncated, bad byte order, offsets past the end) read as orientation 1
+  for (const body of [new Uint8Array(0), new Uint8Array([0x49, 0x49]), new Uint8Array([0x58, 0x58, 42, 0, 8, 0, 0, 0]), new Uint8Array([0x49, 0x49, 42, 0, 255, 255, 0, 0])]) {
+    const png = await encodePng(upright.data, upright.width, upright.height);
+    const chunk = pngChunk('eXIf', body);
+    const b = new Uint8Array(png.length + chunk.length);
+    b.set(png.subarray(0, 33));
+    b.set(chunk, 33);
+    b.set(png.subarray(33), 33 + chunk.length);
+    const img = await decodeImage(b);
+    assert.equal([img.width, img.height], [upright.width, upright.height], `broken eXIf ${[...body]}: as stored`);
+  }
 });
 
 test('bad bytes: ImageInputError with a clear message', async () => {

@@ -337,6 +337,30 @@ export async function orientedJpegs(file: string): Promise<{ orientation: number
 }
 
 /**
+ * The face as eight PNG files, one per EXIF orientation: the pixels stored as a camera would and an
+ * eXIf chunk (the TIFF structure of exifSegment) right after IHDR, before the image data, where
+ * browsers read it. Lossless: each decodes to exactly the upright face.
+ */
+export async function orientedPngs(file: string): Promise<{ orientation: number; bytes: Uint8Array }[]> {
+  const { decodeImage } = await import('../../src/platform/decode.ts');
+  const { pngChunk } = await import('../reliability/image-mutate.ts');
+  const upright = await decodeImage(new Uint8Array(readFileSync(file)));
+  const out = [];
+  for (let o = 1; o <= 8; o++) {
+    const stored = STORE_FOR_ORIENTATION[o](upright);
+    const png = await encodePng(stored.data, stored.width, stored.height);
+    const exif = pngChunk('eXIf', exifSegment(o, o % 2 === 0).subarray(10)); // without FF E1, the length and "Exif\0\0"
+    const ihdrEnd = 8 + 25;
+    const bytes = new Uint8Array(png.length + exif.length);
+    bytes.set(png.subarray(0, ihdrEnd));
+    bytes.set(exif, ihdrEnd);
+    bytes.set(png.subarray(ihdrEnd), ihdrEnd + exif.length);
+    out.push({ orientation: o, bytes });
+  }
+  return out;
+}
+
+/**
  * The example edge worker (examples/worker/worker.js) from the installed tarball, bundled by its
  * build.mjs into tmp(`dirName`), with the test model bound as MODEL when there is one, and a workerd
  * config.capnp serving it on a free loopback port. Start it with `workerd serve config.capnp` in
