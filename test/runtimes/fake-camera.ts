@@ -31,9 +31,18 @@ export interface FakeCamera {
 
 const W = 640, H = 480, N = 90, FPS = 30;
 
-export const fakeCamera = once(async (): Promise<FakeCamera> => {
+const cameras = new Map<number, Promise<FakeCamera>>();
+
+/** The camera with `people` faces (2: the tests' scene; 1: its left face alone, centred, for the bench). */
+export function fakeCamera(people: 1 | 2 = 2): Promise<FakeCamera> {
+  let c = cameras.get(people);
+  if (!c) cameras.set(people, (c = makeCamera(people)));
+  return c;
+}
+
+async function makeCamera(people: 1 | 2): Promise<FakeCamera> {
   const { Y4mWriter, rgbaToI420, i420ToRgba } = await import('../../train/y4m.ts');
-  const file = tmp('fake-camera.y4m');
+  const file = tmp(`fake-camera-${people}.y4m`);
   const seen = (rgba: Uint8ClampedArray | Uint8Array) => i420ToRgba(rgbaToI420(rgba, W, H), W, H);
   if (!existsSync(join(DATA_DIR, 'labels.csv'))) {
     const still = seen(syntheticRgba(W, H));
@@ -53,10 +62,10 @@ export const fakeCamera = once(async (): Promise<FakeCamera> => {
     frames: N,
     noise: 0,
     repeat: new Uint8Array(N),
-    faces: [0, 1].map((k) => ({
+    faces: (people === 2 ? [0, 1] : [0]).map((k) => ({
       subject: k,
       poses: Array.from({ length: N }, (_, t) => ({
-        cx: (k === 0 ? 190 : 455) + 35 * loop(t, k),
+        cx: (people === 1 ? 320 : k === 0 ? 190 : 455) + 35 * loop(t, k),
         cy: (k === 0 ? 250 : 225) + 15 * loop(2 * t, k),
         size: k === 0 ? 160 : 135,
         angle: 4 * loop(t + 20, k),
@@ -69,8 +78,8 @@ export const fakeCamera = once(async (): Promise<FakeCamera> => {
   const out = new Y4mWriter(file, W, H, FPS);
   for (let t = 0; t < N; t++) out.write(renderer.render(t));
   out.close();
-  return { file, real: true, width: W, height: H, frames: N, fps: FPS, scene, labels: chips.map((c) => c.age), frame: (t) => seen(renderer.render(t % N)) };
-});
+  return { file, real: true, width: W, height: H, frames: N, fps: FPS, scene, labels: chips.slice(0, people).map((c) => c.age), frame: (t) => seen(renderer.render(t % N)) };
+}
 
 /**
  * Node's per-frame ages of the camera's two faces (every third frame, the sources, the same model),
