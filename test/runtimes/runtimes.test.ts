@@ -1,13 +1,14 @@
 /**
  * The packed package on real runtimes: the same script (fixtures/age.mjs) on Node, Deno and Bun, run
  * as child processes from a fresh project that installed the tarball, gives the same age for the same
- * face as the sources do in this process.
+ * face as the sources do in this process; the whole-photo path (estimateAll) gives the sources' faces.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BIN, face, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, run, ROOT, SAME_AGE, tmp } from './util.ts';
+import { fakeCamera } from './fake-camera.ts';
+import { BIN, encodePng, face, modelFile, must, nodeReference, orientedJpegs, packed, realFaceNote, run, ROOT, SAME_AGE, tmp } from './util.ts';
 
 const RUNTIMES: [name: string, cmd: string, args: string[]][] = [
   ['node', process.execPath, []],
@@ -57,6 +58,42 @@ for (const [name, cmd, pre] of RUNTIMES) {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     console.log(`  ${out.runtime} (${out.backend}) int8: age ${out.age.toFixed(4)}, int8 3x3 kernel kept: ${out.int8Kernel ?? 'Winograd (no choice on this build)'} [${f.label}]`);
     assert.ok(Math.abs(out.age - ref.age) < SAME_AGE, `${name} int8 age ${out.age} vs node sources ${ref.age}`);
+  });
+}
+
+// The whole-photo path (detector, alignment, age) on every runtime: a 640x480 frame with two faces
+// (the fake camera's first frame; a synthetic picture without the data, where the lists are empty).
+// The SIMD build gives the sources' digits exactly; a runtime on the relaxed-SIMD build fuses the
+// detector's multiply-adds, which moves boxes by roundings and ages by hundredths (DETECTED_SAME_AGE)
+const DETECTED_SAME_AGE = 0.05;
+for (const [name, cmd, pre] of RUNTIMES) {
+  test(`${name}: a whole photo (estimateAll): the sources' faces and ages`, async () => {
+    const { project } = await packed();
+    const cam = await fakeCamera();
+    const model = await modelFile();
+    const file = tmp('runtimes-two-faces.png');
+    writeFileSync(file, await encodePng(new Uint8Array(cam.frame(0).buffer), cam.width, cam.height));
+    const { createEstimator } = await import('../../src/index.ts');
+    const { decodeImage } = await import('../../src/platform/decode.ts');
+    const est = await createEstimator({ ...(model ? { model } : {}), backend: 'simd' });
+    const ref = est.estimateAll(await decodeImage(new Uint8Array(readFileSync(file))));
+    est.dispose();
+    copyFileSync(join(ROOT, 'test/runtimes/fixtures/faces.mjs'), join(project, 'faces.mjs'));
+    const r = must(
+      await run(cmd, [...pre, 'faces.mjs', file, model ?? '-'], { cwd: project, timeoutMs: 60_000, env: { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' } }),
+      `${name} faces.mjs`,
+    );
+    type F = { box: Record<'x' | 'y' | 'width' | 'height', number>; age: number; spread: number };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runtime: string; backend: string; faces: F[]; simdFaces: F[] };
+    console.log(`  ${out.runtime} (${out.backend}): ${out.faces.length} faces, ages ${out.faces.map((f) => f.age.toFixed(4)).join(', ')}; simd build ${out.simdFaces.map((f) => f.age.toFixed(4)).join(', ')}; sources ${ref.map((f) => f.age.toFixed(4)).join(', ')}${cam.real ? '' : ' (synthetic picture, no face)'}`);
+    if (cam.real) assert.is(ref.length, 2, 'both faces');
+    for (const [faces, bar] of [[out.simdFaces, SAME_AGE], [out.faces, out.backend === 'simd' ? SAME_AGE : DETECTED_SAME_AGE]] as const) {
+      assert.is(faces.length, ref.length, `${name}: ${faces.length} faces, sources ${ref.length}`);
+      faces.forEach((f, i) => {
+        assert.ok(Math.abs(f.age - ref[i].age) < bar, `${name} face ${i}: ${f.age} vs sources ${ref[i].age}`);
+        for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(f.box[k] - ref[i].box[k]) < (bar === SAME_AGE ? 1e-3 : 0.5), `${name} face ${i} box.${k}`);
+      });
+    }
   });
 }
 
