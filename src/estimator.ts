@@ -18,7 +18,7 @@ import { planDaa } from './models/daa/plan.ts';
 import type { TimedChoice } from './timed-choice.ts';
 import { checkImage, MAX_SIDE } from './image.ts';
 import { toPixels, type SyncImageSource } from './input.ts';
-import { checkOptionNames } from './options.ts';
+import { checkNumberOption, checkOptionNames } from './options.ts';
 import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
 import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
@@ -84,6 +84,22 @@ export interface EstimateOptions extends DetectFacesOptions {
   crop?: CropMode;
 }
 
+/** Options of Estimator.scanFaces: one part of the whole-image search, for video. */
+export interface ScanFacesOptions extends DetectFacesOptions {
+  /** the first window of this part (an integer, taken modulo the number of windows; default 0) */
+  from?: number;
+  /** how many windows this part runs (default 4; each is one detector run, about 2.5 ms) */
+  count?: number;
+  /** boxes of faces already known (followed by a tracker): what is found there is skipped */
+  known?: readonly Face['box'][];
+}
+
+/** What one part of the search found, and how many windows the whole search has (to cycle through them). */
+export interface FaceScan {
+  faces: Face[];
+  windows: number;
+}
+
 /** A face found by the detector, in image pixels. */
 export interface Face {
   /** top-left corner and size */
@@ -101,6 +117,17 @@ export interface FaceEstimate extends Face, Estimate {}
 const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head', 'crop'] as const satisfies readonly (keyof EstimatorOptions)[];
 const ESTIMATE_OPTIONS = ['interval', 'crop', 'minScore', 'minFaceSize'] as const satisfies readonly (keyof EstimateOptions)[];
 const DETECT_OPTIONS = ['minScore', 'minFaceSize'] as const satisfies readonly (keyof DetectFacesOptions)[];
+const SCAN_OPTIONS = ['minScore', 'minFaceSize', 'from', 'count', 'known'] as const satisfies readonly (keyof ScanFacesOptions)[];
+
+/** `known` of scanFaces: an array of boxes with finite numbers and a positive size, else OptionsError. */
+function checkBoxes(v: unknown): Face['box'][] {
+  if (!Array.isArray(v)) throw new OptionsError(`known must be an array of { x, y, width, height }, got ${typeof v}`);
+  return v.map((b, i) => {
+    const ok = b && typeof b === 'object' && [b.x, b.y, b.width, b.height].every((n) => typeof n === 'number' && Number.isFinite(n)) && b.width > 0 && b.height > 0;
+    if (!ok) throw new OptionsError(`known[${i}] must be { x, y, width, height } with finite numbers and a positive size`);
+    return { x: b.x, y: b.y, width: b.width, height: b.height };
+  });
+}
 
 export interface Estimate {
   /** estimated age in years: the mean of perTemplate; a regression output, not clamped (a little below 0 is possible for babies) */
@@ -486,6 +513,35 @@ export class Estimator {
     const o = this.readOptions(opts, DETECT_OPTIONS, 'detectFaces options');
     this.faceDetector();
     return this.findFaces(this.stageImage(image), o, false);
+  }
+
+  /**
+   * One part of detectFaces' whole-image search (the whole image letterboxed, then tiles down to
+   * minFaceSize): windows `from` .. `from + count - 1`, faces overlapping a `known` box skipped. A
+   * video tracker calls it once a frame with `from` moving on by `count`, so that the search is spread
+   * over frames at a steady cost instead of a whole search every few frames; faces are largest first.
+   */
+  scanFaces(image: SyncImageSource, opts?: ScanFacesOptions): FaceScan {
+    this.live();
+    const o = this.readOptions(opts, SCAN_OPTIONS, 'scanFaces options');
+    let from: unknown, count: unknown, known: unknown;
+    try {
+      ({ from, count, known } = opts ?? {});
+    } catch (e) {
+      throw new OptionsError(`reading scanFaces options threw: ${(e as Error)?.message ?? String(e)}`);
+    }
+    const first = from === undefined ? 0 : checkNumberOption(from, 'from', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+    const n = count === undefined ? 4 : checkNumberOption(count, 'count', 1, 1000, true);
+    const boxes = known === undefined ? [] : checkBoxes(known);
+    const detector = this.faceDetector();
+    const img = this.stageImage(image);
+    try {
+      const r = detector.scan(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize }, first, n, boxes);
+      return { faces: r.faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height), windows: r.windows };
+    } catch (e) {
+      if (e instanceof DaaError) throw e;
+      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
 
   private result(arena: Arena, out: { ptr: number; count: number }): Estimate {

@@ -14,11 +14,13 @@ import {
   type EstimatorOptions,
   type Face,
   type FaceEstimate,
+  type FaceScan,
   type ImageInput,
+  type ScanFacesOptions,
 } from './estimator.ts';
 
 export { Estimator };
-export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, ImageInput };
+export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, FaceScan, ImageInput, ScanFacesOptions };
 export {
   DaaError,
   WeightFormatError,

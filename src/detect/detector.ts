@@ -10,7 +10,7 @@ import type { Arena } from '../arena.ts';
 import { bind, Placement, type Program } from '../engine/plan.ts';
 import type { Kernels } from '../kernels.ts';
 import { planDetector, type DetectorPlan } from './plan.ts';
-import { decodeFaces, detectorAnchors, weightedNms, type RawFace } from './decode.ts';
+import { decodeFaces, detectorAnchors, iou, weightedNms, type RawFace } from './decode.ts';
 import type { DetectorWeights } from './weights.ts';
 import { affineScale, type Affine } from './align.ts';
 
@@ -161,6 +161,28 @@ export class FaceDetector {
     // tiles see below the requested size; what is much smaller than it was not asked for
     // (a face's box is about 0.9 of the side of its UTKFace-framed chip)
     return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
+  }
+
+  /**
+   * Part of the whole-image search, for video: pass 1 over windows `from` .. `from + count - 1` of
+   * windows() (indices modulo their number, so a caller cycles through them over frames), candidates
+   * that overlap a `known` face (IoU over 0.3, or their centre inside its box: a face already
+   * followed) dropped before the second and third looks, which the rest get as in detect(). A face
+   * that no window of this part shows is not found.
+   */
+  scan(img: StagedImage, opts: Required<DetectOptions> & { minFaceSize: number }, from: number, count: number, known: readonly RawFace['box'][]): { faces: RawFace[]; windows: number } {
+    const low = Math.min(opts.minScore, CANDIDATE_SCORE);
+    const windows = this.windows(img.width, img.height, opts.minFaceSize);
+    const n = windows.length;
+    const candidates: RawFace[] = [];
+    for (let i = 0; i < Math.min(count, n); i++) candidates.push(...this.runWindow(img, windows[(((from + i) % n) + n) % n], low, opts.iouThreshold));
+    const isKnown = (b: RawFace['box']) => {
+      const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+      return known.some((k) => (cx >= k.x && cx <= k.x + k.width && cy >= k.y && cy <= k.y + k.height) || iou(b, k) > 0.3);
+    };
+    const fresh = weightedNms(candidates, opts.iouThreshold).filter((c) => !isKnown(c.box));
+    const faces = this.refine(img, fresh, opts).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize && !isKnown(f.box));
+    return { faces, windows: n };
   }
 
   private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {

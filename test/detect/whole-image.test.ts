@@ -164,6 +164,49 @@ withData('a 2 x 2 collage of four chips: four faces, largest first, each with it
   });
 });
 
+withData('scanFaces: one cycle of parts finds what detectFaces finds; known faces are skipped; bad options are OptionsErrors', () => {
+  const four = chips(3);
+  const W = 640, H = 480;
+  const canvas = background('gradient', W, H, 5);
+  // three faces of three sizes: one for the letterbox, two for the tiles
+  [{ cx: 170, cy: 200, size: 220, angle: 0 }, { cx: 450, cy: 150, size: 110, angle: 5 }, { cx: 520, cy: 380, size: 56, angle: -5 }].forEach((at, k) =>
+    pasteChip(canvas, W, H, four[k].img.data, four[k].img.width, at));
+  const frame = { data: canvas, width: W, height: H };
+  const all = est.detectFaces(frame);
+  assert.is(all.length, 3, 'detectFaces finds the three');
+  const found: { box: { x: number; y: number; width: number; height: number } }[] = [];
+  let windows = 0;
+  for (let from = 0; from === 0 || from < windows; from += 5) {
+    const r = est.scanFaces(frame, { from, count: 5 });
+    windows = r.windows;
+    for (const f of r.faces) if (!found.some((g) => iouOf(g.box, f.box) > 0.5)) found.push(f);
+  }
+  assert.ok(windows > 10, `tiles down to 32 px (${windows} windows)`);
+  for (const f of all) assert.ok(found.some((g) => iouOf(g.box, f.box) > 0.7), `a face of detectFaces at ${JSON.stringify(f.box)} was not found by the scan`);
+  assert.is(found.length, 3, 'nothing else');
+  // the faces already followed are skipped, at their boxes; the others still found
+  const r = est.scanFaces(frame, { from: 0, count: windows, known: [all[0].box, all[1].box] });
+  assert.is(r.faces.length, 1);
+  assert.ok(iouOf(r.faces[0].box, all[2].box) > 0.7);
+  // `from` wraps: -1 is the last window
+  assert.equal(est.scanFaces(frame, { from: -1, count: 1 }), est.scanFaces(frame, { from: windows - 1, count: 1 }));
+  for (const [bad, re] of [[{ from: 1.5 }, /from must be an integer/], [{ count: 0 }, /count must be an integer in 1\.\.1000/], [{ known: {} }, /known must be an array/], [{ known: [{ x: 0, y: 0, width: -1, height: 1 }] }, /known\[0\]/], [{ form: 1 }, /did you mean 'from'/]] as const) {
+    try {
+      est.scanFaces(frame, bad as object);
+      assert.unreachable(JSON.stringify(bad));
+    } catch (e) {
+      assert.instance(e, OptionsError);
+      assert.match((e as Error).message, re);
+    }
+  }
+  assert.is(est.scanFaces(frame, { count: windows }).faces.length, 3, 'usable afterwards');
+});
+
+function iouOf(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x), h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? (w * h) / (a.width * a.height + b.width * b.height - w * h) : 0;
+}
+
 test('bad input and options: typed errors, the estimator stays usable', () => {
   const is = (C: abstract new (...a: never[]) => Error) => (e: unknown) => e instanceof C;
   assert.throws(() => est.estimateAll(null as never), is(ImageInputError));
