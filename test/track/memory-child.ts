@@ -7,10 +7,17 @@
  *   crossing, a face leaving and returning, spurious boxes, empty stretches longer than the timeout
  *   so that every track ends and new ids are handed out all the time);
  * - video: createTracker({ detect, refine, estimate }).update(frame) on small pixel frames (the
- *   near-duplicate measure, the detect / follow policy), the same detections behind the functions.
+ *   near-duplicate measure, the detect / follow policy), the same detections behind the functions;
+ * - estimator: the whole path, createTracker({ estimator }) on a real estimator (detector, alignment,
+ *   age model), frames of rendered 640 x 480 scenes (two faces crossing, a face leaving and coming
+ *   back) rendered into one reused buffer; without the UTKFace data, frames of a synthetic picture.
+ *   Also reports the estimator's linear memory (it must not grow either).
  */
-import { createTracker, type FaceObservation } from '../../src/index.ts';
-import { makeScene } from '../../train/video.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEstimator, createTracker, type Estimator, type FaceObservation } from '../../src/index.ts';
+import { loadTestChips, makeScene, SceneRenderer } from '../../train/video.ts';
+import { DATA_DIR } from '../runtimes/util.ts';
 import { Rng } from '../util/rng.ts';
 import { makePeople, simulateDetections } from './util.ts';
 
@@ -38,7 +45,27 @@ for (const [kind, seed] of [['cross', 1], ['leave', 2], ['mixed', 3], ['cross', 
   for (let t = 0; t < 40; t++) cycle.push([]); // longer than the timeout: every track ends
 }
 
+/** The whole path: a real estimator behind the tracker, rendered frames (see the header). */
+async function estimatorMode(): Promise<{ step: () => number; tracker: ReturnType<typeof createTracker>; est: Estimator }> {
+  const est = await createEstimator();
+  const tracker = createTracker({ estimator: est });
+  const W = 640, H = 480;
+  const frame = new Uint8ClampedArray(W * H * 4);
+  const real = existsSync(join(DATA_DIR, 'labels.csv'));
+  const renderers = real ? (['cross', 'leave'] as const).map((kind, k) => new SceneRenderer(makeScene(kind, 40 + k, { frames: 60 }), loadTestChips(DATA_DIR, 2, 40 + k))) : [];
+  if (!real) for (let i = 0; i < frame.length; i += 4) (frame[i] = (i >> 2) % W), (frame[i + 1] = ((i >> 2) / W) & 255), (frame[i + 2] = 90), (frame[i + 3] = 255);
+  let t = 0;
+  const step = () => {
+    if (real) renderers[Math.floor(t / 60) % 2].render(t % 60, frame);
+    else frame[(t * 4) % frame.length] ^= 1; // a changed pixel per frame: no frame is a duplicate
+    t++;
+    return tracker.update({ data: frame, width: W, height: H }).length;
+  };
+  return { step, tracker, est };
+}
+
 async function main() {
+  if (mode === 'estimator') return run(await estimatorMode());
   const W = 64, H = 48;
   const frames = [0, 1, 2].map((k) => {
     const data = new Uint8Array(W * H * 4);
@@ -65,9 +92,15 @@ async function main() {
     t++;
     return r.length;
   };
-  const warm = Math.max(2000, n / 10);
+  await run({ step, tracker, est: null });
+}
+
+async function run({ step, tracker, est }: { step: () => number; tracker: ReturnType<typeof createTracker>; est: Estimator | null }) {
+  const warm = mode === 'estimator' ? Math.max(120, n / 10) : Math.max(2000, n / 10);
+  const wasmBefore = () => est?.memoryBytes() ?? 0;
   for (let i = 0; i < warm; i++) step();
   const before = await settle();
+  const wasm0 = wasmBefore();
   const checkpoints: number[] = [];
   const t0 = performance.now();
   let reported = 0;
@@ -77,6 +110,6 @@ async function main() {
   }
   const ms = performance.now() - t0;
   const after = await settle();
-  console.log(JSON.stringify({ mode, n, warm, ms, usPerFrame: (1000 * ms) / n, before, after, checkpoints, reported, stats: tracker.stats, live: tracker.tracks().length }));
+  console.log(JSON.stringify({ mode, n, warm, ms, usPerFrame: (1000 * ms) / n, before, after, checkpoints, reported, stats: tracker.stats, live: tracker.tracks().length, wasmBytes: [wasm0, wasmBefore()] }));
 }
 main();
