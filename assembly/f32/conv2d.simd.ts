@@ -17,10 +17,12 @@ import { actv } from "./activation.simd";
 import { actf } from "./activation";
 import { convOut, checkConvArgs } from "./conv2d.common";
 
-/** acc + a * b: two roundings (mul, add) in the simd build; one fused multiply-add
- *  (f32x4.relaxed_madd) in the relaxed build (ASC_FEATURE_RELAXED_SIMD is a compile-time constant). */
+/** acc + a * b with two roundings (mul, add) in every build. Not f32x4.relaxed_madd in the relaxed
+ *  build: engines fuse it or not (V8 on x86 with FMA does, JavaScriptCore does not), and the face
+ *  detector runs on this kernel: a last-bit difference moves its keypoints, hence the aligned crop,
+ *  hence the age by hundredths of a year, so one photo would get different ages on Chromium and
+ *  Safari. Kept unfused, every build gives the same bits on every engine. */
 @inline function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
@@ -177,8 +179,7 @@ function px1xn(
  *   output pixels are tiled 4 per row (interior only), single-pixel code handles the padded
  *   border and the OW % 4 tail. No load or store ever touches memory outside the buffers.
  * - Accumulation: f32, starting from the bias, taps summed in (ky, kx, ci) order (single-pixel
- *   tiles split even/odd taps), then + res, then the activation. The relaxed build fuses each
- *   multiply-add (f32x4.relaxed_madd).
+ *   tiles split even/odd taps), then + res, then the activation; unfused in every build (see madd).
  */
 export function f32_conv2d__wasmsimd(
   x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,

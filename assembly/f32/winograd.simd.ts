@@ -14,8 +14,8 @@
 import { actv } from "./activation.simd";
 import { checkWinoArgs } from "./winograd.common";
 
+/** acc + a * b, unfused in every build: the same bits on every engine (f32/conv2d.simd.ts's madd says why). */
 @inline function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 

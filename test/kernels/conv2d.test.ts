@@ -54,7 +54,7 @@ function cases(): ConvCase[] {
 
 const ALL = cases();
 
-// The relaxed-SIMD build (f32x4.relaxed_madd) where this engine runs it; in qs8.test.ts's child process
+// The relaxed-SIMD build where this engine runs it; in qs8.test.ts's child process
 // (DAA_TEST_RELAXED_ONLY=1, Node 20 with --experimental-wasm-relaxed-simd --no-liftoff) only that build.
 const RELAXED_ONLY = process.env.DAA_TEST_RELAXED_ONLY === "1";
 const DEBUG: Build[] = RELAXED_ONLY ? ["relaxed.debug"] : [...DEBUG_BUILDS, ...(relaxedSupported() ? ["relaxed.debug" as Build] : [])];

@@ -50,7 +50,7 @@ function cases(): WinoCase[] {
 
 const ALL = cases();
 
-// The relaxed-SIMD build (f32x4.relaxed_madd) where this engine runs it, as in conv2d.test.ts; with
+// The relaxed-SIMD build where this engine runs it, as in conv2d.test.ts; with
 // DAA_TEST_RELAXED_ONLY=1 (qs8.test.ts's child process) only that build.
 const RELAXED_ONLY = process.env.DAA_TEST_RELAXED_ONLY === "1";
 const DEBUG: Build[] = RELAXED_ONLY ? ["relaxed.debug"] : [...DEBUG_BUILDS, ...(relaxedSupported() ? ["relaxed.debug" as Build] : [])];
