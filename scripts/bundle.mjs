@@ -10,6 +10,7 @@
 //   dist/decode.js        daa-wasm/decode: JPEG/PNG bytes -> RGBA on any runtime
 //   dist/decode.node.js, dist/worker.node.js   the same two for the node/deno/bun conditions
 //   dist/cli.js           the `daa-wasm` command (jpeg-js bundled in: the package has no runtime deps)
+//   dist/cli-worker.js    one worker thread of `daa-wasm --jobs <n>` (cli.js starts it from the file next to it)
 // Each condition's entries come from one esbuild run, so they share one chunk of src/errors.ts: an
 // error thrown by daa-wasm/decode is `instanceof` the classes exported by daa-wasm (test/runtimes/
 // package.test.ts checks every class across every entry and condition).
@@ -86,7 +87,7 @@ const node = await build({
   ...common,
   platform: 'node',
   target: 'node20',
-  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts', 'decode.node': 'src/platform/decode.ts', 'worker.node': 'src/worker.ts' },
+  entryPoints: { node: 'src/index.ts', cli: 'src/cli.ts', 'cli-worker': 'src/cli-worker.ts', 'decode.node': 'src/platform/decode.ts', 'worker.node': 'src/worker.ts' },
 });
 writeFileSync(
   join(dist, 'worker-script.js'),

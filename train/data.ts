@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as jpeg from 'jpeg-js';
+import { parseCsvRecord } from '../src/csv.ts';
 
 const require = createRequire(import.meta.url);
 // pngjs ships no type declarations; type the one entry point used here.
@@ -73,27 +74,6 @@ export function imageDir(dir: string): string {
   return fs.existsSync(sub) && fs.statSync(sub).isDirectory() ? sub : dir;
 }
 
-/** Split one CSV line; supports double-quoted fields (with "" escapes), no embedded newlines. */
-function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') { cur += '"'; i++; } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; }
-    else cur += ch;
-  }
-  if (q) throw new Error('unterminated quoted field');
-  out.push(cur);
-  return out;
-}
-
 function parseOptInt(s: string | undefined, what: string, where: string): number | null {
   if (s === undefined || s.trim() === '') return null;
   if (!/^\s*\d+\s*$/.test(s)) throw new Error(`${where}: ${what} must be a non-negative integer or empty, got ${JSON.stringify(s)}`);
@@ -114,7 +94,7 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): LabelRow[] 
   let h = 0;
   while (h < lines.length && lines[h].trim() === '') h++;
   if (h === lines.length) throw new Error(`${source}: empty file (expected a header file,age,...)`);
-  const header = splitCsvLine(lines[h]).map((s) => s.trim().toLowerCase());
+  const header = parseCsvRecord(lines[h]).map((s) => s.trim().toLowerCase());
   const col = (name: string) => header.indexOf(name);
   const iFile = col('file');
   const iAge = col('age');
@@ -131,7 +111,7 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): LabelRow[] 
     const where = `${source} line ${i + 1}`;
     let f: string[];
     try {
-      f = splitCsvLine(line);
+      f = parseCsvRecord(line);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }

@@ -1,14 +1,17 @@
 /**
  * The `daa-wasm` command as installed from the tarball (node_modules/.bin/daa-wasm): JSON lines on
  * stdout, clear messages for bad files while the rest still run (exit 1), the progress bar only when
- * asked (stderr is not a TTY here), --interval / --precision / --model.
+ * asked (stderr is not a TTY here), --interval / --precision / --model; folders on worker threads
+ * (--jobs: the same bytes as in one thread), --format csv, --out and --resume after a killed run.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeImage } from '../../src/platform/decode.ts';
-import { encodePng, face, HAS_DEFAULT_MODEL, modelFile, nodeReference, packed, run } from './util.ts';
+import { scanRecords } from '../../src/cli-records.ts';
+import { parseCsvRecord } from '../../src/csv.ts';
+import { encodePng, face, HAS_DEFAULT_MODEL, modelFile, nodeReference, packed, run, syntheticRgba, testChips } from './util.ts';
 
 async function setup() {
   const { project } = await packed();
@@ -124,6 +127,177 @@ test('no model: a clear message and exit code 2 (or the default model estimates)
   else {
     assert.is(r.code, 2);
     assert.match(r.stderr, /cannot load the model: no trained model is installed/);
+  }
+});
+
+/**
+ * A folder for the batch tests: faces (UTKFace test chips, else synthetic pictures of several sizes),
+ * three of them under names with a comma, quotes and a line break; a photo with two faces pasted in,
+ * one with one face, one without any; a broken JPEG. Made once.
+ */
+async function batchFolder(project: string): Promise<{ dir: string; real: boolean }> {
+  const dir = join(project, 'batch');
+  const chips = testChips(6);
+  const real = chips.length === 6;
+  if (existsSync(dir)) return { dir, real };
+  mkdirSync(dir);
+  const names = ['chip-1', 'chip-2', 'chip-3', 'comma, chip', 'quote "q" chip', 'line\nbreak chip'];
+  const faces: { rgb: Uint8Array; side: number }[] = [];
+  for (let i = 0; i < names.length; i++) {
+    let bytes: Uint8Array;
+    if (real) bytes = new Uint8Array(readFileSync(chips[i].file));
+    else {
+      const side = 120 + 16 * i;
+      bytes = await encodePng(syntheticRgba(side, side), side, side);
+    }
+    writeFileSync(join(dir, `${names[i]}${real ? '.jpg' : '.png'}`), bytes);
+    const img = await decodeImage(bytes);
+    const rgb = new Uint8Array(img.width * img.height * 3);
+    for (let p = 0; p < img.width * img.height; p++) rgb.set(img.data.subarray(4 * p, 4 * p + 3), 3 * p);
+    faces.push({ rgb, side: img.width });
+  }
+  const { background, pasteChip } = await import('../../train/canvas.ts');
+  const W = 640, H = 360;
+  for (const [name, placed] of [['photo-0 none', []], ['photo-1 one', [0]], ['photo-2 two', [1, 2]]] as const) {
+    const canvas = background('gradient', W, H, name.length);
+    placed.forEach((k, j) => pasteChip(canvas, W, H, faces[k].rgb, faces[k].side, { cx: 170 + 300 * j, cy: 180, size: 150, angle: 5 * j }));
+    const rgba = new Uint8Array(W * H * 4).fill(255);
+    for (let p = 0; p < W * H; p++) rgba.set(canvas.subarray(3 * p, 3 * p + 3), 4 * p);
+    writeFileSync(join(dir, `${name}.png`), await encodePng(rgba, W, H, { colorType: 2 }));
+  }
+  writeFileSync(join(dir, 'broken.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
+  return { dir, real };
+}
+
+/** The records of a CSV file, each split into its fields (src/cli-records.ts reads them for --resume). */
+function csvRecords(file: string): string[][] {
+  const out: string[][] = [];
+  scanRecords(file, 'csv', (bytes) => out.push(parseCsvRecord(bytes.toString('utf8'))));
+  return out;
+}
+
+const messages = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('daa-wasm:'));
+
+test('--jobs 2 writes the same bytes as --jobs 1, in input order (faces, chips, a broken file among them)', async () => {
+  const { project, bin, modelArgs } = await setup();
+  const { dir } = await batchFolder(project);
+  const model = modelArgs.filter((a) => a !== '--crop' && a !== 'chip');
+  for (const mode of [[], ['--crop', 'chip']]) {
+    const [one, two] = [await run(bin, [...model, ...mode, '--jobs', '1', dir], { cwd: project, timeoutMs: 90_000 }), await run(bin, [...model, ...mode, '--jobs', '2', dir], { cwd: project, timeoutMs: 90_000 })];
+    assert.is(one.code, 1, one.stderr);
+    assert.is(two.code, 1, two.stderr);
+    assert.is(two.stdout, one.stdout, `${mode.join(' ') || 'faces'}: --jobs 2 gives other bytes than --jobs 1`);
+    assert.equal(messages(two.stderr), messages(one.stderr));
+    assert.match(one.stderr, /broken\.jpg: JPEG decode failed/);
+    assert.match(one.stderr, /1 of 10 file\(s\) failed/);
+    const files = [...new Set(one.stdout.trim().split('\n').map((l) => JSON.parse(l).file))];
+    assert.equal(files, files.slice().sort(), 'input order: the folder sorted');
+    assert.is(files.length, 9, 'every image but the broken one');
+    console.log(`  cli ${mode.join(' ') || 'faces'}, 10 files: --jobs 1 ${one.ms.toFixed(0)} ms, --jobs 2 ${two.ms.toFixed(0)} ms (process start to exit; 2 shared cores)`);
+  }
+});
+
+test('--format csv: a header, quoted names (comma, quotes, line break), the values of the JSON lines; a photo without a face is one row with the face columns empty', async () => {
+  const { project, bin, modelArgs } = await setup();
+  const { dir } = await batchFolder(project);
+  const model = modelArgs.filter((a) => a !== '--crop' && a !== 'chip');
+  for (const [mode, header] of [[[], 'file,face,x,y,width,height,score,age,spread'], [['--crop', 'chip'], 'file,age,spread']] as const) {
+    const json = await run(bin, [...model, ...mode, dir], { cwd: project, timeoutMs: 90_000 });
+    const out = join(project, `batch${mode.length ? '-chip' : ''}.csv`);
+    const csv = await run(bin, [...model, ...mode, '--format', 'csv', '--out', out, dir], { cwd: project, timeoutMs: 90_000 });
+    assert.is(csv.code, 1, csv.stderr);
+    assert.is(csv.stdout, '', 'with --out nothing goes to stdout');
+    const text = readFileSync(out, 'utf8');
+    assert.ok(text.startsWith(header + '\n'), text.slice(0, 80));
+    for (const name of ['comma, chip', 'quote "q" chip', 'line\nbreak chip']) {
+      const field = `"${join(dir, name).replace(/"/g, '""')}.`;
+      assert.ok(text.includes(`\n${field}`), `${JSON.stringify(field)}: quoted as RFC 4180 says`);
+    }
+    const rows = csvRecords(out);
+    assert.equal(rows[0], header.split(','));
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(rows.length - 1, lines.length, 'one CSV row per JSON line');
+    lines.forEach((l, i) => {
+      const row = rows[i + 1];
+      const want = mode.length ? [l.file, l.age, l.spread] : l.faces === 0 ? [l.file, '', '', '', '', '', '', '', ''] : [l.file, l.face, ...l.box, l.score, l.age, l.spread];
+      assert.equal(row, want.map(String), `row ${i + 1}`);
+    });
+    if (!mode.length) assert.ok(lines.some((l) => l.faces === 0 && l.file.endsWith('photo-0 none.png')), 'the photo without a face has its row');
+  }
+});
+
+/** Runs --resume on the first `cut` bytes of a complete output file: the result must be that file. */
+async function resumeFrom(cut: number, full: string, args: string[], project: string, bin: string, what: string): Promise<void> {
+  const whole = readFileSync(full);
+  const partial = full.replace(/(\.\w+)$/, `-cut${cut}$1`);
+  writeFileSync(partial, whole.subarray(0, cut));
+  const r = await run(bin, [...args, '--out', partial, '--resume'], { cwd: project, timeoutMs: 90_000 });
+  assert.is(r.code, 1, r.stderr); // the broken file is tried again, and fails again
+  assert.match(r.stderr, /image\(s\) already there/);
+  const got = readFileSync(partial);
+  assert.ok(got.equals(whole), `${what} (cut at byte ${cut} of ${whole.length}): the resumed file is not the complete one:\n${got.toString('utf8').slice(Math.max(0, cut - 200), cut + 400)}`);
+}
+
+test('--out and --resume: a run killed in the middle of a record goes on to exactly the complete file, each image once', async () => {
+  const { project, bin, modelArgs } = await setup();
+  const { dir, real } = await batchFolder(project);
+  const model = modelArgs.filter((a) => a !== '--crop' && a !== 'chip');
+  for (const format of ['jsonl', 'csv']) {
+    const args = [...model, '--format', format, '--jobs', '2', dir];
+    const full = join(project, `full.${format}`);
+    const first = await run(bin, [...args, '--out', full], { cwd: project, timeoutMs: 90_000 });
+    assert.is(first.code, 1, first.stderr);
+    const text = readFileSync(full, 'utf8');
+    const bytes = (s: string) => Buffer.byteLength(s);
+    // cut: in the middle of the 4th record; just after a record (nothing lost); inside the CSV header
+    const lines = text.split('\n');
+    const at4 = bytes(lines.slice(0, 3).join('\n')) + 1;
+    const cuts: [number, string][] = [[at4 + 9, 'in the middle of a record'], [at4, 'at the end of a record'], [0, 'an empty file']];
+    if (format === 'csv') {
+      cuts.push([5, 'inside the header']);
+      cuts.push([bytes(text.slice(0, text.indexOf('line\n') + 5)), 'just after the line break inside a quoted file name']);
+    }
+    // an image with two faces: its first face written, its second cut off
+    const second = lines.findIndex((l) => (format === 'csv' ? /two\.png,1,/ : /two\.png","face":1/).test(l));
+    if (second > 0) cuts.push([bytes(lines.slice(0, second).join('\n')) + 1 + 20, 'in the second face of a photo']);
+    else console.log(`  SKIP: ${format}: ${real ? 'the detector found no second face in the two-face photo' : 'no UTKFace data (DAA_DATA or ../shared/data/utkface)'}: resuming inside an image with two faces not checked`);
+    for (const [cut, what] of cuts) await resumeFrom(cut, full, args, project, bin, `${format}, ${what}`);
+    // a complete file: nothing left to do, nothing written
+    const again = await run(bin, [...args, '--out', full, '--resume'], { cwd: project, timeoutMs: 90_000 });
+    assert.match(again.stderr, /9 of 10 image\(s\) already there, 1 to go/);
+    assert.is(readFileSync(full, 'utf8'), text);
+    // without --resume an existing file is an error, and the file is left as it is
+    const exists = await run(bin, [...args, '--out', full], { cwd: project, timeoutMs: 30_000 });
+    assert.is(exists.code, 2);
+    assert.match(exists.stderr, /full\.\w+ exists: add --resume to continue it, or remove it/);
+    assert.is(readFileSync(full, 'utf8'), text);
+  }
+  // a file of another format or mode is not continued
+  const other = await run(bin, [...model, '--format', 'csv', '--crop', 'chip', '--out', join(project, 'full.csv'), '--resume', dir], { cwd: project, timeoutMs: 30_000 });
+  assert.is(other.code, 2);
+  assert.match(other.stderr, /cannot resume .*full\.csv: record 1 is not the CSV header this run writes \(file,age,spread\)/);
+  const wrong = await run(bin, [...model, '--out', join(project, 'full.csv'), '--resume', dir], { cwd: project, timeoutMs: 30_000 });
+  assert.is(wrong.code, 2);
+  assert.match(wrong.stderr, /record 1 is not a JSON line/);
+});
+
+test('bad --jobs, --format, --resume without --out: option errors; a model that does not load on the worker threads: exit 2', async () => {
+  const { project, jpg, bin } = await setup();
+  for (const [args, msg] of [
+    [['--jobs', '0'], /--jobs must be an integer in 1\.\.256, got "0"/],
+    [['--jobs=-1'], /--jobs must be an integer in 1\.\.256, got "-1"/],
+    [['--jobs', '1.5'], /--jobs must be an integer in 1\.\.256, got "1\.5"/],
+    [['--jobs', 'many'], /--jobs must be an integer in 1\.\.256, got "many"/],
+    [['--jobs', '257'], /--jobs must be an integer in 1\.\.256, got "257"/],
+    [['--jobs'], /argument missing/],
+    [['--format', 'xml'], /--format must be jsonl or csv, got xml/],
+    [['--resume'], /--resume goes with --out <file>/],
+    [['--jobs', '2', '--model', 'no-such.daaw', jpg], /cannot load the model: model no-such\.daaw: ENOENT.*\(NO_MODEL\)/],
+  ] as const) {
+    const r = await run(bin, [jpg, ...args], { cwd: project, timeoutMs: 30_000 });
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.is(r.stdout, '');
   }
 });
 

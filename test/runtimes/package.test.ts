@@ -15,7 +15,7 @@ test('tarball: built JS, types and wasm; no sources, tests, training code or bui
   const { tgz, pkgDir } = await packed();
   const r = must(await run('tar', ['tzf', tgz]), 'tar tzf');
   const files = r.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/worker.node.js', 'dist/worker-script.js', 'dist/decode.js', 'dist/decode.node.js', 'dist/workerd.js', 'dist/cli.js', 'dist/daa.simd.wasm', 'dist/daa.scalar.wasm', 'dist/types/index.d.ts', 'dist/types/worker.d.ts', 'dist/types/decode.d.ts', 'weights/models.json', 'weights/detector/LICENSE', 'weights/detector/NOTICE'])
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/worker.node.js', 'dist/worker-script.js', 'dist/decode.js', 'dist/decode.node.js', 'dist/workerd.js', 'dist/cli.js', 'dist/cli-worker.js', 'dist/daa.simd.wasm', 'dist/daa.scalar.wasm', 'dist/types/index.d.ts', 'dist/types/worker.d.ts', 'dist/types/decode.d.ts', 'weights/models.json', 'weights/detector/LICENSE', 'weights/detector/NOTICE'])
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   for (const f of files) assert.not.match(f, /^(src|train|test|bench|build|assembly|scripts|examples)\//, `${f} should not be shipped`);
   // exactly the package's "files" (README "What the package ships"): nothing else slips in

@@ -122,15 +122,19 @@ export interface Face {
   label: string;
 }
 
+/** The first n UTKFace test chips (JPEG files) with their labelled ages; [] when the data is absent. */
+export function testChips(n: number): { file: string; name: string; age: string }[] {
+  const csv = join(DATA_DIR, 'labels.csv');
+  if (!existsSync(csv)) return [];
+  const dir = existsSync(join(DATA_DIR, 'images')) ? join(DATA_DIR, 'images') : DATA_DIR;
+  const rows = readFileSync(csv, 'utf8').split('\n').filter((l) => /,test\s*$/.test(l)).slice(0, n);
+  return rows.map((row) => row.split(',')).map(([name, age]) => ({ file: join(dir, name), name, age })).filter((c) => existsSync(c.file));
+}
+
 /** The first UTKFace test chip (a JPEG), or a synthetic 200x200 PNG when the data is absent. */
 export const face = once(async (): Promise<Face> => {
-  const csv = join(DATA_DIR, 'labels.csv');
-  if (existsSync(csv)) {
-    const row = readFileSync(csv, 'utf8').split('\n').find((l) => /,test\s*$/.test(l));
-    const name = row?.split(',')[0];
-    const dir = existsSync(join(DATA_DIR, 'images')) ? join(DATA_DIR, 'images') : DATA_DIR;
-    if (name && existsSync(join(dir, name))) return { file: join(dir, name), real: true, label: `UTKFace test chip ${name} (labelled age ${row!.split(',')[1]})` };
-  }
+  const [chip] = testChips(1);
+  if (chip) return { file: chip.file, real: true, label: `UTKFace test chip ${chip.name} (labelled age ${chip.age})` };
   const file = tmp('synthetic-face.png');
   writeFileSync(file, await encodePng(syntheticRgba(200, 200), 200, 200));
   return { file, real: false, label: 'synthetic 200x200 picture' };
