@@ -15,10 +15,11 @@ import {
   type Face,
   type FaceEstimate,
   type ImageInput,
+  type RefineFaceOptions,
 } from './estimator.ts';
 
 export { Estimator };
-export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, ImageInput };
+export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, ImageInput, RefineFaceOptions };
 export {
   DaaError,
   WeightFormatError,
