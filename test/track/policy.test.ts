@@ -8,6 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracker, type TrackerOptions } from '../../src/index.ts';
+import type { FaceObservation } from '../../src/track/tracker.ts';
 import { iou } from '../../src/track/geometry.ts';
 import { FrameDiff } from '../../src/track/frame-diff.ts';
 import { makeScene, SceneRenderer, truthAt, type SceneKind } from '../../train/video.ts';
@@ -109,7 +110,41 @@ test('near-duplicate frames: the repeated frames of a still scene are skipped (n
   assert.is(r.stats.skipped, 3 * Math.floor(n / 4) + Math.min(3, n % 4), 'every 4th frame processed');
 });
 
-test('frame difference: 0 on a repeated frame; noise and motion measured (what duplicateBelow = 1 separates)', () => {
+test('a skipped frame counts its last reading once more: the ages are those of a tracker that processed every frame', () => {
+  // deterministic functions: processing a repeated frame reads exactly what the frame before read
+  for (let seed = 1; seed <= 3; seed++) {
+    const scene = makeScene('still', seed);
+    const renderer = new SceneRenderer(scene, [syntheticChip(seed)]);
+    const run = (duplicateBelow: number) => {
+      const src = mockSource(scene, makePeople(1, new Rng(seed)), seed, false);
+      const source = (t: number) => t - scene.repeat[t]; // the frame a repeated one repeats
+      const dets = new Map<number, FaceObservation[]>();
+      const detect = (f: Frame) => dets.get(source(f.t)) ?? (dets.set(source(f.t), src.detect({ ...f, t: source(f.t) })), dets.get(source(f.t))!);
+      const estimate = (f: Frame) => ({ age: 30 + 10 * Math.sin(source(f.t) / 4), spread: 0.5 });
+      const tracker = createTracker<Frame>({ detect, estimate, duplicateBelow, detectEvery: 1 });
+      return Array.from({ length: scene.frames }, (_, t) => tracker.update({ data: renderer.render(t), width: scene.width, height: scene.height, t })[0]?.age ?? null);
+    };
+    const skipping = run(0.25), all = run(0);
+    for (let t = 0; t < scene.frames; t++) assert.ok(skipping[t] === all[t] || Math.abs(skipping[t]! - all[t]!) < 1e-9, `seed ${seed} frame ${t}: ${skipping[t]} vs ${all[t]}`);
+    assert.ok(skipping.filter((a) => a !== null).length > 0.9 * scene.frames);
+  }
+});
+
+test('a face the detection misses is looked for with refine where it is predicted: same id, no forced detection', () => {
+  const scene = makeScene('drift', 5);
+  const renderer = new SceneRenderer(scene, [syntheticChip(5)]);
+  const src = mockSource(scene, makePeople(1, new Rng(5)), 5, false);
+  // the whole-image search misses the face on every second detection (a blurred face, say)
+  let n = 0;
+  const detect = (f: Frame) => (n++ % 2 ? [] : src.detect(f));
+  const tracker = createTracker<Frame>({ detect, refine: src.refine, estimate: src.estimate, detectEvery: 5 });
+  const ids = new Set<number>();
+  for (let t = 0; t < scene.frames; t++) for (const f of tracker.update({ data: renderer.render(t), width: scene.width, height: scene.height, t })) ids.add(f.id);
+  assert.equal([...ids], [1]);
+  assert.ok(tracker.stats.detections <= Math.ceil(scene.frames / 5) + 2, `${tracker.stats.detections} detections: the misses forced none`);
+});
+
+test('frame difference: 0 on a repeated frame; noise and motion measured (what duplicateBelow separates)', () => {
   const scene = makeScene('still', 4);
   const renderer = new SceneRenderer(scene, [syntheticChip(4)]);
   const diff = new FrameDiff();
