@@ -178,8 +178,9 @@ interface Track {
   seenFrame: number;
   /** processed frame of the last refine from its prediction */
   refined: number;
-  /** frames in a row reported at the prediction (coast) */
+  /** frames in a row reported at the prediction (coast), and the last such frame */
   coasted: number;
+  coastFrame: number;
   frames: number;
   score: number;
   /** current box and keypoints (observed, or predicted on a frame that followed without refine) */
@@ -198,7 +199,7 @@ interface Track {
   /** the object handed to refine and estimate on a following frame: the prediction */
   seed: { box: Box; keypoints: Point[]; score: number };
   /** a followed face's new observation, held until conflicts between tracks are settled */
-  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number };
+  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number; lostTo: Track | null };
 }
 
 const newBox = (): Box => ({ x: 0, y: 0, width: 0, height: 0 });
@@ -228,6 +229,7 @@ function newTrack(): Track {
     seenFrame: 0,
     refined: 0,
     coasted: 0,
+    coastFrame: 0,
     frames: 0,
     score: 0,
     box: newBox(),
@@ -241,7 +243,7 @@ function newTrack(): Track {
     spreadRaw: NaN,
     ageVar: NaN,
     seed: { box: newBox(), keypoints: [], score: 0 },
-    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0 },
+    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0, lostTo: null },
   };
 }
 
@@ -576,6 +578,7 @@ class TrackerImpl<F> implements Tracker<F> {
       setPoints(seed.keypoints, t.predictedKeypoints, t.nk);
       seed.score = t.score;
       nx.found = false;
+      nx.lostTo = null;
       nx.age = undefined;
       nx.spread = undefined;
       if (this.refine) {
@@ -608,13 +611,17 @@ class TrackerImpl<F> implements Tracker<F> {
       for (let b = a + 1; b < active.length; b++) {
         const na = active[a].next, nb = active[b].next;
         if (!na.found || !nb.found || iou(na.box, nb.box) < SAME_FACE_IOU) continue;
-        (na.fit >= nb.fit ? nb : na).found = false;
+        const [keep, lose] = na.fit >= nb.fit ? [active[a], active[b]] : [active[b], active[a]];
+        lose.next.found = false;
+        lose.next.lostTo = keep;
       }
     for (const t of active) {
       if (!t.next.found) continue;
       if (this.doubtful(t, t.next.box)) this.coast(t);
       else this.seen(t, t.next, frame, true);
     }
+    // a face that lost a box to a track that found it doubtful (one box astride both): both coast
+    for (const t of active) if (t.next.lostTo?.coastFrame === this.frame) this.coast(t);
     active.length = 0;
   }
 
@@ -653,6 +660,7 @@ class TrackerImpl<F> implements Tracker<F> {
   private coast(t: Track): void {
     if (t.coasted >= COAST_FRAMES) return;
     t.coasted++;
+    t.coastFrame = this.frame;
     copyBox(t.box, t.predicted);
     for (let i = 0; i < t.nk; i++) {
       t.keypoints[i].x = t.predictedKeypoints[i].x;
@@ -672,7 +680,8 @@ class TrackerImpl<F> implements Tracker<F> {
    * seen first. Not where that place is mostly outside the picture (the face left), nor where a
    * face seen in this frame covers most of it (the face is behind that one: the window would find
    * the face in front). What refine finds is taken when it fits the track (`pairCost`, as a
-   * detection would) and is not a face seen in this frame already (IoU over SAME_FACE_IOU).
+   * detection would), is not a face seen in this frame already (IoU over SAME_FACE_IOU) and fits
+   * no track coasting in this frame better; a track seen in the last frame coasts on a doubtful one.
    */
   private recover(frame: F): void {
     if (!this.refine) return;
@@ -697,24 +706,31 @@ class TrackerImpl<F> implements Tracker<F> {
       if (!f) continue;
       checkFace(f, 'refine()', -1);
       if (f.score < this.minScore || this.overlapsSeen(f.box) > SAME_FACE_IOU) continue;
-      if (pairCost(t, f, NaN, this.assoc) === Infinity) continue;
+      const cost = pairCost(t, f, NaN, this.assoc);
+      if (cost === Infinity || this.fitsCoasting(f, cost)) continue;
       if (!this.doubtful(t, f.box)) this.seen(t, f, frame, true);
       else if (t.missed === 0) this.coast(t);
     }
     lost.length = 0;
   }
 
-  /** The largest area of `b` that one face seen in this frame covers. */
+  /** The largest area of `b` that one face seen in this frame covers (not a prediction a track coasts on). */
   private coveredBySeen(b: Box): number {
     let c = 0;
-    for (const t of this.live) if (t.seenFrame === this.frame) c = Math.max(c, intersection(b, t.box));
+    for (const t of this.live) if (t.seenFrame === this.frame && t.coastFrame !== this.frame) c = Math.max(c, intersection(b, t.box));
     return c;
   }
 
-  /** The largest IoU of `b` with a face seen in this frame. */
+  /** Whether a track coasting in this frame fits `f` better than `cost` (the face is that track's, in front). */
+  private fitsCoasting(f: FaceObservation, cost: number): boolean {
+    for (const u of this.live) if (u.coastFrame === this.frame && pairCost(u, f, NaN, this.assoc) < cost) return true;
+    return false;
+  }
+
+  /** The largest IoU of `b` with a face seen in this frame (not a prediction a track coasts on). */
   private overlapsSeen(b: Box): number {
     let o = 0;
-    for (const t of this.live) if (t.seenFrame === this.frame) o = Math.max(o, iou(b, t.box));
+    for (const t of this.live) if (t.seenFrame === this.frame && t.coastFrame !== this.frame) o = Math.max(o, iou(b, t.box));
     return o;
   }
 
