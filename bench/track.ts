@@ -1,7 +1,7 @@
 /**
  * The video tracker's measurements (docs/video.md):
  *
- *   npx tsx bench/track.ts [--only cost,policy,sweep] [--data DIR]
+ *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N]
  *
  * - cost: what the tracker itself costs a frame: observe() with 1, 2, 5 and 10 faces, update() with
  *   functions that return at once (the policy's own work), the near-duplicate measure on 640 x 480
@@ -39,6 +39,7 @@ const { values: a } = parseArgs({
     'refine-ms': { type: 'string', default: '3' },
     kinds: { type: 'string' },
     seeds: { type: 'string', default: '201-203' },
+    'detect-every': { type: 'string' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -134,7 +135,7 @@ if (only.has('e2e')) {
         const scene = makeScene(kind, seed, { frames: 60, ...(kind === 'leave' ? { away: 8 } : {}) });
         const chips = loadTestChips(a.data!, 2, 1000 * seed + allKinds.indexOf(kind));
         const r = new SceneRenderer(scene, chips);
-        const tracker = createTracker({ estimator: est });
+        const tracker = createTracker({ estimator: est, ...(a['detect-every'] ? { detectEvery: Number(a['detect-every']) } : {}) });
         // per ground-truth face: the tracked id seen last, per-frame raw ages and tracked ages
         const lastId = new Map<number, number>();
         const series = scene.faces.map(() => ({ raw: [] as number[], trk: [] as number[] }));
@@ -180,7 +181,7 @@ if (only.has('e2e')) {
         for (const sr of series) if (sr.raw.length > 10 && sr.trk.length > 10) { T.rawJ.push(jitter(sr.raw)); T.trkJ.push(jitter(sr.trk)); }
       }
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-    console.log(`## e2e: createTracker({ estimator }) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)})\n`);
+    console.log(`## e2e: createTracker({ estimator${a['detect-every'] ? `, detectEvery: ${a['detect-every']}` : ''} }) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)})\n`);
     console.log('| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) |');
     console.log('|---|---|---|---|---|---|---|');
     const msCell = (v: number[]) => `${median(v).toFixed(1)} / ${mean(v).toFixed(1)} / ${quantile(v, 0.9).toFixed(1)}`;
