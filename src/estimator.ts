@@ -113,6 +113,16 @@ export interface Face {
 /** One face of estimateAll(): where it is and its age. */
 export interface FaceEstimate extends Face, Estimate {}
 
+/** Options of refineFace(). */
+export interface RefineFaceOptions extends Pick<DetectFacesOptions, 'minScore'>, Pick<EstimateOptions, 'interval'> {
+  /**
+   * true: the face found comes with its age (a FaceEstimate), aligned at its keypoints as
+   * estimateFace would align it, from the same copy of the image: what the video tracker reads
+   * between detections, one staging of the frame instead of two
+   */
+  age?: boolean;
+}
+
 /** The option names each call knows (src/options.ts: any other name is an OptionsError). */
 const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head', 'crop'] as const satisfies readonly (keyof EstimatorOptions)[];
 const ESTIMATE_OPTIONS = ['interval', 'crop', 'minScore', 'minFaceSize'] as const satisfies readonly (keyof EstimateOptions)[];
@@ -228,6 +238,9 @@ export async function loadWeightFile(model: EstimatorOptions['model'], precision
     throw new OptionsError(`precision '${precision}' requested but the weight file holds ${file.precision} weights`);
   return file;
 }
+
+/** Where refineFace() looks: a face's box and keypoints (e.g. its predicted place in a video frame). */
+type RefineSeed = { box: Face['box']; keypoints: readonly { x: number; y: number }[]; score?: number };
 
 export class Estimator {
   readonly config: ModelConfig;
@@ -350,16 +363,17 @@ export class Estimator {
   }
 
   /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
-  private readOptions(opts: EstimateOptions | undefined, names: readonly string[], what: string): { interval: number; crop: CropMode; minScore: number; minFaceSize: number } {
+  private readOptions(opts: (EstimateOptions & Pick<RefineFaceOptions, 'age'>) | undefined, names: readonly string[], what: string): { interval: number; crop: CropMode; minScore: number; minFaceSize: number; age: boolean } {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new OptionsError(`${what} must be an object`);
     checkOptionNames(opts, names, what);
     const T = this.config.daa === 'none' ? 1 : this.config.numTemplates;
-    let interval: unknown, crop: unknown, minScore: unknown, minFaceSize: unknown;
+    let interval: unknown, crop: unknown, minScore: unknown, minFaceSize: unknown, age: unknown;
     try {
       interval = opts?.interval;
       crop = opts?.crop;
       minScore = opts?.minScore;
       minFaceSize = opts?.minFaceSize;
+      age = opts?.age;
     } catch (e) {
       throw new OptionsError(`reading ${what} threw: ${(e as Error)?.message ?? String(e)}`);
     }
@@ -367,7 +381,9 @@ export class Estimator {
       throw new OptionsError(`minScore must be a number in 0..1, got ${String(minScore)}`);
     if (minFaceSize !== undefined && !(typeof minFaceSize === 'number' && minFaceSize >= 8 && minFaceSize <= MAX_SIDE))
       throw new OptionsError(`minFaceSize must be a number of pixels in 8..${MAX_SIDE}, got ${String(minFaceSize)}`);
+    if (age !== undefined && typeof age !== 'boolean') throw new OptionsError(`age must be true or false, got ${String(age)}`);
     return {
+      age: age === true,
       interval: interval === undefined ? this.interval : checkInterval(interval, T),
       crop: checkCrop(crop) ?? this.crop,
       minScore: (minScore as number | undefined) ?? DEFAULT_MIN_SCORE,
@@ -488,23 +504,28 @@ export class Estimator {
   /**
    * The face near `seed` (a box and keypoints, e.g. where a followed face is predicted in this frame):
    * one detector run in an upright window around it instead of a whole-image search; null when no
-   * face scores minScore there.
+   * face scores minScore there. With `{ age: true }` the face comes with its age (a FaceEstimate:
+   * what estimateFace returns for it, from the same copy of the image).
    */
-  refineFace(image: SyncImageSource, seed: { box: Face['box']; keypoints: readonly { x: number; y: number }[]; score?: number }, opts?: Pick<DetectFacesOptions, 'minScore'>): Face | null {
+  refineFace(image: SyncImageSource, seed: RefineSeed, opts: RefineFaceOptions & { age: true }): FaceEstimate | null;
+  refineFace(image: SyncImageSource, seed: RefineSeed, opts?: RefineFaceOptions): Face | null;
+  refineFace(image: SyncImageSource, seed: RefineSeed, opts?: RefineFaceOptions): Face | FaceEstimate | null {
     this.live();
-    const o = this.readOptions(opts, ['minScore'], 'refineFace options');
+    const o = this.readOptions(opts, ['minScore', 'interval', 'age'], 'refineFace options');
     const detector = this.faceDetector();
     const kp = checkKeypoints(seed);
     const b = seed?.box;
     if (!b || ![b.x, b.y, b.width, b.height].every(Number.isFinite) || !(b.width > 0 && b.height > 0))
       throw new OptionsError('seed.box must be { x, y, width, height } with finite numbers and a positive size');
     const img = this.stageImage(image);
+    let face: Face | null;
     try {
-      return detector.lookAt(img, { box: b, keypoints: kp, score: seed.score ?? 1 }, { minScore: o.minScore, iouThreshold: 0.3 });
+      face = detector.lookAt(img, { box: b, keypoints: kp, score: seed.score ?? 1 }, { minScore: o.minScore, iouThreshold: 0.3 });
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
+    return face && o.age ? { ...face, ...this.ageOf(img, chipTransform(face.keypoints, this.config.inputSize), o.interval) } : face;
   }
 
   /** The faces of `image` (boxes, keypoints, scores in image pixels), largest first; no ages. */

@@ -16,11 +16,12 @@ import {
   type FaceEstimate,
   type FaceScan,
   type ImageInput,
+  type RefineFaceOptions,
   type ScanFacesOptions,
 } from './estimator.ts';
 
 export { Estimator };
-export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, FaceScan, ImageInput, ScanFacesOptions };
+export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, FaceScan, ImageInput, RefineFaceOptions, ScanFacesOptions };
 export {
   DaaError,
   WeightFormatError,

@@ -11,13 +11,19 @@
  * tracked age (age-filter.ts), the leave timeout, and the per-frame work policy:
  *
  * - a near-duplicate frame (frame-diff.ts: no cell of the picture changed by `duplicateBelow` grey
- *   levels since the last processed frame) is skipped: nothing runs, the last result is returned;
- *   at most `maxSkip` frames in a row.
+ *   levels since the last processed frame) is skipped: nothing runs, the last frame's faces are
+ *   reported again and their last age readings count once more (`repeat`); at most `maxSkip`
+ *   frames in a row.
  * - a full detection runs every `detectEvery` processed frames, and on the next frame whenever a
  *   face seen in the previous frame was lost (not re-found by refine, or missing from a detection). In between, each face seen in the previous frame is followed from its
  *   predicted box and keypoints (the last frame's keypoints, moved by the face's velocity): `refine`
  *   re-finds it near there when given (a single detector window instead of the whole picture), else
  *   the prediction is taken as it is.
+ * - a face lost in the last RECOVER_FRAMES frames (hidden, or missed by a detection) is looked for
+ *   with one `refine` at its predicted place, unless that place is outside the picture or behind a
+ *   face seen in this frame (`recover`).
+ * - where two tracks' predicted boxes overlap, a box far off a track's prediction may be the
+ *   detector's one box astride two faces: the track coasts on its prediction instead (`doubtful`).
  * - each face's age is read at most once per frame: from the face when the detector (or refine)
  *   returned an age with it, else from `estimate(frame, face)`, once.
  *
@@ -31,7 +37,7 @@ import { type AgeNoise, type AgeState, DEFAULT_AGE_NOISE, newAgeState, observati
 import { Assigner, type AssociationParams, DEFAULT_ASSOCIATION, pairCost } from './associate.ts';
 import { FrameDiff, isPixelFrame, type PixelFrame } from './frame-diff.ts';
 import { type Box, faceSize, intersection, iou, type Point, type Pose, poseOf } from './geometry.ts';
-import { MAX_KEYPOINTS, type Motion, newMotion, observeMotion, predictBox, predictKeypoints, resetMotion } from './motion.ts';
+import { MAX_KEYPOINTS, MAX_TRAVEL, type Motion, newMotion, observeMotion, predictBox, predictKeypoints, resetMotion } from './motion.ts';
 
 /** One face in one frame, as a detector returns it (the estimator's estimateAll / detectFaces). */
 export interface FaceObservation {
@@ -76,7 +82,8 @@ export interface TrackedFace {
 export interface TrackingEstimator<F> {
   estimateAll(frame: F): readonly FaceObservation[];
   estimateFace(frame: F, face: FaceObservation): AgeReading;
-  refineFace(frame: F, seed: FaceObservation & { score: number }): FaceObservation | null;
+  /** called with `{ age: true }`: the face found with its age, when the estimator can (one staging of the frame), else without */
+  refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true }): FaceObservation | null;
 }
 
 export interface TrackerOptions<F = PixelFrame> {
@@ -97,7 +104,7 @@ export interface TrackerOptions<F = PixelFrame> {
   timeout?: number;
   /** detections scored below this are ignored (default 0) */
   minScore?: number;
-  /** a frame whose picture changed by less than this many grey levels in every cell is skipped (default 1; 0: never skip) */
+  /** a frame whose picture changed by less than this many grey levels in every cell is skipped (default 0.25; 0: never skip) */
   duplicateBelow?: number;
   /** at most this many frames are skipped in a row (default 10) */
   maxSkip?: number;
@@ -165,10 +172,15 @@ interface Track {
   id: number;
   motion: Motion;
   age: AgeState;
-  /** processed frame of the last age reading */
+  /** frame (the age filter's clock, skipped frames included) of the last age reading */
   ageFrame: number;
   /** processed frame when last seen */
   seenFrame: number;
+  /** processed frame of the last refine from its prediction */
+  refined: number;
+  /** frames in a row reported at the prediction (coast), and the last such frame */
+  coasted: number;
+  coastFrame: number;
   frames: number;
   score: number;
   /** current box and keypoints (observed, or predicted on a frame that followed without refine) */
@@ -182,10 +194,12 @@ interface Track {
   missed: number;
   ageRaw: number;
   spreadRaw: number;
+  /** the variance the filter gave that reading */
+  ageVar: number;
   /** the object handed to refine and estimate on a following frame: the prediction */
   seed: { box: Box; keypoints: Point[]; score: number };
   /** a followed face's new observation, held until conflicts between tracks are settled */
-  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number };
+  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number; lostTo: Track | null };
 }
 
 const newBox = (): Box => ({ x: 0, y: 0, width: 0, height: 0 });
@@ -213,6 +227,9 @@ function newTrack(): Track {
     age: newAgeState(),
     ageFrame: 0,
     seenFrame: 0,
+    refined: 0,
+    coasted: 0,
+    coastFrame: 0,
     frames: 0,
     score: 0,
     box: newBox(),
@@ -224,10 +241,42 @@ function newTrack(): Track {
     missed: 0,
     ageRaw: NaN,
     spreadRaw: NaN,
+    ageVar: NaN,
     seed: { box: newBox(), keypoints: [], score: 0 },
-    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0 },
+    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0, lostTo: null },
   };
 }
+
+/**
+ * Default `duplicateBelow`, grey levels (frame-diff.ts). An exact repeat measures 0 and sensor noise
+ * of sd 2 about 2; a face blurring or sharpening slowly measures 0.06-0.4 a frame, and over such
+ * frames the default model's age moved by about 3 years per grey level of the measure (blur
+ * sequences, seeds 201-203, 2026-12-05): 0.25 keeps what a skipped frame would have read within
+ * about a year of the reading it repeats (1 skipped 52 of 60 frames of a blurring face).
+ */
+export const DUPLICATE_BELOW = 0.25;
+/**
+ * Frames a lost face is looked for at its predicted place (recover), and crowds the faces near it
+ * (doubtful), at most: as long as its prediction travels (motion.ts).
+ */
+export const RECOVER_FRAMES = MAX_TRAVEL;
+/** A lost face is looked for where at least this part of its predicted box is in the picture, */
+export const RECOVER_INSIDE = 0.6;
+/** and no face seen in this frame covers more than this part of it. */
+export const RECOVER_COVERED = 0.5;
+/** A track is crowded when another, seen in this many frames at least (not a stray box), */
+export const CROWD_MIN_FRAMES = 3;
+/** has a predicted box that covers more than this part of the smaller of the two, */
+export const CROWD_OVERLAP = 0.25;
+/** and then a box that differs from its prediction by more than this in log size, */
+export const DOUBT_SIZE = 0.07;
+/** or by more than this many face sizes in its centre, is doubtful: the track coasts instead, */
+export const DOUBT_SHIFT = 0.1;
+/** for at most this many frames in a row. */
+export const COAST_FRAMES = 8;
+/** Two boxes of one frame that overlap by more IoU than this are one face. */
+export const SAME_FACE_IOU = 0.5;
+const lastSeenFirst = (a: Track, b: Track) => b.seenFrame - a.seenFrame;
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -281,7 +330,7 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
     if (!est || typeof est !== 'object' || typeof est.estimateAll !== 'function' || typeof est.estimateFace !== 'function' || typeof est.refineFace !== 'function')
       throw new OptionsError('estimator must be an Estimator (createEstimator()), with estimateAll, estimateFace and refineFace');
     o.detect ??= (f) => est.estimateAll(f);
-    o.refine ??= (f, seed) => est.refineFace(f, { ...seed, score: seed.score ?? 1 });
+    o.refine ??= (f, seed) => est.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true });
     o.estimate ??= (f, face) => est.estimateFace(f, face);
   }
   checkFunction(o.detect, 'detect');
@@ -291,7 +340,7 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
   const detectEvery = num(o.detectEvery, 'detectEvery', o.refine || o.estimate ? 5 : 1, 1, 1000, true);
   const timeout = num(o.timeout, 'timeout', 30, 0, 1e6, true);
   const minScore = num(o.minScore, 'minScore', 0, 0, 1);
-  const duplicateBelow = num(o.duplicateBelow, 'duplicateBelow', 1, 0, 255);
+  const duplicateBelow = num(o.duplicateBelow, 'duplicateBelow', DUPLICATE_BELOW, 0, 255);
   const maxSkip = num(o.maxSkip, 'maxSkip', 10, 0, 1e6, true);
   const noise: AgeNoise = {
     processNoise: num(o.processNoise, 'processNoise', DEFAULT_AGE_NOISE.processNoise, 0, 1e4),
@@ -313,6 +362,8 @@ class TrackerImpl<F> implements Tracker<F> {
   private nextId = 1;
   /** processed frames (skipped duplicates do not count): the tracker's clock */
   private frame = 0;
+  /** every frame, skipped ones too: the age filter's clock (its process noise is per frame of the video) */
+  private time = 0;
   private lastDetect = -Infinity;
   private forceDetect = false;
   private skipRun = 0;
@@ -323,6 +374,9 @@ class TrackerImpl<F> implements Tracker<F> {
   private kept = new Int32Array(8);
   private readonly pose: Pose = { roll: 0, yaw: 0, pitch: 0 };
   private readonly active: Track[] = [];
+  private readonly lost: Track[] = [];
+  /** the picture as a box (recover) */
+  private readonly picture: Box = newBox();
   /** the picture's size (0 when unknown) */
   private width = 0;
   private height = 0;
@@ -343,12 +397,13 @@ class TrackerImpl<F> implements Tracker<F> {
   update(frame: F): TrackedFace[] {
     if (!this.detect) throw new OptionsError('update(frame) needs the detect option (a function that returns the faces of a frame); observe(faces) takes faces you detected yourself');
     this.stats.frames++;
+    this.time++;
     if (this.duplicateBelow > 0 && isPixelFrame(frame)) {
       const d = this.diff.measure(frame);
       if (d < this.duplicateBelow && this.skipRun < this.maxSkip) {
         this.skipRun++;
         this.stats.skipped++;
-        return this.result;
+        return (this.result = this.repeat());
       }
       this.diff.accept();
     }
@@ -365,6 +420,10 @@ class TrackerImpl<F> implements Tracker<F> {
       if (!Array.isArray(faces)) throw new FaceInputError(`detect must return an array of faces, got ${faces === null ? 'null' : typeof faces}`);
       this.associate(faces, 'detect()', frame, true);
     } else this.follow(frame);
+    this.recover(frame);
+    // a face seen in the last frame and lost in this one (not re-found by refine, missing from a
+    // detection, not recovered): look at the whole picture next frame
+    for (const t of this.live) if (t.seenFrame === this.frame - 1) this.forceDetect = true;
     this.expire();
     return (this.result = this.report(true));
   }
@@ -374,6 +433,7 @@ class TrackerImpl<F> implements Tracker<F> {
     this.checkSize(size);
     this.setSize(size);
     this.stats.frames++;
+    this.time++;
     this.frame++;
     this.predictAll();
     this.associate(faces, 'observe() face', undefined, false);
@@ -438,13 +498,12 @@ class TrackerImpl<F> implements Tracker<F> {
     this.matchedCols.fill(0, 0, n);
     for (let r = 0; r < rows; r++) {
       const c = match[r];
-      if (c < 0) {
-        // a face followed until the last frame is not in this detection: look again next frame
-        if (withFrame && this.live[r].seenFrame === this.frame - 1) this.forceDetect = true;
-        continue;
-      }
+      if (c < 0) continue;
       this.matchedCols[c] = 1;
-      this.seen(this.live[r], faces[this.kept[c]], frame, withFrame);
+      // a doubtful box is used by no track (a new one would follow two faces at once)
+      const t = this.live[r], f = faces[this.kept[c]];
+      if (!this.doubtful(t, f.box)) this.seen(t, f, frame, withFrame);
+      else if (t.missed === 0) this.coast(t);
     }
     for (let c = 0; c < n; c++) {
       if (this.matchedCols[c]) continue;
@@ -454,7 +513,9 @@ class TrackerImpl<F> implements Tracker<F> {
       resetMotion(t.motion);
       resetAge(t.age);
       t.frames = 0;
-      t.ageFrame = this.frame;
+      t.refined = 0;
+      t.coasted = 0;
+      t.ageFrame = this.time;
       this.live.push(t);
       this.seen(t, faces[this.kept[c]], frame, withFrame);
     }
@@ -473,6 +534,7 @@ class TrackerImpl<F> implements Tracker<F> {
     t.score = f.score;
     t.seenFrame = this.frame;
     t.missed = 0;
+    t.coasted = 0;
     t.frames++;
     let age = f.age, spread = f.spread ?? 0;
     if (age === undefined && withFrame && this.estimateFn) {
@@ -498,10 +560,11 @@ class TrackerImpl<F> implements Tracker<F> {
     const b = t.box;
     const inside = this.width > 0 ? intersection(b, { x: 0, y: 0, width: this.width, height: this.height }) / (b.width * b.height) : 1;
     const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside);
-    updateAge(t.age, age, r, this.frame - t.ageFrame, this.noise.processNoise);
-    t.ageFrame = this.frame;
+    updateAge(t.age, age, r, this.time - t.ageFrame, this.noise.processNoise);
+    t.ageFrame = this.time;
     t.ageRaw = age;
     t.spreadRaw = spread;
+    t.ageVar = r;
   }
 
   /** A frame without a full detection: each face seen in the previous frame is followed from its prediction. */
@@ -515,10 +578,12 @@ class TrackerImpl<F> implements Tracker<F> {
       setPoints(seed.keypoints, t.predictedKeypoints, t.nk);
       seed.score = t.score;
       nx.found = false;
+      nx.lostTo = null;
       nx.age = undefined;
       nx.spread = undefined;
       if (this.refine) {
         this.stats.refines++;
+        t.refined = this.frame;
         const f = this.refine(frame, seed);
         if (f) {
           checkFace(f, 'refine()', -1);
@@ -545,14 +610,144 @@ class TrackerImpl<F> implements Tracker<F> {
     for (let a = 0; a < active.length; a++)
       for (let b = a + 1; b < active.length; b++) {
         const na = active[a].next, nb = active[b].next;
-        if (!na.found || !nb.found || iou(na.box, nb.box) < 0.5) continue;
-        (na.fit >= nb.fit ? nb : na).found = false;
+        if (!na.found || !nb.found || iou(na.box, nb.box) < SAME_FACE_IOU) continue;
+        const [keep, lose] = na.fit >= nb.fit ? [active[a], active[b]] : [active[b], active[a]];
+        lose.next.found = false;
+        lose.next.lostTo = keep;
       }
     for (const t of active) {
-      if (t.next.found) this.seen(t, t.next, frame, true);
-      else this.forceDetect = true; // a followed face was lost: look at the whole picture next frame
+      if (!t.next.found) continue;
+      if (this.doubtful(t, t.next.box)) this.coast(t);
+      else this.seen(t, t.next, frame, true);
     }
+    // a face that lost a box to a track that found it doubtful (one box astride both): both coast
+    for (const t of active) if (t.next.lostTo?.coastFrame === this.frame) this.coast(t);
     active.length = 0;
+  }
+
+  /**
+   * Whether `box`, found for track `t`, may be two faces in one: `t` has a
+   * neighbour (another track seen in CROWD_MIN_FRAMES frames or more, and within the last
+   * RECOVER_FRAMES) whose predicted box overlaps its own by
+   * more than CROWD_OVERLAP of the smaller one, and `box` is off the prediction by more than
+   * DOUBT_SIZE in log size or DOUBT_SHIFT face sizes (times 1 + the frames `t` went unseen). Where two faces overlap that much the
+   * detector sees one face between them (its anchors agree on a box astride both: measured on the
+   * crossing sequences), and a track that took that box would slide onto the other face.
+   */
+  private doubtful(t: Track, box: Box): boolean {
+    const p = t.predicted, s = Math.max(1, faceSize(p));
+    let crowded = false;
+    for (const u of this.live) {
+      if (u === t || u.frames < CROWD_MIN_FRAMES || this.frame - u.seenFrame > RECOVER_FRAMES) continue;
+      const q = u.predicted;
+      if (intersection(p, q) > CROWD_OVERLAP * Math.min(p.width * p.height, q.width * q.height)) {
+        crowded = true;
+        break;
+      }
+    }
+    if (!crowded) return false;
+    // a prediction across unseen frames is less sure: the tolerance grows with them
+    const k = 1 + t.missed;
+    const shift = Math.hypot(box.x + box.width / 2 - (p.x + p.width / 2), box.y + box.height / 2 - (p.y + p.height / 2)) / s;
+    return Math.abs(Math.log(faceSize(box) / s)) > k * DOUBT_SIZE || shift > k * DOUBT_SHIFT;
+  }
+
+  /**
+   * Track `t` is reported at its prediction this frame (a doubtful observation, see `doubtful`):
+   * no motion update, no age reading. At most COAST_FRAMES frames in a row; then it is lost (to be
+   * found again by `recover` or a detection).
+   */
+  private coast(t: Track): void {
+    if (t.coasted >= COAST_FRAMES) return;
+    t.coasted++;
+    t.coastFrame = this.frame;
+    copyBox(t.box, t.predicted);
+    for (let i = 0; i < t.nk; i++) {
+      t.keypoints[i].x = t.predictedKeypoints[i].x;
+      t.keypoints[i].y = t.predictedKeypoints[i].y;
+    }
+    t.seenFrame = this.frame;
+    t.missed = 0;
+    t.frames++;
+    t.ageRaw = NaN;
+    t.spreadRaw = NaN;
+  }
+
+  /**
+   * Faces lost in the last RECOVER_FRAMES frames (hidden behind another face, missed by a
+   * detection, which is less sure of a blurred face than one detector window where the face is
+   * expected) are looked for once each with `refine` at their predicted place, the most recently
+   * seen first. Not where that place is mostly outside the picture (the face left), nor where a
+   * face seen in this frame covers most of it (the face is behind that one: the window would find
+   * the face in front). What refine finds is taken when it fits the track (`pairCost`, as a
+   * detection would), is not a face seen in this frame already (IoU over SAME_FACE_IOU) and fits
+   * no track coasting in this frame better; a track seen in the last frame coasts on a doubtful one.
+   */
+  private recover(frame: F): void {
+    if (!this.refine) return;
+    const lost = this.lost;
+    lost.length = 0;
+    for (const t of this.live) if (t.seenFrame !== this.frame && t.refined !== this.frame && this.frame - t.seenFrame <= RECOVER_FRAMES) lost.push(t);
+    lost.sort(lastSeenFirst);
+    const picture = this.picture;
+    picture.width = this.width;
+    picture.height = this.height;
+    for (const t of lost) {
+      const p = t.predicted, area = p.width * p.height;
+      if (this.width > 0 && intersection(p, picture) < RECOVER_INSIDE * area) continue;
+      if (this.coveredBySeen(p) > RECOVER_COVERED * area) continue;
+      const seed = t.seed;
+      copyBox(seed.box, p);
+      setPoints(seed.keypoints, t.predictedKeypoints, t.nk);
+      seed.score = t.score;
+      this.stats.refines++;
+      t.refined = this.frame;
+      const f = this.refine(frame, seed);
+      if (!f) continue;
+      checkFace(f, 'refine()', -1);
+      if (f.score < this.minScore || this.overlapsSeen(f.box) > SAME_FACE_IOU) continue;
+      const cost = pairCost(t, f, NaN, this.assoc);
+      if (cost === Infinity || this.fitsCoasting(f, cost)) continue;
+      if (!this.doubtful(t, f.box)) this.seen(t, f, frame, true);
+      else if (t.missed === 0) this.coast(t);
+    }
+    lost.length = 0;
+  }
+
+  /** The largest area of `b` that one face seen in this frame covers (not a prediction a track coasts on). */
+  private coveredBySeen(b: Box): number {
+    let c = 0;
+    for (const t of this.live) if (t.seenFrame === this.frame && t.coastFrame !== this.frame) c = Math.max(c, intersection(b, t.box));
+    return c;
+  }
+
+  /** Whether a track coasting in this frame fits `f` better than `cost` (the face is that track's, in front). */
+  private fitsCoasting(f: FaceObservation, cost: number): boolean {
+    for (const u of this.live) if (u.coastFrame === this.frame && pairCost(u, f, NaN, this.assoc) < cost) return true;
+    return false;
+  }
+
+  /** The largest IoU of `b` with a face seen in this frame (not a prediction a track coasts on). */
+  private overlapsSeen(b: Box): number {
+    let o = 0;
+    for (const t of this.live) if (t.seenFrame === this.frame && t.coastFrame !== this.frame) o = Math.max(o, iou(b, t.box));
+    return o;
+  }
+
+  /**
+   * A skipped frame (the same picture as the last processed one): the faces of that frame are
+   * reported again, and each one's age reading of that frame counts once more in its filter, as
+   * processing the same pixels again would have read it. Skipping saves the work, not the time: a
+   * paused or repeated picture settles the age as a live one does, and the filter's window stays
+   * a number of frames of the video, however many of them were repeats.
+   */
+  private repeat(): TrackedFace[] {
+    for (const t of this.live)
+      if (t.seenFrame === this.frame && t.ageFrame === this.time - 1 && t.ageRaw === t.ageRaw) {
+        updateAge(t.age, t.ageRaw, t.ageVar, 1, this.noise.processNoise);
+        t.ageFrame = this.time;
+      }
+    return this.report(true);
   }
 
   /** Tracks unseen for more than `timeout` frames are dropped (their objects reused). */
@@ -571,7 +766,7 @@ class TrackerImpl<F> implements Tracker<F> {
     for (const t of this.live) {
       if (seenOnly && t.seenFrame !== this.frame) continue;
       const has = t.age.count > 0;
-      const now = t.seenFrame === this.frame && t.ageFrame === this.frame && t.ageRaw === t.ageRaw;
+      const now = t.seenFrame === this.frame && t.ageFrame === this.time && t.ageRaw === t.ageRaw;
       out.push({
         id: t.id,
         box: { x: t.box.x, y: t.box.y, width: t.box.width, height: t.box.height },

@@ -8,11 +8,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracker, type TrackerOptions } from '../../src/index.ts';
-import { iou } from '../../src/track/geometry.ts';
+import type { FaceObservation } from '../../src/track/tracker.ts';
+import { intersection, iou } from '../../src/track/geometry.ts';
 import { FrameDiff } from '../../src/track/frame-diff.ts';
 import { makeScene, SceneRenderer, truthAt, type SceneKind } from '../../train/video.ts';
 import { Rng } from '../util/rng.ts';
-import { Identities, makePeople, mockSource, syntheticChip, type MockFrame as Frame, type MockSource } from './util.ts';
+import { Identities, makePeople, matchByIoU, mockSource, simulateDetections, syntheticChip, type MockFrame as Frame, type MockSource, type SimDetection } from './util.ts';
 
 function runVideo(kind: SceneKind, seed: number, opts: (s: MockSource) => TrackerOptions<Frame>, ages = false) {
   const scene = makeScene(kind, seed);
@@ -109,7 +110,91 @@ test('near-duplicate frames: the repeated frames of a still scene are skipped (n
   assert.is(r.stats.skipped, 3 * Math.floor(n / 4) + Math.min(3, n % 4), 'every 4th frame processed');
 });
 
-test('frame difference: 0 on a repeated frame; noise and motion measured (what duplicateBelow = 1 separates)', () => {
+test('a skipped frame counts its last reading once more: the ages are those of a tracker that processed every frame', () => {
+  // deterministic functions: processing a repeated frame reads exactly what the frame before read
+  for (let seed = 1; seed <= 3; seed++) {
+    const scene = makeScene('still', seed);
+    const renderer = new SceneRenderer(scene, [syntheticChip(seed)]);
+    const run = (duplicateBelow: number) => {
+      const src = mockSource(scene, makePeople(1, new Rng(seed)), seed, false);
+      const source = (t: number) => t - scene.repeat[t]; // the frame a repeated one repeats
+      const dets = new Map<number, FaceObservation[]>();
+      const detect = (f: Frame) => dets.get(source(f.t)) ?? (dets.set(source(f.t), src.detect({ ...f, t: source(f.t) })), dets.get(source(f.t))!);
+      const estimate = (f: Frame) => ({ age: 30 + 10 * Math.sin(source(f.t) / 4), spread: 0.5 });
+      const tracker = createTracker<Frame>({ detect, estimate, duplicateBelow, detectEvery: 1 });
+      return Array.from({ length: scene.frames }, (_, t) => tracker.update({ data: renderer.render(t), width: scene.width, height: scene.height, t })[0]?.age ?? null);
+    };
+    const skipping = run(0.25), all = run(0);
+    for (let t = 0; t < scene.frames; t++) assert.ok(skipping[t] === all[t] || Math.abs(skipping[t]! - all[t]!) < 1e-9, `seed ${seed} frame ${t}: ${skipping[t]} vs ${all[t]}`);
+    assert.ok(skipping.filter((a) => a !== null).length > 0.9 * scene.frames);
+  }
+});
+
+test('a face the detection misses is looked for with refine where it is predicted: same id, no forced detection', () => {
+  const scene = makeScene('drift', 5);
+  const renderer = new SceneRenderer(scene, [syntheticChip(5)]);
+  const src = mockSource(scene, makePeople(1, new Rng(5)), 5, false);
+  // the whole-image search misses the face on every second detection (a blurred face, say)
+  let n = 0;
+  const detect = (f: Frame) => (n++ % 2 ? [] : src.detect(f));
+  const tracker = createTracker<Frame>({ detect, refine: src.refine, estimate: src.estimate, detectEvery: 5 });
+  const ids = new Set<number>();
+  for (let t = 0; t < scene.frames; t++) for (const f of tracker.update({ data: renderer.render(t), width: scene.width, height: scene.height, t })) ids.add(f.id);
+  assert.equal([...ids], [1]);
+  assert.ok(tracker.stats.detections <= Math.ceil(scene.frames / 5) + 2, `${tracker.stats.detections} detections: the misses forced none`);
+});
+
+test('crossing faces with a detector that sees one face astride two overlapping ones: ids kept on 90 % of 80 seeds', () => {
+  // what the real detector does (measured on rendered crossings, docs/video.md): where two faces
+  // overlap by about half, its anchors agree on one box between them, for the whole-image search
+  // and for a window around either face
+  const blend = (dets: SimDetection[]): SimDetection[] => {
+    const out: SimDetection[] = [];
+    for (const d of dets) {
+      const o = out.find((e) => intersection(e.box, d.box) > 0.4 * Math.min(e.box.width * e.box.height, d.box.width * d.box.height));
+      if (!o) out.push(d);
+      else {
+        const mid = (a: number, b: number) => (a + b) / 2;
+        o.box = { x: mid(o.box.x, d.box.x), y: mid(o.box.y, d.box.y), width: mid(o.box.width, d.box.width), height: mid(o.box.height, d.box.height) };
+        o.keypoints = o.keypoints.map((p, i) => ({ x: mid(p.x, d.keypoints[i].x), y: mid(p.y, d.keypoints[i].y) }));
+        o.truth = -1; // neither face
+      }
+    }
+    return out;
+  };
+  const bad: string[] = [];
+  let blended = 0;
+  for (let seed = 1; seed <= 80; seed++) {
+    const scene = makeScene('cross', seed);
+    const people = makePeople(2, new Rng(seed));
+    const rng = new Rng(seed);
+    const frameDets = (t: number) => {
+      const d = blend(simulateDetections(scene, t, people, rng, { spurious: 0, miss: 0 }));
+      blended += d.filter((x) => x.truth < 0).length;
+      return d;
+    };
+    const refine = (f: Frame, seed: FaceObservation) => {
+      let best: SimDetection | null = null, bi = 0.3;
+      for (const d of frameDets(f.t)) if (iou(d.box, seed.box) > bi) (bi = iou(d.box, seed.box)), (best = d);
+      return best;
+    };
+    // no pixels needed: near-duplicate skipping off
+    const tracker = createTracker<Frame>({ detect: (f) => frameDets(f.t), refine, estimate: () => ({ age: 30, spread: 0.5 }), duplicateBelow: 0 });
+    const ids = new Identities();
+    for (let t = 0; t < scene.frames; t++) {
+      const faces = tracker.update({ data: new Uint8ClampedArray(0), width: scene.width, height: scene.height, t });
+      const truth = truthAt(scene, t).filter((f) => f.visible);
+      matchByIoU(truth, faces, 0.5).forEach((f, i) => f && ids.record(t, f.id, truth[i].face));
+    }
+    if (ids.switches.length || ids.shared.length) bad.push(`seed ${seed}: ${ids.switches.join('; ')}`);
+  }
+  // 2026-12-05: 79 of 80 seeds switched before the tracker knew of such boxes, 3 now (a track
+  // coasting on its prediction over the other face for a few frames)
+  console.log(`  ${blended} blended boxes; seeds with a switch: ${bad.length} of 80`);
+  assert.ok(bad.length <= 4, bad.join('\n'));
+});
+
+test('frame difference: 0 on a repeated frame; noise and motion measured (what duplicateBelow separates)', () => {
   const scene = makeScene('still', 4);
   const renderer = new SceneRenderer(scene, [syntheticChip(4)]);
   const diff = new FrameDiff();

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../util/rng.ts';
 import { DEFAULT_AGE_NOISE, newAgeState, observationVariance, updateAge } from '../../src/track/age-filter.ts';
-import { faceSize, intersection, iou, poseOf } from '../../src/track/geometry.ts';
+import { type Box, faceSize, intersection, iou, poseOf } from '../../src/track/geometry.ts';
 import type { FaceObservation, TrackedFace } from '../../src/track/tracker.ts';
 import { truthAt, type Scene } from '../../train/video.ts';
 
@@ -113,6 +113,29 @@ export class Identities {
       if (d) this.record(t, f.id, d.truth, allowNew);
     }
   }
+}
+
+/**
+ * Each of `truth` (ground-truth faces) paired with the reported face that overlaps it most, one to
+ * one, pairs of the highest IoU first, none below `minIoU`: out[i] is truth[i]'s face or undefined.
+ * (The reported box that merely contains a face's centre may be the face in front of it.)
+ */
+export function matchByIoU<T extends { box: Box }>(truth: readonly { box: Box }[], reported: readonly T[], minIoU = 0.3): (T | undefined)[] {
+  const pairs: [number, number, number][] = [];
+  for (let i = 0; i < truth.length; i++)
+    for (let j = 0; j < reported.length; j++) {
+      const o = iou(truth[i].box, reported[j].box);
+      if (o >= minIoU) pairs.push([o, i, j]);
+    }
+  pairs.sort((a, b) => b[0] - a[0]);
+  const out: (T | undefined)[] = truth.map(() => undefined);
+  const taken = new Set<number>();
+  for (const [, i, j] of pairs) {
+    if (out[i] !== undefined || taken.has(j)) continue;
+    out[i] = reported[j];
+    taken.add(j);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
