@@ -129,6 +129,9 @@ const ESTIMATE_OPTIONS = ['interval', 'crop', 'minScore', 'minFaceSize'] as cons
 const DETECT_OPTIONS = ['minScore', 'minFaceSize'] as const satisfies readonly (keyof DetectFacesOptions)[];
 const SCAN_OPTIONS = ['minScore', 'minFaceSize', 'from', 'count', 'known'] as const satisfies readonly (keyof ScanFacesOptions)[];
 
+/** Sort order of every face list: the largest box first. */
+const largestFirst = (a: { box: Face['box'] }, b: { box: Face['box'] }) => b.box.width * b.box.height - a.box.width * a.box.height;
+
 /** `known` of scanFaces: an array of boxes with finite numbers and a positive size, else OptionsError. */
 function checkBoxes(v: unknown): Face['box'][] {
   if (!Array.isArray(v)) throw new OptionsError(`known must be an array of { x, y, width, height }, got ${typeof v}`);
@@ -426,7 +429,7 @@ export class Estimator {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
     }
-    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    return faces.sort(largestFirst);
   }
 
   /** Age of the staged image: the whole image resized (m null) or the chip that `m` maps to it. */
@@ -558,7 +561,7 @@ export class Estimator {
     const img = this.stageImage(image);
     try {
       const r = detector.scan(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize }, first, n, boxes);
-      return { faces: r.faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height), windows: r.windows };
+      return { faces: r.faces.sort(largestFirst), windows: r.windows };
     } catch (e) {
       if (e instanceof DaaError) throw e;
       throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);

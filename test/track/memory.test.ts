@@ -42,13 +42,17 @@ const video = pure.then(() => settled(runChild('video', FRAMES)));
 const whole = video.then(() => settled(runChild('estimator', WHOLE_FRAMES)));
 const kib = (b: number) => `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KiB`;
 
+/** A child's result (thrown if it failed) and its heap growth: end and highest checkpoint, against the start. */
+async function heapOf(p: Promise<{ v?: Record<string, any>; e?: Error }>) {
+  const r = await p;
+  if (r.e) throw r.e;
+  const v = r.v!;
+  return { v, growth: v.after.heapUsed - v.before.heapUsed, peak: Math.max(...v.checkpoints, v.after.heapUsed) - v.before.heapUsed };
+}
+
 for (const [mode, p] of [['pure', pure], ['video', video]] as const)
   test(`${FRAMES} frames (${mode === 'pure' ? 'observe' : 'update with detect / refine / estimate'}): heap flat while tracks come and go`, async () => {
-    const r = await p;
-    if (r.e) throw r.e;
-    const v = r.v!;
-    const growth = v.after.heapUsed - v.before.heapUsed;
-    const peak = Math.max(...v.checkpoints, v.after.heapUsed) - v.before.heapUsed;
+    const { v, growth, peak } = await heapOf(p);
     console.log(
       `  ${mode}: ${v.n} frames in ${(v.ms / 1000).toFixed(1)} s (${v.usPerFrame.toFixed(1)} us a frame), ${v.stats.tracks} ids handed out, ${v.live} live at the end; ` +
         `heap ${kib(growth)} (peak checkpoint ${kib(peak)}), rss ${(v.after.rss / 1048576).toFixed(0)} MiB; stats ${JSON.stringify(v.stats)}`,
@@ -59,11 +63,7 @@ for (const [mode, p] of [['pure', pure], ['video', video]] as const)
   });
 
 test(`${WHOLE_FRAMES} frames of the whole path (a real estimator: detection, alignment, ages): heap and wasm memory flat`, async () => {
-  const r = await whole;
-  if (r.e) throw r.e;
-  const v = r.v!;
-  const growth = v.after.heapUsed - v.before.heapUsed;
-  const peak = Math.max(...v.checkpoints, v.after.heapUsed) - v.before.heapUsed;
+  const { v, growth, peak } = await heapOf(whole);
   console.log(
     `  estimator: ${v.n} frames in ${(v.ms / 1000).toFixed(1)} s (${(v.usPerFrame / 1000).toFixed(1)} ms a frame, rendering included), ${v.stats.tracks} ids; ` +
       `heap ${kib(growth)} (peak checkpoint ${kib(peak)}), wasm memory ${(v.wasmBytes[0] / 1048576).toFixed(1)} -> ${(v.wasmBytes[1] / 1048576).toFixed(1)} MiB, rss ${(v.after.rss / 1048576).toFixed(0)} MiB; stats ${JSON.stringify(v.stats)}`,
