@@ -1,7 +1,7 @@
 /**
  * The video tracker's measurements (docs/video.md):
  *
- *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N]
+ *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N --scan-windows N (0: no scan)]
  *
  * - cost: what the tracker itself costs a frame: observe() with 1, 2, 5 and 10 faces, update() with
  *   functions that return at once (the policy's own work), the near-duplicate measure on 640 x 480
@@ -40,6 +40,7 @@ const { values: a } = parseArgs({
     kinds: { type: 'string' },
     seeds: { type: 'string', default: '201-203' },
     'detect-every': { type: 'string' },
+    'scan-windows': { type: 'string' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -124,18 +125,22 @@ if (only.has('e2e')) {
   if (!fs.existsSync(path.join(a.data!, 'labels.csv')) || !DEFAULT_MODEL) console.log('## e2e: skipped (needs the UTKFace data and a default model)\n');
   else {
     est ??= await createEstimator();
+    const trackerOpts = {
+      ...(a['detect-every'] ? { detectEvery: Number(a['detect-every']) } : {}),
+      ...(a['scan-windows'] !== undefined ? { scanWindows: Number(a['scan-windows']) } : {}),
+    };
     const allKinds: SceneKind[] = ['drift', 'scale', 'rotate', 'blur', 'brightness', 'mixed', 'cross', 'leave', 'still'];
     const kinds = a.kinds ? (a.kinds.split(',') as SceneKind[]) : allKinds;
     const [s0, s1 = s0] = a.seeds!.split('-').map(Number);
-    type Row = { ms: number[]; frames: number; switches: number; rawJ: number[]; trkJ: number[]; rawE: number[]; trkE: number[]; found: number; truth: number };
+    type Row = { ms: number[]; frames: number; switches: number; rawJ: number[]; trkJ: number[]; rawE: number[]; trkE: number[]; ownE: number[]; found: number; truth: number };
     const rows: Record<string, Row> = {};
-    const row = (k: string) => (rows[k] ??= { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], found: 0, truth: 0 });
+    const row = (k: string) => (rows[k] ??= { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], ownE: [], found: 0, truth: 0 });
     for (const kind of kinds)
       for (let seed = s0; seed <= s1; seed++) {
         const scene = makeScene(kind, seed, { frames: 60, ...(kind === 'leave' ? { away: 8 } : {}) });
         const chips = loadTestChips(a.data!, 2, 1000 * seed + allKinds.indexOf(kind));
         const r = new SceneRenderer(scene, chips);
-        const tracker = createTracker({ estimator: est, ...(a['detect-every'] ? { detectEvery: Number(a['detect-every']) } : {}) });
+        const tracker = createTracker({ estimator: est, ...trackerOpts });
         // per ground-truth face: the tracked id seen last, per-frame raw ages and tracked ages
         const lastId = new Map<number, number>();
         const series = scene.faces.map(() => ({ raw: [] as number[], trk: [] as number[] }));
@@ -174,6 +179,7 @@ if (only.has('e2e')) {
             // it, blurred or half hidden, is a harder frame than the baseline is measured on)
             if (tf && tf.age !== null && pf) {
               T.trkE.push(Math.abs(tf.age - label));
+              if (tf.ageRaw !== null) T.ownE.push(Math.abs(tf.ageRaw - label));
               T.rawE.push(Math.abs(pf.age - label));
             }
           }
@@ -181,23 +187,23 @@ if (only.has('e2e')) {
         for (const sr of series) if (sr.raw.length > 10 && sr.trk.length > 10) { T.rawJ.push(jitter(sr.raw)); T.trkJ.push(jitter(sr.trk)); }
       }
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-    console.log(`## e2e: createTracker({ estimator${a['detect-every'] ? `, detectEvery: ${a['detect-every']}` : ''} }) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)})\n`);
-    console.log('| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log(`## e2e: createTracker(${JSON.stringify({ estimator: 'est', ...trackerOpts }).replace(/"/g, '')}) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)})\n`);
+    console.log("| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) | MAE, the tracker's own readings (same frames) |");
+    console.log('|---|---|---|---|---|---|---|---|');
     const msCell = (v: number[]) => `${median(v).toFixed(1)} / ${mean(v).toFixed(1)} / ${quantile(v, 0.9).toFixed(1)}`;
     const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(1)} %`;
-    const all: Row = { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], found: 0, truth: 0 };
+    const all: Row = { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], ownE: [], found: 0, truth: 0 };
     const allP: number[] = [];
     let allPFound = 0;
     for (const k of kinds) {
       const R = rows[k], P = rows[`per-frame ${k}`];
-      console.log(`| ${k} | ${msCell(R.ms)} | ${median(P.ms).toFixed(1)} / ${mean(P.ms).toFixed(1)} | ${pct(R.found, R.truth)} / ${pct(P.found, R.truth)} | ${R.switches} | ${mean(R.rawJ).toFixed(2)} -> ${mean(R.trkJ).toFixed(2)} | ${mean(R.rawE).toFixed(2)} -> ${mean(R.trkE).toFixed(2)} |`);
-      for (const key of ['ms', 'rawJ', 'trkJ', 'rawE', 'trkE'] as const) all[key].push(...R[key]);
+      console.log(`| ${k} | ${msCell(R.ms)} | ${median(P.ms).toFixed(1)} / ${mean(P.ms).toFixed(1)} | ${pct(R.found, R.truth)} / ${pct(P.found, R.truth)} | ${R.switches} | ${mean(R.rawJ).toFixed(2)} -> ${mean(R.trkJ).toFixed(2)} | ${mean(R.rawE).toFixed(2)} -> ${mean(R.trkE).toFixed(2)} | ${mean(R.ownE).toFixed(2)} |`);
+      for (const key of ['ms', 'rawJ', 'trkJ', 'rawE', 'trkE', 'ownE'] as const) all[key].push(...R[key]);
       all.switches += R.switches; all.found += R.found; all.truth += R.truth;
       allP.push(...P.ms);
       allPFound += P.found;
     }
-    console.log(`| all | ${msCell(all.ms)} | ${median(allP).toFixed(1)} / ${mean(allP).toFixed(1)} | ${pct(all.found, all.truth)} / ${pct(allPFound, all.truth)} | ${all.switches} | ${mean(all.rawJ).toFixed(2)} -> ${mean(all.trkJ).toFixed(2)} | ${mean(all.rawE).toFixed(2)} -> ${mean(all.trkE).toFixed(2)} |\n`);
+    console.log(`| all | ${msCell(all.ms)} | ${median(allP).toFixed(1)} / ${mean(allP).toFixed(1)} | ${pct(all.found, all.truth)} / ${pct(allPFound, all.truth)} | ${all.switches} | ${mean(all.rawJ).toFixed(2)} -> ${mean(all.trkJ).toFixed(2)} | ${mean(all.rawE).toFixed(2)} -> ${mean(all.trkE).toFixed(2)} | ${mean(all.ownE).toFixed(2)} |\n`);
   }
 }
 

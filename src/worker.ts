@@ -58,10 +58,10 @@ export interface WorkerFaces<T> {
 }
 
 /** Options of a tracker that runs in the worker: the tracker's own, without functions (the worker's estimator detects, follows and estimates). */
-export type WorkerTrackerOptions = Omit<TrackerOptions, 'estimator' | 'detect' | 'estimate' | 'refine'>;
+export type WorkerTrackerOptions = Omit<TrackerOptions, 'estimator' | 'detect' | 'estimate' | 'refine' | 'scan'>;
 
 /** The tracker options that are functions (or hold them): they cannot cross to the worker, whose estimator fills them. */
-const FUNCTION_TRACKER_OPTIONS = ['estimator', 'detect', 'estimate', 'refine'] as const;
+const FUNCTION_TRACKER_OPTIONS = ['estimator', 'detect', 'estimate', 'refine', 'scan'] as const;
 
 function checkWorkerTrackerOptions(opts: object): void {
   for (const k of FUNCTION_TRACKER_OPTIONS)

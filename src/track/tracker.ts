@@ -14,8 +14,14 @@
  *   levels since the last processed frame) is skipped: nothing runs, the last frame's faces are
  *   reported again and their last age readings count once more (`repeat`); at most `maxSkip`
  *   frames in a row.
- * - a full detection runs every `detectEvery` processed frames, and on the next frame whenever a
- *   face seen in the previous frame was lost (not re-found by refine, or missing from a detection). In between, each face seen in the previous frame is followed from its
+ * - with `scan` (the default with an estimator): a full detection on the first frame only; every
+ *   later frame runs one part of the whole-frame search (a few detector windows, the estimator's
+ *   scanFaces, cycling through the whole search over frames) for faces not followed yet, and what
+ *   it finds is matched to lost tracks or starts new ones. The cost per frame stays level: no frame
+ *   pays for a whole search (about 100 ms on 640 x 480) after the first.
+ * - without `scan`: a full detection runs every `detectEvery` processed frames, and on the next frame whenever a
+ *   face seen in the previous frame was lost (not re-found by refine, or missing from a detection).
+ * - in between, each face seen in the previous frame is followed from its
  *   predicted box and keypoints (the last frame's keypoints, moved by the face's velocity): `refine`
  *   re-finds it near there when given (a single detector window instead of the whole picture), else
  *   the prediction is taken as it is.
@@ -84,6 +90,8 @@ export interface TrackingEstimator<F> {
   estimateFace(frame: F, face: FaceObservation): AgeReading;
   /** called with `{ age: true }`: the face found with its age, when the estimator can (one staging of the frame), else without */
   refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true }): FaceObservation | null;
+  /** windows `from` .. `from + count - 1` of the whole-frame search, faces at `known` boxes skipped; `windows`: how many there are */
+  scanFaces?(frame: F, opts: { from: number; count: number; known: readonly Box[] }): { faces: readonly FaceObservation[]; windows: number };
 }
 
 export interface TrackerOptions<F = PixelFrame> {
@@ -98,7 +106,16 @@ export interface TrackerOptions<F = PixelFrame> {
   estimate?: (frame: F, face: FaceObservation) => AgeReading | null | undefined;
   /** the face near `seed` (the predicted box and keypoints of a followed face) in this frame, or null when it is gone */
   refine?: (frame: F, seed: FaceObservation) => FaceObservation | null | undefined;
-  /** a full detection every this many processed frames (1: every frame); default 5 with refine or estimate, else 1 */
+  /**
+   * part of a whole-frame search for faces not followed yet, run on each frame without a full
+   * detection: the faces it finds, except those at the `known` boxes (the faces followed in this
+   * frame). Default with an estimator: its scanFaces over `scanWindows` windows a frame, moving on
+   * through the search from frame to frame.
+   */
+  scan?: (frame: F, known: readonly Box[]) => readonly FaceObservation[];
+  /** detector windows the estimator's scanFaces runs a frame (default 3; 0: no scan, full detections every `detectEvery` frames) */
+  scanWindows?: number;
+  /** a full detection every this many processed frames (1: every frame); default: only the first with scan, else 5 with refine or estimate, else 1 */
   detectEvery?: number;
   /** frames a face may go unseen and keep its id (default 30) */
   timeout?: number;
@@ -125,6 +142,8 @@ const TRACKER_OPTIONS = [
   'detect',
   'estimate',
   'refine',
+  'scan',
+  'scanWindows',
   'detectEvery',
   'timeout',
   'minScore',
@@ -147,6 +166,8 @@ export interface TrackerStats {
   detections: number;
   /** refine() calls */
   refines: number;
+  /** scan() calls */
+  scans: number;
   /** estimate() calls */
   estimates: number;
   /** tracks created (ids handed out) */
@@ -274,6 +295,11 @@ export const DOUBT_SIZE = 0.07;
 export const DOUBT_SHIFT = 0.1;
 /** for at most this many frames in a row. */
 export const COAST_FRAMES = 8;
+/**
+ * Default `scanWindows`: detector windows of the whole-frame search per frame, about 2 ms each on
+ * this project's machine; 640 x 480 has 42 (minFaceSize 32), so the search comes round every 14 frames.
+ */
+export const SCAN_WINDOWS = 3;
 /** Two boxes of one frame that overlap by more IoU than this are one face. */
 export const SAME_FACE_IOU = 0.5;
 const lastSeenFirst = (a: Track, b: Track) => b.seenFrame - a.seenFrame;
@@ -336,8 +362,19 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
   checkFunction(o.detect, 'detect');
   checkFunction(o.estimate, 'estimate');
   checkFunction(o.refine, 'refine');
+  checkFunction(o.scan, 'scan');
   const num = (v: unknown, name: string, dflt: number, min: number, max: number, integer = false) => (v === undefined ? dflt : checkNumberOption(v, name, min, max, integer));
-  const detectEvery = num(o.detectEvery, 'detectEvery', o.refine || o.estimate ? 5 : 1, 1, 1000, true);
+  const scanWindows = num(o.scanWindows, 'scanWindows', SCAN_WINDOWS, 0, 1000, true);
+  if (o.scan === undefined && est && typeof est.scanFaces === 'function' && scanWindows > 0) {
+    // the cursor moves on by scanWindows a frame; taken modulo the window count, which follows the frame size
+    let from = 0;
+    o.scan = (f, known) => {
+      const r = est.scanFaces!(f, { from, count: scanWindows, known });
+      from = (from + scanWindows) % r.windows;
+      return r.faces;
+    };
+  }
+  const detectEvery = o.detectEvery === undefined && o.scan ? Infinity : num(o.detectEvery, 'detectEvery', o.refine || o.estimate ? 5 : 1, 1, 1000, true);
   const timeout = num(o.timeout, 'timeout', 30, 0, 1e6, true);
   const minScore = num(o.minScore, 'minScore', 0, 0, 1);
   const duplicateBelow = num(o.duplicateBelow, 'duplicateBelow', DUPLICATE_BELOW, 0, 255);
@@ -352,11 +389,11 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
     minIoU: num(o.minIoU, 'minIoU', DEFAULT_ASSOCIATION.minIoU, 0.01, 1),
     reentryDistance: num(o.reentryDistance, 'reentryDistance', DEFAULT_ASSOCIATION.reentryDistance, 0, 100),
   };
-  return new TrackerImpl<F>(o.detect, o.estimate, o.refine, detectEvery, timeout, minScore, duplicateBelow, maxSkip, noise, assoc);
+  return new TrackerImpl<F>(o.detect, o.estimate, o.refine, o.scan, detectEvery, timeout, minScore, duplicateBelow, maxSkip, noise, assoc);
 }
 
 class TrackerImpl<F> implements Tracker<F> {
-  readonly stats: TrackerStats = { frames: 0, skipped: 0, detections: 0, refines: 0, estimates: 0, tracks: 0 };
+  readonly stats: TrackerStats = { frames: 0, skipped: 0, detections: 0, refines: 0, scans: 0, estimates: 0, tracks: 0 };
   private live: Track[] = [];
   private pool: Track[] = [];
   private nextId = 1;
@@ -375,6 +412,9 @@ class TrackerImpl<F> implements Tracker<F> {
   private readonly pose: Pose = { roll: 0, yaw: 0, pitch: 0 };
   private readonly active: Track[] = [];
   private readonly lost: Track[] = [];
+  /** scanFor's workspace: the boxes of faces seen in this frame, and the tracks not seen */
+  private readonly known: Box[] = [];
+  private readonly unseen: Track[] = [];
   /** the picture as a box (recover) */
   private readonly picture: Box = newBox();
   /** the picture's size (0 when unknown) */
@@ -385,6 +425,7 @@ class TrackerImpl<F> implements Tracker<F> {
     private readonly detect: ((frame: F) => readonly FaceObservation[]) | undefined,
     private readonly estimateFn: ((frame: F, face: FaceObservation) => AgeReading | null | undefined) | undefined,
     private readonly refine: ((frame: F, seed: FaceObservation) => FaceObservation | null | undefined) | undefined,
+    private readonly scan: ((frame: F, known: readonly Box[]) => readonly FaceObservation[]) | undefined,
     private readonly detectEvery: number,
     private readonly timeout: number,
     private readonly minScore: number,
@@ -418,12 +459,17 @@ class TrackerImpl<F> implements Tracker<F> {
       this.stats.detections++;
       const faces = this.detect(frame);
       if (!Array.isArray(faces)) throw new FaceInputError(`detect must return an array of faces, got ${faces === null ? 'null' : typeof faces}`);
-      this.associate(faces, 'detect()', frame, true);
-    } else this.follow(frame);
-    this.recover(frame);
+      this.associate(faces, 'detect()', frame, true, this.live);
+      this.recover(frame);
+    } else {
+      this.follow(frame);
+      this.recover(frame);
+      if (this.scan) this.scanFor(frame);
+    }
     // a face seen in the last frame and lost in this one (not re-found by refine, missing from a
-    // detection, not recovered): look at the whole picture next frame
-    for (const t of this.live) if (t.seenFrame === this.frame - 1) this.forceDetect = true;
+    // detection, not recovered): look at the whole picture next frame (with scan, recover and the
+    // scan look for it instead: no frame pays for a whole search)
+    if (!this.scan) for (const t of this.live) if (t.seenFrame === this.frame - 1) this.forceDetect = true;
     this.expire();
     return (this.result = this.report(true));
   }
@@ -436,7 +482,7 @@ class TrackerImpl<F> implements Tracker<F> {
     this.time++;
     this.frame++;
     this.predictAll();
-    this.associate(faces, 'observe() face', undefined, false);
+    this.associate(faces, 'observe() face', undefined, false, this.live);
     this.expire();
     return (this.result = this.report(true));
   }
@@ -476,8 +522,8 @@ class TrackerImpl<F> implements Tracker<F> {
     }
   }
 
-  /** A frame's detections against the live tracks; `frame` given: estimate the faces that came without an age. */
-  private associate(faces: readonly FaceObservation[], where: string, frame: F | undefined, withFrame: boolean): void {
+  /** A frame's detections against the tracks `tracks` (the rest start new ones); `frame` given: estimate the faces that came without an age. */
+  private associate(faces: readonly FaceObservation[], where: string, frame: F | undefined, withFrame: boolean, tracks: readonly Track[]): void {
     // validate everything first: a bad face changes nothing
     let n = 0;
     if (this.kept.length < faces.length) this.kept = new Int32Array(Math.max(faces.length, 2 * this.kept.length));
@@ -485,13 +531,13 @@ class TrackerImpl<F> implements Tracker<F> {
       checkFace(faces[j], where, j);
       if (faces[j].score >= this.minScore) this.kept[n++] = j;
     }
-    const rows = this.live.length;
+    const rows = tracks.length;
     const cost = this.assigner.matrix(rows, n);
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < n; c++) {
         const f = faces[this.kept[c]];
         const ageVar = f.age === undefined ? NaN : observationVariance(f.spread ?? 0, 1, Infinity, null, this.noise);
-        cost[r * n + c] = pairCost(this.live[r], f, ageVar, this.assoc);
+        cost[r * n + c] = pairCost(tracks[r], f, ageVar, this.assoc);
       }
     const match = this.assigner.solve(rows, n);
     if (this.matchedCols.length < n) this.matchedCols = new Uint8Array(Math.max(n, 2 * this.matchedCols.length));
@@ -501,7 +547,7 @@ class TrackerImpl<F> implements Tracker<F> {
       if (c < 0) continue;
       this.matchedCols[c] = 1;
       // a doubtful box is used by no track (a new one would follow two faces at once)
-      const t = this.live[r], f = faces[this.kept[c]];
+      const t = tracks[r], f = faces[this.kept[c]];
       if (!this.doubtful(t, f.box)) this.seen(t, f, frame, withFrame);
       else if (t.missed === 0) this.coast(t);
     }
@@ -712,6 +758,27 @@ class TrackerImpl<F> implements Tracker<F> {
       else if (t.missed === 0) this.coast(t);
     }
     lost.length = 0;
+  }
+
+  /**
+   * One part of the whole-frame search (`scan`), for faces no track followed into this frame: the
+   * boxes of the faces seen in it are `known` (the scan skips them); what it finds is matched to
+   * the tracks not seen in this frame (a lost face found again keeps its id) or starts a new track.
+   */
+  private scanFor(frame: F): void {
+    const known = this.known, unseen = this.unseen;
+    known.length = 0;
+    unseen.length = 0;
+    for (const t of this.live) {
+      if (t.seenFrame === this.frame) known.push(t.box);
+      else unseen.push(t);
+    }
+    this.stats.scans++;
+    const faces = this.scan!(frame, known);
+    if (!Array.isArray(faces)) throw new FaceInputError(`scan must return an array of faces, got ${faces === null ? 'null' : typeof faces}`);
+    this.associate(faces, 'scan()', frame, true, unseen);
+    known.length = 0;
+    unseen.length = 0;
   }
 
   /** The largest area of `b` that one face seen in this frame covers (not a prediction a track coasts on). */

@@ -84,7 +84,7 @@ test('a tracker in the worker: the same ids, boxes and ages as createTracker in 
     assert.equal(r.faces, here.update(f));
     assert.equal(r.stats, here.stats);
   }
-  if (real) assert.ok(here.stats.refines > 0 && here.stats.detections > 1, 'followed between detections');
+  if (real) assert.ok(here.stats.refines > 0 && here.stats.detections > 1 && here.stats.scans > 0, 'followed and scanned between detections');
   await t.reset();
   here.reset();
   assert.equal((await t.update(frames[0])).faces, here.update(frames[0]));

@@ -1,8 +1,9 @@
 /**
  * createTracker({ estimator }) on the package's own detector and age model, over rendered sequences
  * of UTKFace test chips (train/video.ts; seeds 11-14, not the bench's 201-203): two faces that cross
- * (the rear one hidden behind the other for a few frames) and mixed motion (a face the whole-image
- * search misses for frames on end while it is blurred) keep their ids; and refineFace with
+ * (the rear one hidden behind the other for a few frames), mixed motion (a face the whole-image
+ * search misses for frames on end while it is blurred) and a face that leaves through the edge and
+ * returns keep their ids, with one full detection and a scan (scanFaces) on every later frame; and refineFace with
  * `{ age: true }`, the tracker's step between detections, reads what refineFace then estimateFace
  * read, from one copy of the frame. Needs the UTKFace chips and a shipped default model; prints a
  * SKIP line without them.
@@ -57,11 +58,11 @@ test('refineFace with { age: true }: the face refineFace finds, with the age est
   assert.throws(() => e.refineFace(frame, seed, { ages: true } as never), (err: unknown) => err instanceof OptionsError && /age/.test(String(err)));
 });
 
-test('ids with the real detector: crossing faces (the rear one hidden) and a blurred face the whole-image search misses (4 seeds each)', async () => {
+test('ids with the real detector: crossing faces (the rear one hidden), a blurred face the whole-image search misses, a face that leaves and returns (4 seeds each); one full detection, then scans', async () => {
   if (skip()) return;
   const e = await estimator();
   const lines: string[] = [];
-  for (const kind of ['cross', 'mixed'] as const)
+  for (const kind of ['cross', 'mixed', 'leave'] as const)
     for (let seed = 11; seed <= 14; seed++) {
       const { scene, renderer } = render(kind, seed);
       const tracker = createTracker({ estimator: e });
@@ -82,7 +83,10 @@ test('ids with the real detector: crossing faces (the rear one hidden) and a blu
       assert.equal(ids.switches, [], at);
       assert.equal(ids.shared, [], at);
       assert.ok(followed >= 0.9 * visible, `${at}: ${followed} of ${visible} visible faces followed`);
-      lines.push(`${at}: ${followed} / ${visible} followed, ${tracker.stats.detections} detections, ${tracker.stats.refines} refines, ${tracker.stats.estimates} estimates, ${tracker.stats.tracks} ids`);
+      assert.is(tracker.stats.detections, 1, `${at}: full detections`);
+      assert.is(tracker.stats.scans, scene.frames - 1 - tracker.stats.skipped, `${at}: a scan on every processed frame after the first`);
+      if (kind === 'leave') assert.is(tracker.stats.tracks, 1, `${at}: the face that came back kept its id`);
+      lines.push(`${at}: ${followed} / ${visible} followed, ${tracker.stats.detections} detections, ${tracker.stats.scans} scans, ${tracker.stats.refines} refines, ${tracker.stats.estimates} estimates, ${tracker.stats.tracks} ids`);
     }
   console.log(lines.map((l) => `  ${l}`).join('\n'));
 });

@@ -1,7 +1,8 @@
 /**
  * The per-frame work policy of createTracker(...).update(frame) on rendered frames (train/video.ts
  * scenes with synthetic face chips: no data needed) and a mock detector / estimator / refiner that
- * count their calls: full detections every `detectEvery` frames and after a loss, each face
+ * count their calls: full detections every `detectEvery` frames and after a loss (or, with `scan`,
+ * one on the first frame and part of the search on each later one), each face
  * estimated at most once per frame, faces followed by refine between detections with their ids
  * kept, near-duplicate frames skipped and nothing else.
  */
@@ -57,6 +58,37 @@ test('detect every 5 frames, follow with refine, estimate each face once: calls 
           `${kind}: per frame ${(r.calls.detect / r.scene.frames).toFixed(2)} detections, ${(r.calls.refine / r.scene.frames).toFixed(2)} refines, ` +
             `${(r.calls.estimate / r.scene.frames).toFixed(2)} estimates (faces visible per frame ${(r.scene.faces.length).toFixed(0)}), ${r.stats.skipped} skipped`,
         );
+    }
+  console.log(lines.map((l) => `  ${l}`).join('\n'));
+});
+
+test('scan: one full detection, then part of the search a frame; a face that leaves and returns, and crossing faces, keep their ids (3 seeds each)', () => {
+  const lines: string[] = [];
+  for (const kind of ['leave', 'cross', 'mixed'] as const)
+    for (let seed = 1; seed <= 3; seed++) {
+      let scans = 0, knownSeen = 0;
+      const r = runVideo(kind, seed, (s) => ({
+        detect: s.detect,
+        refine: s.refine,
+        estimate: s.estimate,
+        // the simulated detector's faces, less those at a known box (as scanFaces skips them)
+        scan: (f, known) => {
+          scans++;
+          knownSeen += known.length;
+          const centreIn = (b: FaceObservation['box'], k: FaceObservation['box']) => b.x + b.width / 2 >= k.x && b.x + b.width / 2 <= k.x + k.width && b.y + b.height / 2 >= k.y && b.y + b.height / 2 <= k.y + k.height;
+          return s.detect(f).filter((d) => !known.some((k) => centreIn(d.box, k) || iou(d.box, k) > 0.3));
+        },
+      }));
+      const at = `${kind} seed ${seed}`;
+      assert.is(r.stats.detections, 1, `${at}: ${r.stats.detections} full detections`);
+      assert.is(r.stats.scans, scans);
+      assert.is(scans, r.scene.frames - 1 - r.stats.skipped, `${at}: a scan on every processed frame after the first`);
+      assert.ok(knownSeen > 0, `${at}: followed faces are passed as known`);
+      assert.equal(r.ids.switches, [], at);
+      assert.equal(r.ids.shared, [], at);
+      for (const [key, n] of r.calls.estimatesPerFrame) assert.is(n, 1, `${at}: face estimated ${n} times in frame ${key}`);
+      if (kind === 'leave') assert.is(r.stats.tracks, 1, `${at}: the face that came back kept its id (${r.stats.tracks} ids)`);
+      if (seed === 1) lines.push(`${kind}: ${r.stats.tracks} ids, ${r.stats.refines} refines, ${scans} scans, 1 detection in ${r.scene.frames} frames`);
     }
   console.log(lines.map((l) => `  ${l}`).join('\n'));
 });
