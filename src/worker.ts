@@ -120,7 +120,30 @@ export interface WorkerScopeLike {
   postMessage(message: unknown, transfer?: Transferable[]): void;
 }
 
-async function toPixels(image: WorkerImage): Promise<ImageInput> {
+/**
+ * RGBA buffers for VideoFrames read with copyTo, reused from frame to frame (a 640 x 480 frame is
+ * 1.2 MB: one per frame would churn the page's worker heap at 30 fps). A buffer is lent from take()
+ * until release(): requests can interleave across the await of copyTo, so each holds its own.
+ */
+class FrameBuffers {
+  private readonly free: Uint8ClampedArray[] = [];
+  private readonly lent = new Set<Uint8ClampedArray>();
+
+  take(bytes: number): Uint8ClampedArray {
+    const i = this.free.findIndex((b) => b.length === bytes);
+    const buf = i >= 0 ? this.free.splice(i, 1)[0] : new Uint8ClampedArray(bytes);
+    this.lent.add(buf);
+    return buf;
+  }
+
+  /** Gives back `data` when it is a lent buffer (else nothing happens); at most two are kept. */
+  release(data: ImageInput['data'] | undefined): void {
+    if (!(data instanceof Uint8ClampedArray) || !this.lent.delete(data)) return;
+    if (this.free.length < 2) this.free.push(data);
+  }
+}
+
+async function toPixels(image: WorkerImage, buffers: FrameBuffers): Promise<ImageInput> {
   if (typeof VideoFrame !== 'undefined' && image instanceof VideoFrame) {
     // a transferred VideoFrame belongs to this worker now: read it, then close it (frames hold
     // capture or decoder memory). copyTo converts to RGBA on the CPU without a canvas round trip;
@@ -130,8 +153,13 @@ async function toPixels(image: WorkerImage): Promise<ImageInput> {
       const rect = frame.visibleRect;
       const width = rect?.width ?? frame.displayWidth, height = rect?.height ?? frame.displayHeight;
       try {
-        const data = new Uint8ClampedArray(width * height * 4);
-        await frame.copyTo(data, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+        const data = buffers.take(width * height * 4);
+        try {
+          await frame.copyTo(data, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+        } catch (e) {
+          buffers.release(data);
+          throw e;
+        }
         return { data, width, height };
       } catch {
         image = await createImageBitmap(frame);
@@ -173,6 +201,7 @@ async function toPixels(image: WorkerImage): Promise<ImageInput> {
  */
 export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown as WorkerScopeLike): void {
   let est: Estimator | null = null;
+  const buffers = new FrameBuffers();
   // trackers by id; they hold the estimator they were made with and go when it is replaced or disposed
   const trackers = new Map<number, Tracker>();
   let nextTracker = 1;
@@ -202,16 +231,26 @@ export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown a
       } else if (req.type === 'estimate') {
         if (!est) throw new DaaError('DISPOSED', 'no model loaded in this worker');
         const t0 = performance.now();
-        const img = await toPixels(req.image);
-        const r = est.estimate(img, req.options);
+        const img = await toPixels(req.image, buffers);
+        let r: Estimate;
+        try {
+          r = est.estimate(img, req.options);
+        } finally {
+          buffers.release(img.data);
+        }
         const result: WorkerEstimate = { ...r, ms: performance.now() - t0, width: img.width, height: img.height };
         reply({ id: req.id, ok: true, result }, [r.perTemplate.buffer as ArrayBuffer]);
       } else if (req.type === 'estimateAll' || req.type === 'detectFaces') {
         const e = loaded();
         const t0 = performance.now();
-        const img = await toPixels(req.image);
+        const img = await toPixels(req.image, buffers);
         const readMs = performance.now() - t0;
-        const faces: (Face | FaceEstimate)[] = req.type === 'estimateAll' ? e.estimateAll(img, req.options) : e.detectFaces(img, req.options);
+        let faces: (Face | FaceEstimate)[];
+        try {
+          faces = req.type === 'estimateAll' ? e.estimateAll(img, req.options) : e.detectFaces(img, req.options);
+        } finally {
+          buffers.release(img.data);
+        }
         const result: WorkerFaces<Face | FaceEstimate> = { faces, ms: performance.now() - t0, readMs, width: img.width, height: img.height };
         reply({ id: req.id, ok: true, result }, faces.flatMap((f) => ('perTemplate' in f ? [f.perTemplate.buffer as ArrayBuffer] : [])));
       } else if (req.type === 'trackerCreate') {
@@ -225,9 +264,14 @@ export function exposeEstimator(scope: WorkerScopeLike = globalThis as unknown a
       } else if (req.type === 'trackerUpdate') {
         const t = tracker(req.tracker);
         const t0 = performance.now();
-        const img = await toPixels(req.image);
+        const img = await toPixels(req.image, buffers);
         const readMs = performance.now() - t0;
-        const faces = t.update(img);
+        let faces: ReturnType<typeof t.update>;
+        try {
+          faces = t.update(img);
+        } finally {
+          buffers.release(img.data);
+        }
         const result: WorkerTrackedFrame = { faces, ms: performance.now() - t0, readMs, width: img.width, height: img.height, stats: { ...t.stats } };
         reply({ id: req.id, ok: true, result });
       } else if (req.type === 'trackerReset') {
