@@ -180,12 +180,34 @@ async function startLive(open) {
   status('Live: boxes and steady ages per person (#id age).');
 
   const times = [];
+  // each picture of the video is sent once: wait until the video presents a new one (a camera
+  // delivers 30 a second; sending the same picture again would only measure the tracker's skip of
+  // repeated frames). Where requestVideoFrameCallback is missing, the next picture is sent as soon
+  // as the last answer is back.
+  // A picture presented while the worker was busy is taken as soon as its answer is back (the latest
+  // one: new VideoFrame(video) reads what the video shows now), so a worker that needs less than a
+  // frame's time keeps up with the camera.
+  let fresh = false, waiting = null;
+  const onPicture = () => {
+    if (!live.running) return;
+    video.requestVideoFrameCallback(onPicture);
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w();
+    } else fresh = true;
+  };
+  const paced = typeof video.requestVideoFrameCallback === 'function';
+  if (paced) video.requestVideoFrameCallback(onPicture);
+  const nextPicture = () => (!paced ? Promise.resolve() : fresh ? ((fresh = false), Promise.resolve()) : new Promise((r) => (waiting = r)));
   (async () => {
     while (live.running) {
       if (video.readyState < 2 || !video.videoWidth) {
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
+      await nextPicture();
+      if (!live.running) break;
       // a VideoFrame of what the video shows (the worker reads it with copyTo, no canvas), or a bitmap
       const frame = typeof VideoFrame === 'function' && params.get('frames') !== 'bitmap' ? new VideoFrame(video) : await createImageBitmap(video);
       const r = await tracker.update(frame); // transferred, not copied
