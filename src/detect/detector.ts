@@ -9,8 +9,9 @@
 import type { Arena } from '../arena.ts';
 import { bind, Placement, type Program } from '../engine/plan.ts';
 import type { Kernels } from '../kernels.ts';
-import { planDetector, type DetectorPlan } from './plan.ts';
-import { decodeFaces, detectorAnchors, iou, weightedNms, type RawFace } from './decode.ts';
+import { planDetector, DETECTOR_WINDOW_PIXELS, type DetectorPlan } from './plan.ts';
+import { anchorCentres, decodeFaces, iou, weightedNms, type RawFace } from './decode.ts';
+import { inputMultiple } from './arch.ts';
 import type { DetectorWeights } from './weights.ts';
 import { affineScale, type Affine } from './align.ts';
 
@@ -34,6 +35,20 @@ export interface DetectOptions {
   iouThreshold?: number;
 }
 
+/** A detector input of `width` x `height` pixels and its matrix `m` (input pixels -> image pixels). */
+export interface SearchWindow {
+  m: Affine;
+  width: number;
+  height: number;
+}
+
+/** A bound run of the detector on one input size, with its anchor centres in input pixels. */
+interface SizedRun {
+  program: Program;
+  anchors: Float32Array;
+  count: number;
+}
+
 export interface StagedImage {
   ptr: number;
   width: number;
@@ -45,26 +60,49 @@ export class FaceDetector {
   readonly plan: DetectorPlan;
   /** where the plan's buffers are in the arena */
   readonly at: Placement;
-  /** the detector network: one run over `input`, writing `scores` and `boxes` */
+  /** the detector network on the inputSize x inputSize input: one run over `input`, writing `scores` and `boxes` */
   readonly program: Program;
-  /** byte offsets of the input (S x S x 3 f32) and of the raw outputs (N scores, N x coords regressors) */
+  /** byte offsets of the input (H x W x 3 f32) and of the raw outputs (N scores, N x coords regressors) */
   readonly input: number;
   readonly scores: number;
   readonly boxes: number;
-  private readonly anchors: Float32Array;
+  /** bound runs by input size ("HxW"), the square one first; bounded (SIZED_RUNS) */
+  private readonly runs = new Map<string, SizedRun>();
+  private readonly square: SizedRun;
 
+  /**
+   * `maxPixels`: the largest input (H x W) of a pass-1 window (DETECTOR_WINDOW_PIXELS); the plan's
+   * buffers are sized for it here, at load, and no window of detect() is larger.
+   */
   constructor(
     private readonly kernels: Kernels,
     private readonly arena: Arena,
     weights: DetectorWeights,
+    maxPixels = DETECTOR_WINDOW_PIXELS,
   ) {
-    this.plan = planDetector(weights.config, weights.tensors);
+    this.plan = planDetector(weights.config, weights.tensors, maxPixels);
     this.at = new Placement(arena, this.plan.builder.buffers);
     this.program = bind(this.plan.steps, kernels, this.at);
     this.input = this.at.ptr(this.plan.input);
     this.scores = this.at.ptr(this.plan.scores);
     this.boxes = this.at.ptr(this.plan.boxes);
-    this.anchors = detectorAnchors(weights.config);
+    const S = this.plan.config.inputSize;
+    this.square = { program: this.program, anchors: anchorCentres(weights.config, S, S), count: this.plan.anchors };
+  }
+
+  /** The run on an H x W input (bound on first use; the buffers are the plan's, placed at load). */
+  private sized(height: number, width: number): SizedRun {
+    const S = this.plan.config.inputSize;
+    if (height === S && width === S) return this.square;
+    const key = `${height}x${width}`;
+    let r = this.runs.get(key);
+    if (!r) {
+      const { steps, anchors } = this.plan.stepsFor(height, width);
+      if (this.runs.size >= SIZED_RUNS) this.runs.clear();
+      r = { program: bind(steps, this.kernels, this.at), anchors: anchorCentres(this.plan.config, height, width), count: anchors };
+      this.runs.set(key, r);
+    }
+    return r;
   }
 
   /** Letterbox matrix (detector input pixels -> image pixels): the whole image, scaled to fit and centred. */
@@ -77,21 +115,23 @@ export class FaceDetector {
 
   /**
    * Warps the window `m` (detector input pixels -> image pixels) of the staged image into the
-   * detector input (values in [-1, 1], black outside the image), runs the network and decodes the
-   * faces scoring at least `minScore`, in image pixels (boxes axis-aligned around the mapped centre).
+   * detector input of `width` x `height` pixels (default the square inputSize; values in [-1, 1],
+   * black outside the image), runs the network and decodes the faces scoring at least `minScore`,
+   * in image pixels (boxes axis-aligned around the mapped centre).
    */
-  runWindow(img: StagedImage, m: Affine, minScore: number, iouThreshold: number): RawFace[] {
+  runWindow(img: StagedImage, m: Affine, minScore: number, iouThreshold: number, width = this.plan.config.inputSize, height = width): RawFace[] {
     const { kernels, plan } = this;
     const cfg = plan.config;
-    const S = cfg.inputSize;
-    kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, this.input, S, S,
+    const run = this.sized(height, width);
+    kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, this.input, width, height,
       m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 2 / 255, -1, 0);
-    this.program.run();
-    const scores = this.arena.f32(this.scores, plan.anchors);
-    const boxes = this.arena.f32(this.boxes, plan.anchors * cfg.coords);
-    const faces = weightedNms(decodeFaces(scores, boxes, this.anchors, cfg.coords, cfg.keypoints, S, minScore), iouThreshold);
-    const k = affineScale(m) * S;
-    const px = (x: number, y: number) => ({ x: m[0] * x * S + m[1] * y * S + m[2], y: m[3] * x * S + m[4] * y * S + m[5] });
+    run.program.run();
+    const scores = this.arena.f32(this.scores, run.count);
+    const boxes = this.arena.f32(this.boxes, run.count * cfg.coords);
+    // anchors in input pixels: faces in input pixels
+    const faces = weightedNms(decodeFaces(scores, boxes, run.anchors, cfg.coords, cfg.keypoints, 1, minScore), iouThreshold);
+    const k = affineScale(m);
+    const px = (x: number, y: number) => ({ x: m[0] * x + m[1] * y + m[2], y: m[3] * x + m[4] * y + m[5] });
     return faces.map((f) => {
       const c = px(f.box.x + f.box.width / 2, f.box.y + f.box.height / 2);
       const w = f.box.width * k, h = f.box.height * k;
@@ -140,7 +180,55 @@ export class FaceDetector {
   }
 
   /**
-   * Faces of the staged image, highest score first. Pass 1 runs the windows (see windows(); only
+   * The windows of detect()'s pass 1: the whole image letterboxed (windows()' first), then the same
+   * pyramid levels as windows()' tiles (image scale S / T for T = L / 2, L / 4, ... down to the
+   * smallest T that shows a face of `minFaceSize` at TILE_MIN_FACE of S), but each level as a few
+   * large windows instead of 128 x 128 tiles at half-tile stride: the network is fully
+   * convolutional, so one run over the whole level finds what the tiles find at about a quarter of
+   * the cost (the tiles overlap 4x). A level larger than the plan's maxPixels is cut into the
+   * fewest pixels of windows (sides multiples of 16, at least S) that overlap by LEVEL_OVERLAP
+   * input pixels: every face of up to 0.5 S (the largest a level is for; larger ones belong to the
+   * next level) lies whole in some window with a margin.
+   */
+  searchWindows(width: number, height: number, minFaceSize: number): SearchWindow[] {
+    const S = this.plan.config.inputSize;
+    const out: SearchWindow[] = [{ m: this.letterbox(width, height), width: S, height: S }];
+    const L = Math.max(width, height);
+    const smallest = minFaceSize / TILE_MIN_FACE;
+    for (let T = L / 2; L > smallest; T /= 2) {
+      out.push(...this.levelWindows(width * (S / T), height * (S / T), T / S));
+      if (T <= smallest) break;
+    }
+    return out;
+  }
+
+  /** Windows covering a level of w x h input pixels (image pixels per input pixel: k). */
+  levelWindows(w: number, h: number, k: number): SearchWindow[] {
+    const S = this.plan.config.inputSize;
+    const unit = inputMultiple(this.plan.config);
+    const P = this.plan.maxPixels;
+    const side = (n: number, parts: number) => Math.max(S, Math.ceil((n + (parts - 1) * LEVEL_OVERLAP) / parts / unit) * unit);
+    let best = { nx: 1, ny: 1, bw: side(w, 1), bh: side(h, 1), cost: Infinity };
+    for (let nx = 1; ; nx++) {
+      const bw = side(w, nx);
+      for (let ny = 1; ; ny++) {
+        const bh = side(h, ny);
+        const cost = nx * ny * bw * bh;
+        if (bw * bh <= P && cost < best.cost) best = { nx, ny, bw, bh, cost };
+        if (bh === S || bw * bh <= P) break;
+      }
+      if (bw === S) break;
+    }
+    const starts = (n: number, b: number, parts: number) =>
+      parts === 1 ? [(n - b) / 2] : Array.from({ length: parts }, (_, i) => (i * (n - b)) / (parts - 1));
+    const out: SearchWindow[] = [];
+    for (const y0 of starts(h, best.bh, best.ny))
+      for (const x0 of starts(w, best.bw, best.nx)) out.push({ m: [k, 0, x0 * k, 0, k, y0 * k], width: best.bw, height: best.bh });
+    return out;
+  }
+
+  /**
+   * Faces of the staged image, highest score first. Pass 1 runs the windows (see searchWindows(); only
    * the whole image when `largestOnly` and it finds a face there) at a lower score: candidates.
    * Pass 2 runs each candidate again in an upright window where the face fills REFINE_BOX_FRACTION
    * of the input and keeps it when that score reaches minScore: the second look rejects textures
@@ -149,10 +237,11 @@ export class FaceDetector {
    */
   detect(img: StagedImage, opts: Required<DetectOptions> & { minFaceSize: number; largestOnly: boolean }): RawFace[] {
     const low = Math.min(opts.minScore, CANDIDATE_SCORE);
-    const windows = this.windows(img.width, img.height, opts.minFaceSize);
+    const windows = this.searchWindows(img.width, img.height, opts.minFaceSize);
     let candidates: RawFace[] = [];
     for (let w = 0; w < windows.length; w++) {
-      candidates.push(...this.runWindow(img, windows[w], low, opts.iouThreshold));
+      const win = windows[w];
+      candidates.push(...this.runWindow(img, win.m, low, opts.iouThreshold, win.width, win.height));
       if (w === 0 && opts.largestOnly) {
         const kept = this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
         if (kept.length) return kept;
@@ -213,6 +302,13 @@ export class FaceDetector {
   }
 }
 
+/**
+ * Overlap of two neighbouring pass-1 windows of one level, in input pixels: the largest face a level
+ * is for (0.5 of the inputSize, 64) and 8 pixels of margin on each side.
+ */
+export const LEVEL_OVERLAP = 80;
+/** At most this many input sizes keep a bound run (a handful per image size in practice). */
+const SIZED_RUNS = 32;
 /** Faces whose box is narrower than this fraction of minFaceSize are dropped. */
 export const MIN_BOX_FRACTION = 0.6;
 /** Smallest face the tiles are made for, as a fraction of a tile's side. */
