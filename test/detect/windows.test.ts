@@ -5,8 +5,9 @@
  *   reshape to 896 anchors): every anchor's score logit and regressors, for every kernel build;
  * - anchors of an H x W input in pixels, and the square ones as MediaPipe's;
  * - the memory plan: buffers for the largest window placed at load, runs beyond it refused;
- * - searchWindows(): the letterbox, then windows() ' levels, each level covered by windows within
- *   the budget that overlap by LEVEL_OVERLAP;
+ * - searchWindows(): the letterbox, then levels LEVEL_STEP apart that show every face size at
+ *   TILE_MIN_FACE..LEVEL_MAX_FACE of the input, each covered by windows within the budget that
+ *   overlap by LEVEL_OVERLAP;
  * - the same face found in a 128 x 128 window and in a large window (same level, same pixels):
  *   nearly the same box, keypoints and score (UTKFace chip; skipped without the data).
  */
@@ -18,7 +19,7 @@ import * as assert from 'uvu/assert';
 import { Arena } from '../../src/arena.ts';
 import { instantiateKernels } from '../../src/kernels.ts';
 import { readDetectorWeights } from '../../src/detect/weights.ts';
-import { FaceDetector, LEVEL_OVERLAP, type StagedImage } from '../../src/detect/detector.ts';
+import { FaceDetector, LEVEL_MAX_FACE, LEVEL_OVERLAP, LEVEL_STEP, TILE_MIN_FACE, type StagedImage } from '../../src/detect/detector.ts';
 import { anchorCentres, detectorAnchors } from '../../src/detect/decode.ts';
 import { anchorCount } from '../../src/detect/arch.ts';
 import { detectorCost, DETECTOR_WINDOW_PIXELS } from '../../src/detect/plan.ts';
@@ -105,7 +106,8 @@ test('anchors of an H x W input: cell centres in input pixels; the square ones a
 test('memory: buffers for the largest window are placed at load; larger or misaligned runs are refused', async () => {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096 });
   const kernels = await instantiateKernels(wasmBytes('simd'), memory);
-  for (const P of [128 * 128, 256 * 256, DETECTOR_WINDOW_PIXELS]) {
+  assert.throws(() => new FaceDetector(kernels, new Arena(memory, kernels.heap_base(), 256 << 20), weights, 128 * 128), /at least 240 x 240/);
+  for (const P of [240 * 240, 256 * 256, DETECTOR_WINDOW_PIXELS]) {
     const arena = new Arena(memory, kernels.heap_base(), 256 << 20);
     const before = arena.used;
     const det = new FaceDetector(kernels, arena, weights, P);
@@ -121,18 +123,30 @@ test('memory: buffers for the largest window are placed at load; larger or misal
   assert.ok(per > 80 && per < 88, `${per} bytes per pixel`);
 });
 
-test("searchWindows: the letterbox, then windows()' levels, each covered within the budget with LEVEL_OVERLAP", async () => {
+test('searchWindows: the letterbox, then levels LEVEL_STEP apart that cover every face size, each within the budget with LEVEL_OVERLAP', async () => {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096 });
   const kernels = await instantiateKernels(wasmBytes('simd'), memory);
-  for (const P of [128 * 128, 256 * 192, 320 * 320, DETECTOR_WINDOW_PIXELS]) {
+  for (const P of [240 * 240, 256 * 320, 320 * 320, DETECTOR_WINDOW_PIXELS]) {
     const det = new FaceDetector(kernels, new Arena(memory, kernels.heap_base(), 256 << 20), weights, P);
-    for (const [W, H, min] of [[640, 480, 32], [1280, 720, 32], [1024, 768, 48], [320, 240, 32], [128, 128, 32], [2000, 300, 40], [480, 640, 64]]) {
+    for (const [W, H, min] of [[640, 480, 32], [1280, 720, 32], [1024, 768, 48], [320, 240, 32], [128, 128, 32], [2000, 300, 40], [480, 640, 64], [640, 480, 128], [640, 480, 100]]) {
       const wins = det.searchWindows(W, H, min);
       const tiles = det.windows(W, H, min);
+      const what = `${W}x${H} min ${min} P ${P}`;
       assert.equal(wins[0], { m: tiles[0], width: 128, height: 128 }, 'the letterbox first');
-      const levels = [...new Set(tiles.slice(1).map((m) => m[0]))];
-      assert.equal([...new Set(wins.slice(1).map((w) => w.m[0]))], levels, `${W}x${H}: the tiles' scales`);
-      for (const k of levels) {
+      const lb = 128 / Math.max(W, H);
+      const levels = [...new Set(wins.slice(1).map((w) => 1 / w.m[0]))];
+      if (levels.length) assert.ok(Math.abs(levels[0] - (128 * TILE_MIN_FACE) / min) < 1e-9, `${what}: the finest level shows ${min} px at ${TILE_MIN_FACE}`);
+      levels.forEach((s, i) => {
+        assert.ok(s > lb, `${what}: level ${s} finer than the letterbox`);
+        if (i) assert.ok(Math.abs(levels[i - 1] / s - LEVEL_STEP) < 1e-9, `${what}: levels ${LEVEL_STEP} apart`);
+      });
+      assert.is(levels.length > 0, tiles.length > 1, `${what}: levels where windows() has tiles`);
+      // every face size from min to the image's longer side is shown at TILE_MIN_FACE..LEVEL_MAX_FACE
+      // of the input by some level, or at TILE_MIN_FACE or more by the letterbox
+      for (let f = min; f <= Math.max(W, H); f *= 1.03)
+        assert.ok(f * lb >= 128 * TILE_MIN_FACE - 1e-9 || levels.some((s) => f * s >= 128 * TILE_MIN_FACE - 1e-9 && f * s <= 128 * LEVEL_MAX_FACE + 1e-9), `${what}: face ${f} px in no level`);
+      for (const s of levels) {
+        const k = 1 / s;
         const lw = wins.filter((w, i) => i > 0 && w.m[0] === k);
         for (const w of lw) {
           assert.ok(w.width % 16 === 0 && w.height % 16 === 0 && w.width >= 128 && w.height >= 128, `${w.width}x${w.height}`);
@@ -148,15 +162,17 @@ test("searchWindows: the letterbox, then windows()' levels, each covered within 
             const inY = (y - y0 >= margin || y0 <= 0) && (y1 - y >= margin || y1 >= H);
             return inX && inY;
           });
-          assert.ok(ok, `${W}x${H} P ${P} level k ${k}: (${x}, ${y}) in no window with margin`);
+          assert.ok(ok, `${what} level ${s}: (${x}, ${y}) in no window with margin`);
         }
-        // fewer pixels run than the tiles (4x overlap) whenever the level has more than one tile
-        const tileCount = tiles.filter((m, i) => i > 0 && m[0] === k).length;
-        const px = lw.reduce((s, w) => s + w.width * w.height, 0);
-        if (tileCount > 4 && P >= 256 * 192) assert.ok(px < tileCount * 128 * 128, `${W}x${H} P ${P}: ${px} pixels vs ${tileCount} tiles`);
       }
+      // fewer pixels run than the tiles (4x overlap), with a budget above the smallest
+      const px = wins.reduce((n, w) => n + w.width * w.height, 0);
+      if (tiles.length > 6 && P >= 256 * 320) assert.ok(px < (P >= 320 * 320 ? 0.6 : 1) * tiles.length * 128 * 128, `${what}: ${px} pixels vs ${tiles.length} tiles`);
     }
   }
+  // a 640 x 480 frame with the default budget: the letterbox and one 512 x 384 window (scale 0.8)
+  const det = new FaceDetector(kernels, new Arena(memory, kernels.heap_base(), 256 << 20), weights);
+  assert.equal(det.searchWindows(640, 480, 32).map((w) => [w.width, w.height, w.m[0]]), [[128, 128, 5], [512, 384, 1.25]]);
 });
 
 const root = utkRoot();
