@@ -288,10 +288,18 @@ export class FaceDetector {
 
   private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
     const refined: RawFace[] = [];
+    const confirm = { ...opts, minScore: Math.max(opts.minScore, CONFIRM_MIN_SCORE) };
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
-      const best = this.lookAt(img, c, opts);
-      // a third look with more context (face box CONFIRM_BOX_FRACTION of the window) must also find it
-      if (best && this.lookAt(img, best, { ...opts, minScore: Math.max(opts.minScore, CONFIRM_MIN_SCORE) }, CONFIRM_BOX_FRACTION)) refined.push(best);
+      let best = this.lookAt(img, c, opts);
+      if (!best) continue;
+      // a third look with more context (face box CONFIRM_BOX_FRACTION of the window) must also find it;
+      // when it does not, the second look once more from its own answer (an upright window framed by
+      // the keypoints it measured, not by pass 1's coarser ones) and the third look from there
+      if (!this.lookAt(img, best, confirm, CONFIRM_BOX_FRACTION)) {
+        best = this.lookAt(img, best, opts);
+        if (!best || !this.lookAt(img, best, confirm, CONFIRM_BOX_FRACTION)) continue;
+      }
+      refined.push(best);
     }
     return weightedNms(refined, opts.iouThreshold);
   }
