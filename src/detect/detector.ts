@@ -156,7 +156,8 @@ export class FaceDetector {
   }
 
   /**
-   * The windows of pass 1 (detector input pixels -> image pixels): the whole image letterboxed, then
+   * The windows of scan() (video: each costs one 128 x 128 run, about 2 ms; detect() runs
+   * searchWindows() instead), detector input pixels -> image pixels: the whole image letterboxed, then
    * for images whose faces may be too small for it, square tiles of side T = L / 2, L / 4, ... (L the
    * image's longer side) at a stride of T / 2, down to the smallest T that still shows a face of
    * `minFaceSize` pixels at TILE_MIN_FACE of the input or more. The detector finds faces of about
