@@ -542,9 +542,10 @@ export class Estimator {
 
   /**
    * One part of a whole-image search in 128 x 128 windows (the whole image letterboxed, then tiles
-   * down to minFaceSize; detectFaces covers the same faces with a few larger windows): windows `from` .. `from + count - 1`, faces overlapping a `known` box skipped. A
-   * video tracker calls it once a frame with `from` moving on by `count`, so that the search is spread
-   * over frames at a steady cost instead of a whole search every few frames; faces are largest first.
+   * down to minFaceSize; detectFaces covers the same faces with a few larger windows): windows
+   * `from` .. `from + count - 1`, faces overlapping a `known` box skipped. A video tracker calls it
+   * once a frame with `from` moving on by `count`, so that the search is spread over frames at a
+   * steady cost instead of a whole search every few frames; faces are largest first.
    */
   scanFaces(image: SyncImageSource, opts?: ScanFacesOptions): FaceScan {
     this.live();
