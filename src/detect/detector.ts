@@ -256,13 +256,13 @@ export class FaceDetector {
       const win = windows[w];
       candidates.push(...this.runWindow(img, win.m, low, opts.iouThreshold, win.width, win.height));
       if (w === 0 && opts.largestOnly) {
-        const kept = this.refine(img, weightedNms(candidates, opts.iouThreshold), opts);
+        const kept = this.refine(img, weightedNms(candidates, opts.iouThreshold), opts, true);
         if (kept.length) return kept;
       }
     }
     // tiles see below the requested size; what is much smaller than it was not asked for
     // (a face's box is about 0.9 of the side of its UTKFace-framed chip)
-    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
+    return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts, true).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
   }
 
   /**
@@ -287,7 +287,12 @@ export class FaceDetector {
     return { faces, windows: n };
   }
 
-  private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>): RawFace[] {
+  /**
+   * The second and third looks at each candidate. `retry` (detect(), not scan(), whose cost per call
+   * a video tracker budgets): a candidate that passes the second look and fails the third gets the
+   * second look once more from its own answer and the third from there.
+   */
+  private refine(img: StagedImage, candidates: RawFace[], opts: Required<DetectOptions>, retry = false): RawFace[] {
     const refined: RawFace[] = [];
     const confirm = { ...opts, minScore: Math.max(opts.minScore, CONFIRM_MIN_SCORE) };
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
@@ -297,6 +302,7 @@ export class FaceDetector {
       // when it does not, the second look once more from its own answer (an upright window framed by
       // the keypoints it measured, not by pass 1's coarser ones) and the third look from there
       if (!this.lookAt(img, best, confirm, CONFIRM_BOX_FRACTION)) {
+        if (!retry) continue;
         best = this.lookAt(img, best, opts);
         if (!best || !this.lookAt(img, best, confirm, CONFIRM_BOX_FRACTION)) continue;
       }
