@@ -260,7 +260,7 @@ export class FaceDetector {
         if (kept.length) return kept;
       }
     }
-    // tiles see below the requested size; what is much smaller than it was not asked for
+    // the finest level sees below the requested size; what is much smaller than it was not asked for
     // (a face's box is about 0.9 of the side of its UTKFace-framed chip)
     return this.refine(img, weightedNms(candidates, opts.iouThreshold), opts, true).filter((f) => f.box.width >= MIN_BOX_FRACTION * opts.minFaceSize);
   }
