@@ -2,14 +2,16 @@
  * Prints a model's plan, and with --profile times each of its steps as the runtime runs them.
  *   npm run plan -- [--model name|file] [--precision fp32|int8] [--backend relaxed|simd|scalar]
  *                   [--head factorised|naive] [--interval k] [--args] [--profile] [--runs 30]
- *   npm run plan -- --detector [--backend ...] [--args] [--profile]    the face detector's plan instead
+ *   npm run plan -- --detector [--window HxW] [--backend ...] [--args] [--profile]    the face detector's
+ *                   plan instead (--window: its run on an H x W pass-1 window, e.g. 384x512)
  * The plan: every step of one estimate (name, kernel, shapes, bytes of the weights it reads, MACs),
  * the load-time setup steps and the memory plan; --args adds each step's arguments by name, resolved
  * to this estimator's byte offsets. --profile: median time of each step over --runs
  * estimates of a seeded image (the estimator's own bound calls, timed one by one), and the whole.
  */
 import { parseArgs } from 'node:util';
-import { describeCall, formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
+import { bind, describeCall, formatMemory, formatSteps, type Program } from '../src/engine/plan.ts';
+import type { Kernels } from '../src/kernels.ts';
 import { Estimator, type EstimatorOptions } from '../src/estimator.ts';
 import type { DaaModel, HeadMode } from '../src/models/daa/index.ts';
 import type { FaceDetector } from '../src/detect/detector.ts';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     args: { type: 'boolean', default: false },
     runs: { type: 'string', default: '30' },
     detector: { type: 'boolean', default: false },
+    window: { type: 'string' },
   },
 });
 const opts: EstimatorOptions = {
@@ -85,27 +88,40 @@ if (values.profile) {
 }
 est.dispose();
 
-/** The detector's plan (one run on a ready input, after the warp), its memory plan, and with --profile each step's time. */
+/**
+ * The detector's plan (one run on a ready input, after the warp; `--window HxW`: the run on an H x W
+ * pass-1 window instead), its memory plan (buffers for the largest window), and with --profile each
+ * step's time.
+ */
 function printDetector(det: FaceDetector): void {
   const cfg = det.plan.config;
-  console.log(`face detector (${cfg.family}, ${cfg.inputSize} px, ${det.plan.anchors} anchors); ${est.backend} build\n`);
-  console.log(formatSteps('steps of one detector run (after the warp into its input):', det.plan.steps));
-  if (values.args) console.log('\n' + det.plan.steps.map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, det.at)})`).join('\n'));
+  const [H, W] = values.window ? values.window.split('x').map(Number) : [cfg.inputSize, cfg.inputSize];
+  const { steps, anchors } = det.plan.stepsFor(H, W);
+  const program = H === cfg.inputSize && W === cfg.inputSize ? det.program : bind(steps, kernelsOf(det), det.at);
+  console.log(`face detector (${cfg.family}, ${H} x ${W} input, ${anchors} anchors; buffers for windows of up to ${det.plan.maxPixels} pixels); ${est.backend} build\n`);
+  console.log(formatSteps(`steps of one detector run on ${H} x ${W} (after the warp into its input):`, steps));
+  if (values.args) console.log('\n' + steps.map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, det.at)})`).join('\n'));
   console.log('\n' + formatMemory(det.plan.builder.buffers));
   if (!values.profile) return;
   const runs = Number(values.runs);
-  const x = det.at.arena.f32(det.input, cfg.inputSize * cfg.inputSize * 3);
+  const x = det.at.arena.f32(det.input, H * W * 3);
   for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
-  for (let i = 0; i < 5; i++) det.program.run();
-  const times = det.program.calls.map(() => [] as number[]);
+  for (let i = 0; i < 5; i++) program.run();
+  const times = program.calls.map(() => [] as number[]);
   for (let r = 0; r < runs; r++)
-    det.program.calls.forEach((call, i) => {
+    program.calls.forEach((call, i) => {
       const t = performance.now();
       call();
       times[i].push(performance.now() - t);
     });
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
   console.log(`\nprofile: median of ${runs} runs per step (Node ${process.version})`);
-  det.plan.steps.forEach((s, i) => console.log(`${String(i).padStart(3)}  ${s.name.padEnd(14)} ${s.kernel.padEnd(20)} ${median(times[i]).toFixed(4).padStart(9)} ms`));
-  console.log(`sum of step medians ${times.reduce((a, t) => a + median(t), 0).toFixed(3)} ms`);
+  steps.forEach((s, i) => console.log(`${String(i).padStart(3)}  ${s.name.padEnd(14)} ${s.kernel.padEnd(20)} ${median(times[i]).toFixed(4).padStart(9)} ms`));
+  const sum = times.reduce((a, t) => a + median(t), 0);
+  console.log(`sum of step medians ${sum.toFixed(3)} ms (${((sum * cfg.inputSize * cfg.inputSize) / (H * W)).toFixed(3)} ms per ${cfg.inputSize} x ${cfg.inputSize} of input)`);
+}
+
+/** The kernel instance the detector was bound to (a private field: this tool binds another run on it). */
+function kernelsOf(det: FaceDetector): Kernels {
+  return (det as unknown as { kernels: Kernels }).kernels;
 }

@@ -66,7 +66,8 @@ export interface DetectFacesOptions {
   minScore?: number;
   /**
    * smallest face side (pixels) searched for; default 32. Faces from about a fifth of the image's
-   * longer side up are found in one detector run; smaller ones need tiles (more runs, more time).
+   * longer side up are found in one detector run; smaller ones need finer pyramid levels (more
+   * pixels, more time: a 640 x 480 frame's 32 px level is one 512 x 384 run, 12 times the whole-image one).
    */
   minFaceSize?: number;
 }
@@ -540,10 +541,11 @@ export class Estimator {
   }
 
   /**
-   * One part of detectFaces' whole-image search (the whole image letterboxed, then tiles down to
-   * minFaceSize): windows `from` .. `from + count - 1`, faces overlapping a `known` box skipped. A
-   * video tracker calls it once a frame with `from` moving on by `count`, so that the search is spread
-   * over frames at a steady cost instead of a whole search every few frames; faces are largest first.
+   * One part of a whole-image search in 128 x 128 windows (the whole image letterboxed, then tiles
+   * down to minFaceSize; detectFaces covers the same faces with a few larger windows): windows
+   * `from` .. `from + count - 1`, faces overlapping a `known` box skipped. A video tracker calls it
+   * once a frame with `from` moving on by `count`, so that the search is spread over frames at a
+   * steady cost instead of a whole search every few frames; faces are largest first.
    */
   scanFaces(image: SyncImageSource, opts?: ScanFacesOptions): FaceScan {
     this.live();

@@ -85,10 +85,25 @@ export function blockSides(cfg: DetectorConfig): number[] {
   return cfg.blocks.map((b) => (side = b.stride === 2 ? side / 2 : side));
 }
 
-/** Number of anchors: sum over heads of side^2 * anchors. */
-export function anchorCount(cfg: DetectorConfig): number {
-  const sides = blockSides(cfg);
-  return cfg.heads.reduce((n, h) => n + sides[h.after] ** 2 * h.anchors, 0);
+/**
+ * Height and width of each block's output for an H x W input (the network is fully convolutional:
+ * the same weights run on any input whose sides inputMultiple(cfg) divides; blockSides is the
+ * square inputSize case).
+ */
+export function blockGrids(cfg: DetectorConfig, height: number, width: number): Array<{ h: number; w: number }> {
+  let h = Math.ceil(height / 2), w = Math.ceil(width / 2);
+  return cfg.blocks.map((b) => (b.stride === 2 ? { h: (h /= 2), w: (w /= 2) } : { h, w }));
+}
+
+/** Input sides must be multiples of this for every stride-2 step to see an even side (16 for BlazeFace). */
+export function inputMultiple(cfg: DetectorConfig): number {
+  return 2 ** (1 + cfg.blocks.filter((b) => b.stride === 2).length);
+}
+
+/** Number of anchors of an H x W input (default the square inputSize): sum over heads of cells * anchors. */
+export function anchorCount(cfg: DetectorConfig, height = cfg.inputSize, width = cfg.inputSize): number {
+  const g = blockGrids(cfg, height, width);
+  return cfg.heads.reduce((n, h) => n + g[h.after].h * g[h.after].w * h.anchors, 0);
 }
 
 /** Every tensor the weight file carries for this config, with its shape (HWIO convs, [3, 3, C] depthwise). */

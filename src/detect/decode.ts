@@ -6,7 +6,7 @@
  * (NonMaxSuppressionCalculator, WEIGHTED, IoU threshold 0.3). Everything here is in the detector
  * input's normalised coordinates [0, 1]; src/detect/detector.ts projects back to image pixels.
  */
-import { blockSides, type DetectorConfig } from './arch.ts';
+import { blockGrids, blockSides, type DetectorConfig } from './arch.ts';
 
 export interface Point {
   x: number;
@@ -32,6 +32,22 @@ export function detectorAnchors(cfg: DetectorConfig): Float32Array {
   return Float32Array.from(out);
 }
 
+/**
+ * Anchor centres (x, y) in input pixels of an H x W input, in output order (per head, row-major
+ * cells, then anchors): cell centres of each head's grid, (col + 0.5) * W / cols. The regressors are
+ * input pixels around them whatever the input's size (the weights' 128-pixel scale), so decodeFaces
+ * with these anchors and inputSize 1 gives faces in input pixels of any input.
+ */
+export function anchorCentres(cfg: DetectorConfig, height: number, width: number): Float32Array {
+  const g = blockGrids(cfg, height, width);
+  const out: number[] = [];
+  for (const h of cfg.heads) {
+    const { h: rows, w: cols } = g[h.after];
+    for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) for (let k = 0; k < h.anchors; k++) out.push(((x + 0.5) * width) / cols, ((y + 0.5) * height) / rows);
+  }
+  return Float32Array.from(out);
+}
+
 export const SCORE_CLIP = 100;
 
 /** Logit -> probability with MediaPipe's clipping. */
@@ -42,7 +58,9 @@ export function scoreOf(logit: number): number {
 
 /**
  * Decodes every anchor whose score reaches `minScore`: raw regressors per anchor are
- * [dx, dy, w, h, kx0, ky0, ...] in input pixels relative to the anchor centre.
+ * [dx, dy, w, h, kx0, ky0, ...] in input pixels relative to the anchor centre. Anchors in [0, 1]
+ * with `inputSize` the input's side: faces in [0, 1]; anchors in pixels (anchorCentres) with
+ * `inputSize` 1: faces in input pixels.
  */
 export function decodeFaces(
   scores: Float32Array, boxes: Float32Array, anchors: Float32Array, coords: number, keypoints: number, inputSize: number, minScore: number,
