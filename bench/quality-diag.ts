@@ -4,6 +4,9 @@
  * them lower the tracked MAE? Runs createTracker({ estimator }) over seeds 101-108 (not the bench's
  * 201-203), records each reading with its measures, then replays the age filter with R scaled.
  *
+ * It also replays the filter under other noise models (the weight of spread, the floor, the process
+ * noise), with the frame-to-frame sd ratio each keeps.
+ *
  *   npx tsx bench/quality-diag.ts [--kinds blur,brightness,mixed] [--seeds 101-108]
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +16,7 @@ import { DEFAULT_DATA_DIR } from '../train/data.ts';
 import { loadTestChips, makeScene, SCENE_KINDS, SceneRenderer, truthAt, type SceneKind } from '../train/video.ts';
 import { matchByIoU, readingOf } from '../test/track/util.ts';
 
-const { values: a } = parseArgs({ options: { kinds: { type: 'string', default: 'blur,brightness,mixed,scale,still,drift,rotate' }, seeds: { type: 'string', default: '101-108' } } });
+const { values: a } = parseArgs({ options: { kinds: { type: 'string', default: 'blur,brightness,mixed,scale,still,drift,rotate,cross,leave' }, seeds: { type: 'string', default: '101-108' } } });
 const kinds = a.kinds!.split(',') as SceneKind[];
 const [s0, s1 = s0] = a.seeds!.split('-').map(Number);
 
@@ -85,6 +88,39 @@ const variants: Record<string, Weight> = { none: () => 1 };
 for (const k of [1, 2, 4, 8]) variants[`sharp^-${k}`] = (q, gmax) => (gmax / q.g) ** k;
 for (const w of [30, 50, 80]) variants[`luma ${w}`] = (q) => 1 + ((q.m - 128) / w) ** 2;
 for (const k of [2, 4]) for (const w of [50]) variants[`sharp^-${k} luma ${w}`] = (q, gmax) => (gmax / q.g) ** k * (1 + ((q.m - 128) / w) ** 2);
+// the noise model itself: R = F (base^2 + (perSpread spread)^2), F the reading's score, size, pose and
+// edge factors (recovered from the recorded R, which used DEFAULT_AGE_NOISE)
+const factor = (q: Rd) => q.r / (DEFAULT_AGE_NOISE.base ** 2 + (DEFAULT_AGE_NOISE.perSpread * q.spread) ** 2);
+const noiseVariants: Record<string, { base: number; perSpread: number; processNoise: number }> = {};
+for (const perSpread of (process.env.DIAG_PER_SPREAD ?? "0,0.5,1,2").split(",").map(Number)) for (const base of (process.env.DIAG_BASE ?? "0.5,1.5").split(",").map(Number)) for (const processNoise of (process.env.DIAG_Q ?? "0.02,0.05").split(",").map(Number))
+  noiseVariants[`base ${base} perSpread ${perSpread} q ${processNoise}`] = { base, perSpread, processNoise };
+console.log('\n| noise model | ' + kinds.join(' | ') + ' | all | frame-to-frame sd ratio, median (min) |\n|---|' + kinds.map(() => '---|').join('') + '---|---|');
+for (const [name, nz] of Object.entries(noiseVariants)) {
+  const cells: string[] = [];
+  const ratios: number[] = [];
+  for (const kind of [...kinds, 'all']) {
+    let e = 0, n = 0, er = 0;
+    for (const tk of tracks.filter((x) => kind === 'all' || x.kind === kind)) {
+      const s = newAgeState();
+      const out: number[] = [];
+      tk.rd.forEach((q, i) => {
+        updateAge(s, q.z, factor(q) * (nz.base ** 2 + (nz.perSpread * q.spread) ** 2), i ? q.t - tk.rd[i - 1].t : 1, nz.processNoise);
+        e += Math.abs(s.mean - q.label); er += Math.abs(q.z - q.label); n++;
+        out.push(s.mean);
+      });
+      if (kind === 'all') ratios.push(sdOfSteps(tk.rd.map((q) => q.z)) / Math.max(1e-9, sdOfSteps(out.slice(1))));
+    }
+    cells.push(`${(e / n).toFixed(3)} (raw ${(er / n).toFixed(3)})`);
+  }
+  ratios.sort((x, y) => x - y);
+  console.log(`| ${name} | ${cells.join(' | ')} | ${ratios[ratios.length >> 1].toFixed(1)} (${ratios[0].toFixed(1)}) |`);
+}
+function sdOfSteps(v: number[]): number {
+  const d = v.slice(1).map((x, i) => x - v[i]);
+  const m = d.reduce((p, q) => p + q, 0) / d.length;
+  return Math.sqrt(d.reduce((p, q) => p + (q - m) ** 2, 0) / d.length);
+}
+
 console.log('\n| weight | ' + kinds.join(' | ') + ' | all |');
 for (const [name, f] of Object.entries(variants)) {
   const cells: string[] = [];

@@ -125,11 +125,11 @@ export interface TrackerOptions<F = PixelFrame> {
   duplicateBelow?: number;
   /** at most this many frames are skipped in a row (default 10) */
   maxSkip?: number;
-  /** the age filter's process noise, years^2 per frame: larger follows changes faster, smooths less (default 0.05) */
+  /** the age filter's process noise, years^2 per frame: larger follows changes faster, smooths less (default 0.03) */
   processNoise?: number;
   /** the per-frame age noise at spread 0, years (default 0.5) */
   ageNoise?: number;
-  /** per-frame age noise per year of spread (default 2) */
+  /** per-frame age noise per year of spread (default 0.5) */
   spreadNoise?: number;
   /** smallest IoU of a detection with a track's predicted box that can match (default 0.2) */
   minIoU?: number;

@@ -21,7 +21,7 @@ import { Rng } from '../util/rng.ts';
 import { gauss, Identities, jitter, mae, quantile, readingOf, sd, settleFrame, steadyReference, type Reading, type SimDetection } from './util.ts';
 
 const HAVE_DATA = fs.existsSync(path.join(DEFAULT_DATA_DIR, 'labels.csv'));
-const SEEDS = process.env.DAA_LONG === '1' ? 12 : 4;
+const SEEDS = process.env.DAA_LONG === '1' ? 12 : 8;
 const KINDS: SceneKind[] = ['drift', 'scale', 'rotate', 'blur', 'brightness', 'mixed', 'cross', 'leave'];
 
 test(`real ages on rendered sequences (${KINDS.length} kinds x ${SEEDS} seeds x 60 frames): jitter >= 3x lower, MAE no worse, settled by frame 10, no id switch`, async () => {
