@@ -1,6 +1,6 @@
-// f32_warp_affine_u8: affine warp of a u8 image to f32 RGB, one implementation for every build
-// (scalar: per output pixel it gathers from up to ss * ss * 4 source pixels at computed addresses,
-// which f32x4 cannot load in one go; the channels of one pixel are three independent sums).
+// f32_warp_affine_u8: affine warp of a u8 image to f32 RGB; the scalar build (image/warp.simd.ts is the SIMD twin, bit for bit the same)
+// Per output pixel it gathers from up to ss * ss * 4 source pixels at computed addresses; the
+// channels of one pixel are three independent sums.
 import { checkF32, checkU8, check } from "../util/check";
 
 /**
@@ -32,16 +32,19 @@ export function f32_warp_affine_u8(
   const g2: usize = srcC == 1 ? 0 : 2;
   const inv = <f32>1.0 / <f32>(ss * ss);
   const step = 1.0 / <f64>ss;
+  // Source coordinates by additions (f64; the drift over a 4096-pixel row is ~1e-12 px): per output pixel the
+  // first sub-sample's point, then +dxj / dyj along a sub-row and +dxi / dyi to the next sub-row.
+  const dxj = m0 * step, dyj = m3 * step, dxi = m1 * step, dyi = m4 * step;
   let dp = dst;
   for (let i = 0; i < dstH; i++) {
+    let px = m0 * (0.5 * step) + m1 * (<f64>i + 0.5 * step) + m2 - 0.5;
+    let py = m3 * (0.5 * step) + m4 * (<f64>i + 0.5 * step) + m5 - 0.5;
     for (let j = 0; j < dstW; j++) {
+      let rx = px, ry = py;
       let r: f32 = 0, g: f32 = 0, bl: f32 = 0;
       for (let si = 0; si < ss; si++) {
-        const Y = <f64>i + (<f64>si + 0.5) * step;
-        for (let sj = 0; sj < ss; sj++) {
-          const X = <f64>j + (<f64>sj + 0.5) * step;
-          const fx = m0 * X + m1 * Y + m2 - 0.5;
-          const fy = m3 * X + m4 * Y + m5 - 0.5;
+        let fx = rx, fy = ry;
+        for (let sj = 0; sj < ss; sj++, fx += dxj, fy += dyj) {
           const x0f = Math.floor(fx), y0f = Math.floor(fy);
           const ax = <f32>(fx - x0f), ay = <f32>(fy - y0f);
           const bx = <f32>1.0 - ax, by = <f32>1.0 - ay;
@@ -66,7 +69,11 @@ export function f32_warp_affine_u8(
             r += border; g += border; bl += border;
           }
         }
+        rx += dxi;
+        ry += dyi;
       }
+      px += m0;
+      py += m3;
       store<f32>(dp, r * inv * scale + bias);
       store<f32>(dp, g * inv * scale + bias, 4);
       store<f32>(dp, bl * inv * scale + bias, 8);

@@ -113,4 +113,29 @@ test("detector kernels: simd and scalar release builds agree bit for bit", async
   a.forEach((v, k) => expectBitEqual(v, d[k], { name: ["conv5x5s2", "dwconv3x3", "pad_channels"][k] }));
 });
 
+test("f32_warp_affine_u8: simd and scalar release builds agree bit for bit (1/3/4 channels, inside, edges, border)", async () => {
+  const [s, c] = await Promise.all([Harness.create("simd"), Harness.create("scalar")]);
+  let i = 0;
+  for (const srcC of [1, 3, 4])
+    for (const [m, ss] of [
+      [[1, 0, 0, 0, 1, 0], 1],
+      [[2.6, 0, -7, 0, 2.6, -3], 3],
+      [[Math.cos(0.3) * 1.7, -Math.sin(0.3) * 1.7, 5, Math.sin(0.3) * 1.7, Math.cos(0.3) * 1.7, -6], 2],
+      [[0.7, 0.2, -2, -0.1, 0.8, 1], 1],
+    ] as Array<[number[], number]>) {
+      const seed = 45100 + i, r = rng(seed);
+      const srcW = 37, srcH = 29, dstW = 23, dstH = 19;
+      const src = r.fill(new Uint8Array(srcW * srcH * srcC), 0, 255);
+      const out = (h: Harness) => {
+        h.reset();
+        const ps = h.u8(src, i % 4), pd = h.f32out(dstW * dstH * 3);
+        h.k.f32_warp_affine_u8(ps, srcW, srcH, srcC, pd, dstW, dstH, m[0], m[1], m[2], m[3], m[4], m[5], ss, 2 / 255, -1, 31);
+        h.checkGuards(`warp ${srcC} channels, case ${i}`);
+        return h.read(pd, dstW * dstH * 3);
+      };
+      expectBitEqual(out(s), out(c), { name: `warp seed ${seed} case ${i} srcC ${srcC} ss ${ss}` });
+      i++;
+    }
+});
+
 test.run();
