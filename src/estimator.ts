@@ -11,7 +11,6 @@ import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION, DETECTOR_B64 } from './genera
 import { FaceDetector, prefilterFor, type StagedImage } from './detect/detector.ts';
 import { readDetectorWeights, type DetectorWeights } from './detect/weights.ts';
 import { affineScale, chipTransform, type Affine } from './detect/align.ts';
-import type { RawFace } from './detect/decode.ts';
 import type { HeadMode } from './models/daa/head.ts';
 import { DaaModel } from './models/daa/model.ts';
 import { planDaa } from './models/daa/plan.ts';
@@ -194,6 +193,19 @@ export function framesWholeImage(m: Affine, width: number, height: number, S: nu
   const angle = Math.atan2(m[3], m[0]);
   return Math.abs(scale / Math.sqrt(sx * sy) - 1) <= FRAMING.scale && Math.abs(angle) <= (FRAMING.angle * Math.PI) / 180
     && Math.abs(m[2]) <= FRAMING.offset * width && Math.abs(m[5]) <= FRAMING.offset * height;
+}
+
+/**
+ * Runs `f`, which calls kernels: a wasm trap or any other non-DaaError it throws becomes
+ * DaaError('WASM') (the estimator stays usable: every buffer is placed at load, nothing half-grown).
+ */
+function inKernels<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DaaError) throw e;
+    throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
+  }
 }
 
 function checkCrop(v: unknown): CropMode | undefined {
@@ -423,13 +435,7 @@ export class Estimator {
   /** Faces of the staged image, largest box first. */
   private findFaces(img: StagedImage, o: { minScore: number; minFaceSize: number }, largestOnly: boolean): Face[] {
     const detector = this.faceDetector();
-    let faces: RawFace[];
-    try {
-      faces = detector.detect(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize, largestOnly });
-    } catch (e) {
-      if (e instanceof DaaError) throw e;
-      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
-    }
+    const faces = inKernels(() => detector.detect(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize, largestOnly }));
     return faces.sort(largestFirst);
   }
 
@@ -437,20 +443,18 @@ export class Estimator {
   private ageOf(img: StagedImage, m: Affine | null, interval: number): Estimate {
     const { arena, model, kernels } = this.live();
     const S = this.config.inputSize;
-    let out: { ptr: number; count: number };
-    try {
+    const out = inKernels(() => {
       if (m === null) kernels.f32_resize_bilinear_u8(img.ptr, img.width, img.height, img.channels, model.input, S, S);
       else
         kernels.f32_warp_affine_u8(img.ptr, img.width, img.height, img.channels, model.input, S, S,
           m[0], m[1], m[2], m[3], m[4], m[5], prefilterFor(affineScale(m)), 1 / 255, 0, CHIP_BORDER);
       const run = { interval, head: this.head };
-      if (this.q8Kernel) this.q8Kernel.run((winograd) => (out = model.run({ ...run, alt: !winograd })));
-      else out = model.run(run);
-    } catch (e) {
-      if (e instanceof DaaError) throw e;
-      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
-    }
-    return this.result(arena, out!);
+      let r: { ptr: number; count: number } | undefined;
+      if (this.q8Kernel) this.q8Kernel.run((winograd) => (r = model.run({ ...run, alt: !winograd })));
+      else r = model.run(run);
+      return r!;
+    });
+    return this.result(arena, out);
   }
 
   /**
@@ -522,13 +526,7 @@ export class Estimator {
     if (!b || ![b.x, b.y, b.width, b.height].every(Number.isFinite) || !(b.width > 0 && b.height > 0))
       throw new OptionsError('seed.box must be { x, y, width, height } with finite numbers and a positive size');
     const img = this.stageImage(image);
-    let face: Face | null;
-    try {
-      face = detector.lookAt(img, { box: b, keypoints: kp, score: seed.score ?? 1 }, { minScore: o.minScore, iouThreshold: 0.3 });
-    } catch (e) {
-      if (e instanceof DaaError) throw e;
-      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
-    }
+    const face = inKernels(() => detector.lookAt(img, { box: b, keypoints: kp, score: seed.score ?? 1 }, { minScore: o.minScore, iouThreshold: 0.3 }));
     return face && o.age ? { ...face, ...this.ageOf(img, chipTransform(face.keypoints, this.config.inputSize), o.interval) } : face;
   }
 
@@ -561,13 +559,8 @@ export class Estimator {
     const boxes = known === undefined ? [] : checkBoxes(known);
     const detector = this.faceDetector();
     const img = this.stageImage(image);
-    try {
-      const r = detector.scan(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize }, first, n, boxes);
-      return { faces: r.faces.sort(largestFirst), windows: r.windows };
-    } catch (e) {
-      if (e instanceof DaaError) throw e;
-      throw new DaaError('WASM', `kernel failure: ${(e as Error)?.message ?? String(e)}`);
-    }
+    const r = inKernels(() => detector.scan(img, { minScore: o.minScore, iouThreshold: 0.3, minFaceSize: o.minFaceSize }, first, n, boxes));
+    return { faces: r.faces.sort(largestFirst), windows: r.windows };
   }
 
   private result(arena: Arena, out: { ptr: number; count: number }): Estimate {
