@@ -100,6 +100,29 @@ test('interval sampling: template counts and option checks', async () => {
   est.dispose();
 });
 
+test('flip: the mean of the image and its mirror; mirrored chip warps; option checks', async () => {
+  // the shipped model where there is one (the random-weight model reads nearly every image alike)
+  const est = await createEstimator({ crop: 'chip', model: DEFAULT_MODEL ? undefined : bytes });
+  const img = rgba(48, 40, 5);
+  const mirror = { ...img, data: new Uint8ClampedArray(img.data.length) };
+  for (let y = 0; y < img.height; y++)
+    for (let x = 0; x < img.width; x++)
+      for (let c = 0; c < 4; c++) mirror.data[(y * img.width + x) * 4 + c] = img.data[(y * img.width + img.width - 1 - x) * 4 + c];
+  const a = est.estimate(img), b = est.estimate(mirror), f = est.estimate(img, { flip: true });
+  if (DEFAULT_MODEL) assert.ok(Math.abs(a.age - b.age) > 1e-4, `the random image and its mirror read differently (${a.age}, ${b.age})`);
+  assert.ok(Math.abs(f.age - (a.age + b.age) / 2) < 1e-9, `flip ${f.age} vs mean ${(a.age + b.age) / 2}`);
+  assert.ok(Math.abs(f.spread - Math.sqrt((a.spread ** 2 + b.spread ** 2) / 2)) < 1e-9);
+  f.perTemplate.forEach((v, k) => assert.ok(Math.abs(v - (a.perTemplate[k] + b.perTemplate[k]) / 2) < 1e-4, `template ${k}`)); // perTemplate is f32
+  assert.equal(est.estimate(img).age, a.age, 'flip does not stick, and the caller image is untouched');
+  // an aligned face (the chip warp path, its mirror the warp mirrored: test/kernels/detect.test.ts)
+  const kp = [{ x: 15, y: 16 }, { x: 31, y: 15 }, { x: 23, y: 22 }, { x: 23, y: 28 }, { x: 9, y: 18 }, { x: 38, y: 17 }];
+  const fa = est.estimateFace(img, { keypoints: kp }), ff = est.estimateFace(img, { keypoints: kp }, { flip: true });
+  assert.ok(Number.isFinite(ff.age) && ff.perTemplate.length === fa.perTemplate.length);
+  if (DEFAULT_MODEL) assert.ok(Math.abs(ff.age - fa.age) > 1e-4, 'estimateFace with flip averages in a second view');
+  for (const bad of [1, 'yes', null]) assert.is(await code(() => est.estimate(img, { flip: bad as unknown as boolean })), 'OPTIONS', `flip ${String(bad)}`);
+  est.dispose();
+});
+
 test('bad images: typed errors, and the estimator keeps working', async () => {
   const est = await createEstimator({ crop: 'chip', model: bytes });
   const ok = rgba(32, 32);

@@ -113,6 +113,28 @@ test("detector kernels: simd and scalar release builds agree bit for bit", async
   a.forEach((v, k) => expectBitEqual(v, d[k], { name: ["conv5x5s2", "dwconv3x3", "pad_channels"][k] }));
 });
 
+test("f32_warp_affine_u8: the map mirrored in the output (X -> W - X) gives the output mirrored (the estimator's flip)", async () => {
+  for (const build of ["simd", "scalar"] as const) {
+    const h = await Harness.create(build);
+    const seed = 45200, r = rng(seed);
+    const srcW = 41, srcH = 33, srcC = 4, S = 24;
+    const src = r.fill(new Uint8Array(srcW * srcH * srcC), 0, 255);
+    for (const [m, ss] of [[[1.3, -0.2, 4, 0.2, 1.3, 2], 1], [[2.1, 0.4, 3, -0.4, 2.1, -1], 2]] as Array<[number[], number]>) {
+      const mm = [-m[0], m[1], m[0] * S + m[2], -m[3], m[4], m[3] * S + m[5]];
+      const run = (t: number[]) => {
+        h.reset();
+        const ps = h.u8(src, 1), pd = h.f32out(S * S * 3);
+        h.k.f32_warp_affine_u8(ps, srcW, srcH, srcC, pd, S, S, t[0], t[1], t[2], t[3], t[4], t[5], ss, 1 / 255, 0, 128);
+        return h.read(pd, S * S * 3);
+      };
+      const a = run(m), b = run(mm);
+      const bm = new Float32Array(b.length);
+      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) for (let c = 0; c < 3; c++) bm[(y * S + x) * 3 + c] = b[(y * S + S - 1 - x) * 3 + c];
+      expectClose(bm, a, WARP_TOL, { build, seed, caseIndex: ss, shape: { srcW, srcH, S, ss } });
+    }
+  }
+});
+
 test("f32_warp_affine_u8: simd and scalar release builds agree bit for bit (1/3/4 channels, inside, edges, border)", async () => {
   const [s, c] = await Promise.all([Harness.create("simd"), Harness.create("scalar")]);
   let i = 0;
