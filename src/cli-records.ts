@@ -14,6 +14,8 @@ export interface RunOptions {
   model?: string;
   precision?: Precision;
   interval?: number;
+  /** --flip: each face also read mirrored, the two averaged */
+  flip?: boolean;
   /** --crop chip: the images are aligned face crops (no detection) */
   chip: boolean;
   minFaceSize?: number;
@@ -57,10 +59,10 @@ export async function readImageFile(file: string): Promise<DecodedImage> {
 /** The result of one decoded image, and the faces as the estimator gave them (for --annotate). */
 export function estimateImage(est: Estimator, img: DecodedImage, o: RunOptions): { result: ImageResult; faces: FaceEstimate[] } {
   if (o.chip) {
-    const r = est.estimate(img, { crop: 'chip' });
+    const r = est.estimate(img, { crop: 'chip', flip: o.flip });
     return { result: { age: +r.age.toFixed(2), spread: +r.spread.toFixed(2) }, faces: [] };
   }
-  const faces = est.estimateAll(img, { minFaceSize: o.minFaceSize, minScore: o.minScore });
+  const faces = est.estimateAll(img, { minFaceSize: o.minFaceSize, minScore: o.minScore, flip: o.flip });
   const records = faces.map((f): FaceRecord => ({
     box: [f.box.x, f.box.y, f.box.width, f.box.height].map((v) => +v.toFixed(1)) as FaceRecord['box'],
     score: +f.score.toFixed(3),

@@ -66,6 +66,11 @@ test('--interval, --precision, a folder argument, --help, --version, bad options
   const age10 = JSON.parse(k.stdout).age;
   assert.ok(Number.isFinite(age10));
   assert.ok(Math.abs(age10 - ref.age) > 1e-3 || ref.spread < 1e-3, 'interval 10 uses 10 of the 100 templates');
+  const fl = await run(bin, [...modelArgs, '--flip', jpg], { cwd: project, timeoutMs: 60_000 });
+  assert.is(fl.code, 0, fl.stderr);
+  const ageFlip = JSON.parse(fl.stdout).age;
+  assert.ok(Number.isFinite(ageFlip) && Math.abs(ageFlip - ref.age) < 15, `--flip reads ${ageFlip} (unflipped ${ref.age})`);
+  if (!modelArgs.includes('--model')) assert.ok(ageFlip !== +ref.age.toFixed(2), '--flip averages in the mirror image (the shipped model)');
   mkdirSync(join(project, 'photos'), { recursive: true });
   for (const n of ['b.jpg', 'a.JPG']) copyFileSync(jpg, join(project, 'photos', n));
   writeFileSync(join(project, 'photos/readme.txt'), 'skipped');
