@@ -3,21 +3,8 @@
 // neighbour's byte, computed and thrown away). Per lane the arithmetic is exactly the scalar
 // procedure of image/resize.ts (same f32 operations in the same order), so both give the same bits.
 import { checkF32, checkU8, check } from "../util/check";
+import { pixel } from "./pixel.simd";
 
-/** The 4 bytes at p as f32x4 (u8 -> u16 -> u32 -> f32, exact; the signed conversion is one cvtdq2ps on x64, the unsigned one an emulation, and 0..255 is the same either way). */
-@inline function px4(p: usize): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
-}
-
-/** Channels 0-2 of the pixel at p: RGB(A) -> 4 bytes at once, except a 3-channel pixel whose 4th
- *  byte would be past the end of src (bytes one at a time); gray -> the byte in every lane. */
-@inline function pixel(p: usize, srcC: i32, srcEnd: usize): v128 {
-  if (srcC == 1) return f32x4.splat(<f32>load<u8>(p));
-  if (p + 4 <= srcEnd) return px4(p);
-  let v = f32x4.splat(<f32>load<u8>(p));
-  v = f32x4.replace_lane(v, 1, <f32>load<u8>(p, 1));
-  return f32x4.replace_lane(v, 2, <f32>load<u8>(p, 2));
-}
 
 /** One output pixel from the four source pixels at top/bot + o0/o1, weights cf (columns), rf (rows). */
 @inline function lerp(top: usize, bot: usize, o0: usize, o1: usize, cf: v128, rf: v128, srcC: i32, srcEnd: usize): v128 {

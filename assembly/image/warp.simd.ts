@@ -4,35 +4,15 @@
 // f32 multiplies and adds in the same order (no fused multiply-add), so the two builds agree bit for
 // bit: what is saved is the per-channel loads and arithmetic (one 4-byte load and conversion per tap
 // instead of three byte loads, one vector multiply-add chain instead of three).
-import { checkF32, checkU8, check } from "../util/check";
-
-/** The 4 bytes at p as f32x4 (u8 -> u16 -> u32 -> f32; 0..255 converts exactly). */
-@inline function px4(p: usize): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
-}
-
-/** Channels 0-2 of the pixel at p: RGBA as 4 bytes; RGB as 4 bytes unless the 4th is past the end
- *  of src (then byte by byte); gray: the byte in every lane (the scalar kernel reads it thrice). */
-@inline function pixel(p: usize, srcC: i32, srcEnd: usize): v128 {
-  if (srcC == 1) return f32x4.splat(<f32>load<u8>(p));
-  if (p + 4 <= srcEnd) return px4(p);
-  let v = f32x4.splat(<f32>load<u8>(p));
-  v = f32x4.replace_lane(v, 1, <f32>load<u8>(p, 1));
-  return f32x4.replace_lane(v, 2, <f32>load<u8>(p, 2));
-}
+import { checkWarpArgs } from "./warp.common";
+import { pixel } from "./pixel.simd";
 
 /** See image/warp.ts: same arguments, same results (bit for bit). */
 export function f32_warp_affine_u8__wasmsimd(
   src: usize, srcW: i32, srcH: i32, srcC: i32, dst: usize, dstW: i32, dstH: i32,
   m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, ss: i32, scale: f32, bias: f32, border: f32,
 ): void {
-  if (!ASC_NO_ASSERT) {
-    check(srcW >= 1 && srcH >= 1 && dstW >= 1 && dstH >= 1, "f32_warp_affine_u8: sizes must be >= 1");
-    check(srcC == 1 || srcC == 3 || srcC == 4, "f32_warp_affine_u8: srcC must be 1, 3 or 4");
-    check(ss >= 1 && ss <= 64, "f32_warp_affine_u8: ss must be 1..64");
-    checkU8(src, srcW * srcH * srcC, "f32_warp_affine_u8: src out of bounds");
-    checkF32(dst, dstW * dstH * 3, "f32_warp_affine_u8: dst out of bounds or misaligned");
-  }
+  checkWarpArgs(src, srcW, srcH, srcC, dst, dstW, dstH, ss);
   const rowB = <usize>srcW * <usize>srcC;
   const pxB = <usize>srcC;
   const srcEnd = src + rowB * <usize>srcH;

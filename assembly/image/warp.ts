@@ -1,7 +1,7 @@
 // f32_warp_affine_u8: affine warp of a u8 image to f32 RGB; the scalar build (image/warp.simd.ts is the SIMD twin, bit for bit the same)
 // Per output pixel it gathers from up to ss * ss * 4 source pixels at computed addresses; the
 // channels of one pixel are three independent sums.
-import { checkF32, checkU8, check } from "../util/check";
+import { checkWarpArgs } from "./warp.common";
 
 /**
  * dst[i, j, ch] = (mean over the ss x ss sub-samples of bilinear(src, p)) * scale + bias, where a
@@ -19,13 +19,7 @@ export function f32_warp_affine_u8(
   src: usize, srcW: i32, srcH: i32, srcC: i32, dst: usize, dstW: i32, dstH: i32,
   m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, ss: i32, scale: f32, bias: f32, border: f32,
 ): void {
-  if (!ASC_NO_ASSERT) {
-    check(srcW >= 1 && srcH >= 1 && dstW >= 1 && dstH >= 1, "f32_warp_affine_u8: sizes must be >= 1");
-    check(srcC == 1 || srcC == 3 || srcC == 4, "f32_warp_affine_u8: srcC must be 1, 3 or 4");
-    check(ss >= 1 && ss <= 64, "f32_warp_affine_u8: ss must be 1..64");
-    checkU8(src, srcW * srcH * srcC, "f32_warp_affine_u8: src out of bounds");
-    checkF32(dst, dstW * dstH * 3, "f32_warp_affine_u8: dst out of bounds or misaligned");
-  }
+  checkWarpArgs(src, srcW, srcH, srcC, dst, dstW, dstH, ss);
   const rowB = <usize>srcW * <usize>srcC;
   const pxB = <usize>srcC;
   const g1: usize = srcC == 1 ? 0 : 1;
