@@ -612,7 +612,10 @@ export class Estimator {
     return { age, perTemplate, spread: Math.sqrt(ss / T) };
   }
 
-  /** Encoder features E of the last estimate (h x w x C, channels-last); for tests and tools. */
+  /**
+   * Encoder features E of the last age model run (h x w x C, channels-last); for tests and tools.
+   * With `flip: true` the last run is the mirror view's, and with several faces the last face's.
+   */
   lastFeatures(): Float32Array {
     const { arena, model } = this.live();
     const { ptr, shape: [h, w, c] } = model.features();

@@ -366,7 +366,8 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
   const num = (v: unknown, name: string, dflt: number, min: number, max: number, integer = false) => (v === undefined ? dflt : checkNumberOption(v, name, min, max, integer));
   const scanWindows = num(o.scanWindows, 'scanWindows', SCAN_WINDOWS, 0, 1000, true);
   if (o.scan === undefined && est && typeof est.scanFaces === 'function' && scanWindows > 0) {
-    // the cursor moves on by scanWindows a frame; taken modulo the window count, which follows the frame size
+    // the cursor moves on by scanWindows a frame; taken modulo the window count, which follows the frame size.
+    // reset() leaves it where it is: a full detection follows a reset, so where the scan resumes does not matter.
     let from = 0;
     o.scan = (f, known) => {
       const r = est.scanFaces!(f, { from, count: scanWindows, known });
