@@ -31,10 +31,10 @@ for (const build of BUILDS) {
     }
   });
 
-  test(`f32_dwconv3x3 ${build}: stride 1 and 2, SAME padding, C around the f32x4 tile`, async () => {
+  test(`f32_dwconv3x3 ${build}: stride 1 and 2, SAME padding, C around the f32x4 tile, W around the 2-pixel tile and the 16-pixel chunk`, async () => {
     const h = await Harness.create(build);
     let i = 0;
-    for (const [H, W] of [[1, 1], [1, 4], [2, 2], [3, 5], [4, 4], [7, 6], [8, 8], [16, 15], [64, 64]]) for (const C of [1, 3, 4, 5, 7, 8, 24, 42]) for (const stride of [1, 2]) {
+    for (const [H, W] of [[1, 1], [1, 4], [2, 2], [3, 5], [4, 4], [7, 6], [8, 8], [16, 15], [3, 19], [5, 33], [4, 36], [6, 40], [64, 64]]) for (const C of [1, 3, 4, 5, 7, 8, 24, 42]) for (const stride of [1, 2]) {
       if (H === 64 && C !== 24 && C !== 42) continue;
       const seed = 42000 + i, r = rng(seed);
       const x = r.fill(new Float32Array(H * W * C), -1, 1), w = r.fill(new Float32Array(9 * C), -1, 1), b = r.fill(new Float32Array(C), -1, 1);
@@ -101,16 +101,18 @@ test("detector kernels: simd and scalar release builds agree bit for bit", async
   const x3 = r.fill(new Float32Array(H * W * 3), -1, 1), w5 = r.fill(new Float32Array(75 * 24), -1, 1), b = r.fill(new Float32Array(48), -1, 1);
   const x = r.fill(new Float32Array(H * W * C), -1, 1), w3 = r.fill(new Float32Array(9 * C), -1, 1);
   const x2 = r.fill(new Float32Array(16 * 14 * C), -1, 1);
+  const xw = r.fill(new Float32Array(5 * 37 * C), -1, 1);
   const out = (h: Harness) => {
     h.reset();
-    const y1 = h.f32out(9 * 7 * 24), y2 = h.f32out(9 * 7 * C), y3 = h.f32out(8 * 7 * 48);
+    const y1 = h.f32out(9 * 7 * 24), y2 = h.f32out(9 * 7 * C), y3 = h.f32out(8 * 7 * 48), y4 = h.f32out(5 * 37 * C);
     h.k.f32_conv5x5s2_c3(h.f32(x3), H, W, h.f32(w5), h.f32(b), y1, 24, 1);
     h.k.f32_dwconv3x3(h.f32(x), H, W, C, h.f32(w3), h.f32(b), y2, 2, 0);
     h.k.f32_pad_channels(h.f32(x2), 16, 14, C, y3, 48, 2);
-    return [h.read(y1, 9 * 7 * 24), h.read(y2, 9 * 7 * C), h.read(y3, 8 * 7 * 48)];
+    h.k.f32_dwconv3x3(h.f32(xw), 5, 37, C, h.f32(w3), h.f32(b), y4, 1, 1); // stride 1, rows of three 16-pixel chunks
+    return [h.read(y1, 9 * 7 * 24), h.read(y2, 9 * 7 * C), h.read(y3, 8 * 7 * 48), h.read(y4, 5 * 37 * C)];
   };
   const a = out(s), d = out(c);
-  a.forEach((v, k) => expectBitEqual(v, d[k], { name: ["conv5x5s2", "dwconv3x3", "pad_channels"][k] }));
+  a.forEach((v, k) => expectBitEqual(v, d[k], { name: ["conv5x5s2", "dwconv3x3 stride 2", "pad_channels", "dwconv3x3 stride 1"][k] }));
 });
 
 test("f32_warp_affine_u8: the map mirrored in the output (X -> W - X) gives the output mirrored (the estimator's flip)", async () => {
