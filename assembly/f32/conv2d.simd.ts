@@ -89,6 +89,53 @@ function tile4x4(
   fin(a3, yp + 3 * coutB, rp != 0 ? rp + 3 * coutB : 0, act);
 }
 
+/** Lanes 0..n-1 (n < 4) of the n floats at p, zeros above: a tail block's bias or residual. */
+@inline function loadN(p: usize, n: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** fin for a tail block: + residual, activation, lanes 0..n-1 stored (n < 4). */
+@inline function finN(acc: v128, yp: usize, rp: usize, act: i32, n: i32): void {
+  let v = acc;
+  if (rp != 0) v = f32x4.add(v, loadN(rp, n));
+  v = actv(v, act);
+  store<f32>(yp, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(yp, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(yp, f32x4.extract_lane(v, 2), 8);
+}
+
+/** 4 output pixels x the last n (< 4) output channels, packed weights only: the packed block is
+ *  zero-padded to 8 channels, so a 4-lane weight load stays inside it and lanes n..3 compute zeros
+ *  that are never stored. Per lane the same operations in the same order as px1xn (bias, taps in
+ *  order, + res, activation), so the result equals the HWIO kernel's bit for bit. */
+function tile4xn(
+  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize, coutB: usize,
+  bp: usize, yp: usize, rp: usize, act: i32, n: i32,
+): void {
+  const bv = loadN(bp, n);
+  let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
+  const px2 = pxStep << 1, px3 = pxStep * 3;
+  for (let ky = 0; ky < nky; ky++) {
+    let xp = xb, wp = wb;
+    for (let i = 0; i < L; i++) {
+      const w0 = v128.load(wp);
+      a0 = madd(v128.load_splat<f32>(xp), w0, a0);
+      a1 = madd(v128.load_splat<f32>(xp + pxStep), w0, a1);
+      a2 = madd(v128.load_splat<f32>(xp + px2), w0, a2);
+      a3 = madd(v128.load_splat<f32>(xp + px3), w0, a3);
+      xp += 4; wp += tapB;
+    }
+    xb += rowB; wb += wKyB;
+  }
+  finN(a0, yp, rp, act, n);
+  finN(a1, yp + coutB, rp != 0 ? rp + coutB : 0, act, n);
+  finN(a2, yp + 2 * coutB, rp != 0 ? rp + 2 * coutB : 0, act, n);
+  finN(a3, yp + 3 * coutB, rp != 0 ? rp + 3 * coutB : 0, act, n);
+}
+
 /** 1 output pixel x 8 output channels, clipped tap range (L may be shorter than K*Cin).
  *  The tap loop is split even/odd into two accumulator sets to hide add latency. */
 function px1x8(
@@ -175,7 +222,9 @@ function px1xn(
  * - Alignment: only 4-byte alignment is required (v128 loads/stores carry an alignment hint only);
  *   16-byte aligned buffers (the arena's guarantee) are faster. Debug builds assert 4-byte
  *   alignment, bounds and argument ranges.
- * - Tails: any Cin, Cout >= 1. Cout is tiled 8, then 4, then a scalar tail of Cout % 4 channels;
+ * - Tails: any Cin, Cout >= 1. Cout is tiled 8, then 4, then a scalar tail of Cout % 4 channels
+ *   (the packed kernel runs the tail's interior pixels as 4-pixel tiles of one 4-lane block, storing
+ *   Cout % 4 lanes: its weight block is zero-padded);
  *   output pixels are tiled 4 per row (interior only), single-pixel code handles the padded
  *   border and the OW % 4 tail. No load or store ever touches memory outside the buffers.
  * - Accumulation: f32, starting from the bias, taps summed in (ky, kx, ci) order (single-pixel
@@ -244,7 +293,8 @@ export function f32_conv2d_packed__wasmsimd(
 }
 
 /** One output row oy x one channel block [co, co + cw): border pixels one at a time, interior
- *  pixels in tiles of 4, interior tail one at a time. `packed`: weights in the
+ *  pixels in tiles of 4 (for the scalar channel tail, cw < 4, with packed weights only), interior
+ *  tail one at a time. `packed`: weights in the
  *  [Cout/8][K][K][Cin][8] layout (tap stride 32 bytes) instead of HWIO (tap stride 4 Cout bytes). */
 function convRowBlock(
   x: usize, H: i32, W: i32, Cin: i32, w: usize, b: usize, y: usize, Cout: i32,
@@ -274,10 +324,11 @@ function convRowBlock(
     const yp = yRow + <usize>ox * coutB;
     const rp = rRow != 0 ? rRow + <usize>ox * coutB : 0;
     const ix0 = ox * stride - pad;
-    if (cw >= 4 && ox >= oxLo && ox + 4 <= oxHi) {
+    if ((cw >= 4 || packed) && ox >= oxLo && ox + 4 <= oxHi) {
       const xb = xRow + <usize>ix0 * cinB;
       if (cw == 8) tile4x8(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
-      else tile4x4(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
+      else if (cw == 4) tile4x4(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
+      else tile4xn(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act, cw);
       ox += 4;
       continue;
     }
