@@ -9,7 +9,7 @@
  *                                                         up to 25 degrees: detection rate per S, age MAE
  *                                                         (S >= 96) vs the same chips alone, ms per canvas
  *   npx tsx scripts/eval-detect.ts negatives [--n 1000]   face-free canvases (flat, noise, gradient,
- *                                                         texture): false detections
+ *                                                         texture, clutter; 128x128 .. 1024x768): false detections
  * A face counts as found when a detected box contains the pasted chip's centre and its eye distance
  * is within a factor 1.5 of the pasted one's.
  */
@@ -113,9 +113,10 @@ if (mode === 'chips') {
 } else if (mode === 'negatives') {
   const n = Number(a.n);
   let falses = 0, images = 0, answered = 0;
-  const kinds: Background[] = ['flat', 'noise', 'gradient', 'texture'];
+  const kinds: Background[] = ['flat', 'noise', 'gradient', 'texture', 'clutter'];
   for (let i = 0; i < n; i++) {
-    const kind = kinds[i % 4];
+    // every kind at every size (kinds cycle every 5 images, sizes every 4)
+    const kind = kinds[i % 5];
     const [W, H] = [[640, 480], [128, 128], [320, 240], [1024, 768]][i % 4];
     const faces = est.detectFaces({ data: background(kind, W, H, 5000 + i), width: W, height: H }, opts);
     falses += faces.length;
@@ -128,5 +129,5 @@ if (mode === 'chips') {
       if (!(e instanceof NoFaceError)) throw e;
     }
   }
-  console.log(`${stamp}: ${n} face-free images (flat, noise, gradient, texture; 128x128 .. 1024x768): ${falses} false detections on ${images} images; estimate() answered ${answered} (NoFaceError on the rest)`);
+  console.log(`${stamp}: ${n} face-free images (flat, noise, gradient, texture, clutter; 128x128 .. 1024x768): ${falses} false detections on ${images} images; estimate() answered ${answered} (NoFaceError on the rest)`);
 }

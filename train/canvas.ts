@@ -6,9 +6,13 @@
  */
 import { makeRng } from './data.ts';
 
-export type Background = 'flat' | 'noise' | 'gradient' | 'texture';
+export type Background = 'flat' | 'noise' | 'gradient' | 'texture' | 'clutter';
 
-/** A width x height RGB background. */
+/**
+ * A width x height RGB background. 'texture': blobs of a sinusoid 50-300 px across, plus noise;
+ * 'clutter': a finer sinusoid (blobs 10-60 px) plus noise, and on odd seeds 60 flat rectangles of
+ * 4-44 px (edges and corners at the sizes of small faces).
+ */
 export function background(kind: Background, width: number, height: number, seed: number): Uint8Array {
   const rnd = makeRng(seed);
   const out = new Uint8Array(width * height * 3);
@@ -22,9 +26,16 @@ export function background(kind: Background, width: number, height: number, seed
     else if (kind === 'gradient') {
       const t = (x / width + y / height) / 2;
       v = base[c] * (1 - t) + end[c] * t;
-    } else v = base[c] + 60 * Math.sin(x * fx + c) * Math.cos(y * fy) + (rnd() - 0.5) * 30;
+    } else if (kind === 'texture') v = base[c] + 60 * Math.sin(x * fx + c) * Math.cos(y * fy) + (rnd() - 0.5) * 30;
+    else v = base[c] + 60 * Math.sin(x * fx * 5 + c) * Math.cos(y * fy * 5) + (rnd() - 0.5) * 40;
     out[i] = Math.max(0, Math.min(255, Math.round(v)));
   }
+  if (kind === 'clutter' && seed % 2)
+    for (let r = 0; r < 60; r++) {
+      const x0 = Math.floor(rnd() * width), y0 = Math.floor(rnd() * height), w = 4 + Math.floor(rnd() * 40), h = 4 + Math.floor(rnd() * 40);
+      const col = [rnd() * 255, rnd() * 255, rnd() * 255].map(Math.round);
+      for (let y = y0; y < Math.min(height, y0 + h); y++) for (let x = x0; x < Math.min(width, x0 + w); x++) out.set(col, (y * width + x) * 3);
+    }
   return out;
 }
 
