@@ -137,7 +137,7 @@ test("f32_warp_affine_u8: the map mirrored in the output (X -> W - X) gives the 
   }
 });
 
-test("f32_warp_affine_u8: simd and scalar release builds agree bit for bit (1/3/4 channels, inside, edges, border)", async () => {
+test("f32_warp_affine_u8: simd and scalar release builds agree bit for bit (1/3/4 channels, inside, edges, border, axis-aligned)", async () => {
   const [s, c] = await Promise.all([Harness.create("simd"), Harness.create("scalar")]);
   let i = 0;
   for (const srcC of [1, 3, 4])
@@ -146,6 +146,11 @@ test("f32_warp_affine_u8: simd and scalar release builds agree bit for bit (1/3/
       [[2.6, 0, -7, 0, 2.6, -3], 3],
       [[Math.cos(0.3) * 1.7, -Math.sin(0.3) * 1.7, 5, Math.sin(0.3) * 1.7, Math.cos(0.3) * 1.7, -6], 2],
       [[0.7, 0.2, -2, -0.1, 0.8, 1], 1],
+      // axis-aligned (the SIMD build's table path): a letterbox-like downscale with borders, a mirror,
+      // and a sub-sampling so fine that the tables would fill dst (the general path alone)
+      [[1.9, 0, -4, 0, 1.9, -3], 3],
+      [[-1.4, 0, 40, 0, 1.3, -2], 2],
+      [[1.1, 0, 1, 0, 1.2, 0.5], 40],
     ] as Array<[number[], number]>) {
       const seed = 45100 + i, r = rng(seed);
       const srcW = 37, srcH = 29, dstW = 23, dstH = 19;
