@@ -63,59 +63,16 @@ function tile4x8(
   fin(a30, yp + 3 * coutB, r3, act); fin(a31, yp + 3 * coutB + 16, r3 != 0 ? r3 + 16 : 0, act);
 }
 
-/** 4 output pixels x 4 output channels; all K taps of each kernel row are inside the input. */
+/** 4 output pixels x n (1..4) output channels; all K taps of each kernel row are inside the input.
+ *  n < 4 (the channel tail) with packed weights only: the packed block is zero-padded to 8 channels,
+ *  so a 4-lane weight load stays inside it and lanes n..3 compute zeros that are never stored. Per
+ *  lane the same operations in the same order as px1xn (bias, taps in order, + res, activation), so
+ *  the tail equals the HWIO kernel's bit for bit. */
 function tile4x4(
-  xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize, coutB: usize,
-  bp: usize, yp: usize, rp: usize, act: i32,
-): void {
-  const bv = v128.load(bp);
-  let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-  const px2 = pxStep << 1, px3 = pxStep * 3;
-  for (let ky = 0; ky < nky; ky++) {
-    let xp = xb, wp = wb;
-    for (let i = 0; i < L; i++) {
-      const w0 = v128.load(wp);
-      a0 = madd(v128.load_splat<f32>(xp), w0, a0);
-      a1 = madd(v128.load_splat<f32>(xp + pxStep), w0, a1);
-      a2 = madd(v128.load_splat<f32>(xp + px2), w0, a2);
-      a3 = madd(v128.load_splat<f32>(xp + px3), w0, a3);
-      xp += 4; wp += tapB;
-    }
-    xb += rowB; wb += wKyB;
-  }
-  fin(a0, yp, rp, act);
-  fin(a1, yp + coutB, rp != 0 ? rp + coutB : 0, act);
-  fin(a2, yp + 2 * coutB, rp != 0 ? rp + 2 * coutB : 0, act);
-  fin(a3, yp + 3 * coutB, rp != 0 ? rp + 3 * coutB : 0, act);
-}
-
-/** Lanes 0..n-1 (n < 4) of the n floats at p, zeros above: a tail block's bias or residual. */
-@inline function loadN(p: usize, n: i32): v128 {
-  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
-  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-/** fin for a tail block: + residual, activation, lanes 0..n-1 stored (n < 4). */
-@inline function finN(acc: v128, yp: usize, rp: usize, act: i32, n: i32): void {
-  let v = acc;
-  if (rp != 0) v = f32x4.add(v, loadN(rp, n));
-  v = actv(v, act);
-  store<f32>(yp, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(yp, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(yp, f32x4.extract_lane(v, 2), 8);
-}
-
-/** 4 output pixels x the last n (< 4) output channels, packed weights only: the packed block is
- *  zero-padded to 8 channels, so a 4-lane weight load stays inside it and lanes n..3 compute zeros
- *  that are never stored. Per lane the same operations in the same order as px1xn (bias, taps in
- *  order, + res, activation), so the result equals the HWIO kernel's bit for bit. */
-function tile4xn(
   xb: usize, pxStep: usize, rowB: usize, L: i32, nky: i32, wb: usize, wKyB: usize, tapB: usize, coutB: usize,
   bp: usize, yp: usize, rp: usize, act: i32, n: i32,
 ): void {
-  const bv = loadN(bp, n);
+  const bv = n == 4 ? v128.load(bp) : loadN(bp, n);
   let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
   const px2 = pxStep << 1, px3 = pxStep * 3;
   for (let ky = 0; ky < nky; ky++) {
@@ -134,6 +91,25 @@ function tile4xn(
   finN(a1, yp + coutB, rp != 0 ? rp + coutB : 0, act, n);
   finN(a2, yp + 2 * coutB, rp != 0 ? rp + 2 * coutB : 0, act, n);
   finN(a3, yp + 3 * coutB, rp != 0 ? rp + 3 * coutB : 0, act, n);
+}
+
+/** Lanes 0..n-1 (n < 4) of the n floats at p, zeros above: a tail block's bias or residual. */
+@inline function loadN(p: usize, n: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** fin for n (1..4) lanes: + residual, activation, lanes 0..n-1 stored. */
+@inline function finN(acc: v128, yp: usize, rp: usize, act: i32, n: i32): void {
+  if (n == 4) { fin(acc, yp, rp, act); return; }
+  let v = acc;
+  if (rp != 0) v = f32x4.add(v, loadN(rp, n));
+  v = actv(v, act);
+  store<f32>(yp, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(yp, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(yp, f32x4.extract_lane(v, 2), 8);
 }
 
 /** 1 output pixel x 8 output channels, clipped tap range (L may be shorter than K*Cin).
@@ -327,8 +303,7 @@ function convRowBlock(
     if ((cw >= 4 || packed) && ox >= oxLo && ox + 4 <= oxHi) {
       const xb = xRow + <usize>ix0 * cinB;
       if (cw == 8) tile4x8(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
-      else if (cw == 4) tile4x4(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act);
-      else tile4xn(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act, cw);
+      else tile4x4(xb, pxStep, rowB, LK, nky, wRow, wKyB, tapB, coutB, bp, yp, rp, act, cw);
       ox += 4;
       continue;
     }
