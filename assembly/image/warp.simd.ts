@@ -3,7 +3,9 @@
 // Coordinates are the scalar kernel's, in the same f64 operations, and every lane does the same
 // f32 multiplies and adds in the same order (no fused multiply-add), so the two builds agree bit for
 // bit: what is saved is the per-channel loads and arithmetic (one 4-byte load and conversion per tap
-// instead of three byte loads, one vector multiply-add chain instead of three).
+// instead of three byte loads, one vector multiply-add chain instead of three; the two taps of a row
+// in one 8-byte load, rowLerp), and on the general path the scalar f64 coordinate work (x and y of a
+// sub-sample as one f64x2: floor, clamp and fraction once for both).
 //
 // Axis-aligned maps (m1 = m3 = 0: the detector's letterbox and its pass-1 windows) take a second
 // path with the same results: a sub-sample's source column then depends only on (j, sj) and its row
@@ -22,6 +24,28 @@ import { pixel } from "./pixel.simd";
   return f >= -2.0 && f <= <f64>n ? <i32>f : (f > <f64>n ? n : -2);
 }
 
+/** Two horizontally adjacent pixels at p and p + pxB, as pixel() reads them, blended l * bx + r * ax.
+ *  RGBA: both in one 8-byte load (bytes 0-3 and 4-7). RGB: bytes 0-6 in one 8-byte load when it
+ *  stays inside src, spread to bytes 0-3 and 3-6 (each lane 3 is a neighbour's byte, as in pixel()).
+ *  The values are the same integers as pixel()'s, so the blend is bit-identical. */
+@inline function rowLerp(p: usize, pxB: usize, srcC: i32, srcEnd: usize, AX: v128, BX: v128): v128 {
+  let l: v128, r: v128;
+  if (srcC == 4) {
+    const u = v128.load8x8_u(p);
+    l = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(u));
+    r = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(u));
+  } else if (srcC == 3 && p + 8 <= srcEnd) {
+    const v = v128.load64_zero(p);
+    const u = i16x8.extend_low_i8x16_u(i8x16.shuffle(v, v, 0, 1, 2, 3, 3, 4, 5, 6, 8, 8, 8, 8, 8, 8, 8, 8));
+    l = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(u));
+    r = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(u));
+  } else {
+    l = pixel(p, srcC, srcEnd);
+    r = pixel(p + pxB, srcC, srcEnd);
+  }
+  return f32x4.add(f32x4.mul(l, BX), f32x4.mul(r, AX));
+}
+
 /** acc + the bilinear sample at cell (x0, y0) with fractions (ax, ay), taps outside src reading
  *  vBorder; the scalar kernel's tap4 / edge arithmetic, lane-wise. */
 @inline function sample(
@@ -32,10 +56,9 @@ import { pixel } from "./pixel.simd";
   if (x0 >= 0 && y0 >= 0 && x0 < srcW - 1 && y0 < srcH - 1) {
     // all four taps inside: (tl bx + tr ax) by + (bl bx + br ax) ay, as the scalar tap4
     const p = src + <usize>y0 * rowB + <usize>x0 * pxB;
-    const q = p + rowB;
     const AX = f32x4.splat(ax), BX = f32x4.splat(bx);
-    const t = f32x4.add(f32x4.mul(pixel(p, srcC, srcEnd), BX), f32x4.mul(pixel(p + pxB, srcC, srcEnd), AX));
-    const b = f32x4.add(f32x4.mul(pixel(q, srcC, srcEnd), BX), f32x4.mul(pixel(q + pxB, srcC, srcEnd), AX));
+    const t = rowLerp(p, pxB, srcC, srcEnd, AX, BX);
+    const b = rowLerp(p + rowB, pxB, srcC, srcEnd, AX, BX);
     return f32x4.add(acc, f32x4.add(f32x4.mul(t, f32x4.splat(by)), f32x4.mul(b, f32x4.splat(ay))));
   }
   if (x0 >= -1 && y0 >= -1 && x0 < srcW && y0 < srcH) {
@@ -120,7 +143,10 @@ export function f32_warp_affine_u8__wasmsimd(
       }
     }
   }
-  // general path: rows i0 .. dstH - 1 (all rows unless the axis-aligned path ran)
+  // general path: rows i0 .. dstH - 1 (all rows unless the axis-aligned path ran). The point (fx, fy)
+  // is one f64x2: floor, clamp (cell()'s, as pmax / pmin: NaN -> -2) and fraction for x and y at once.
+  const vStep = f64x2.replace_lane(f64x2.splat(dxj), 1, dyj);
+  const vLo = f64x2.splat(-2.0), vHi = f64x2.replace_lane(f64x2.splat(<f64>srcW), 1, <f64>srcH);
   let dp = dst + <usize>i0 * dstRowB;
   for (let i = i0; i < dstH; i++) {
     let px = m0 * (0.5 * step) + m1 * (<f64>i + 0.5 * step) + m2 - 0.5;
@@ -129,10 +155,13 @@ export function f32_warp_affine_u8__wasmsimd(
       let rx = px, ry = py;
       let acc = f32x4.splat(0);
       for (let si = 0; si < ss; si++) {
-        let fx = rx, fy = ry;
-        for (let sj = 0; sj < ss; sj++, fx += dxj, fy += dyj) {
-          const x0f = Math.floor(fx), y0f = Math.floor(fy);
-          acc = sample(acc, src, rowB, pxB, srcC, srcEnd, srcW, srcH, cell(x0f, srcW), cell(y0f, srcH), <f32>(fx - x0f), <f32>(fy - y0f), vBorder);
+        let f = f64x2.replace_lane(f64x2.splat(rx), 1, ry);
+        for (let sj = 0; sj < ss; sj++, f = f64x2.add(f, vStep)) {
+          const fl = f64x2.floor(f);
+          const c = i32x4.trunc_sat_f64x2_s_zero(f64x2.pmin(vHi, f64x2.pmax(vLo, fl)));
+          const fr = f32x4.demote_f64x2_zero(f64x2.sub(f, fl));
+          acc = sample(acc, src, rowB, pxB, srcC, srcEnd, srcW, srcH, i32x4.extract_lane(c, 0), i32x4.extract_lane(c, 1),
+            f32x4.extract_lane(fr, 0), f32x4.extract_lane(fr, 1), vBorder);
         }
         rx += dxi;
         ry += dyi;
