@@ -16,6 +16,8 @@ export interface RunOptions {
   interval?: number;
   /** --flip: each face also read mirrored, the two averaged */
   flip?: boolean;
+  /** --no-ensemble: the built-in model alone, without its ensemble partner (EstimatorOptions.ensemble) */
+  noEnsemble?: boolean;
   /** --crop chip: the images are aligned face crops (no detection) */
   chip: boolean;
   minFaceSize?: number;
@@ -41,7 +43,7 @@ export function loadError(e: unknown): string {
 }
 
 export function openEstimator(o: RunOptions): Promise<Estimator> {
-  return createEstimator({ model: o.model, precision: o.precision, interval: o.interval, ...(o.chip ? { crop: 'chip' as const } : {}) });
+  return createEstimator({ model: o.model, precision: o.precision, interval: o.interval, ...(o.chip ? { crop: 'chip' as const } : {}), ...(o.noEnsemble ? { ensemble: false as const } : {}) });
 }
 
 /** Reads and decodes an image file; the error message says what is wrong with it. */

@@ -9,6 +9,7 @@ import {
   Estimator,
   type CropMode,
   type DetectFacesOptions,
+  type EnsembleOptions,
   type Estimate,
   type EstimateOptions,
   type EstimatorOptions,
@@ -21,7 +22,7 @@ import {
 } from './estimator.ts';
 
 export { Estimator };
-export type { CropMode, DetectFacesOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, FaceScan, ImageInput, RefineFaceOptions, ScanFacesOptions };
+export type { CropMode, DetectFacesOptions, EnsembleOptions, Estimate, EstimateOptions, EstimatorOptions, Face, FaceEstimate, FaceScan, ImageInput, RefineFaceOptions, ScanFacesOptions };
 export {
   DaaError,
   WeightFormatError,

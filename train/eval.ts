@@ -1,18 +1,23 @@
 /**
- * `npm run eval -- [--data DIR] [--model NAME|PATH] [--precision fp32|int8] [--split test]
- *                  [--intervals 1,2,5,10,20,50] [--flip] [--out DIR] [--limit N]`
+ * `npm run eval -- [--data DIR] [--model NAME|PATH] [--precision fp32|int8] [--split test|val|train]
+ *                  [--intervals 1,2,5,10,20,50] [--flip] [--ensemble NAME|PATH --ensemble-weight W]
+ *                  [--out DIR] [--limit N]`
  * Evaluates a model through the WebAssembly runtime (the package's own estimate path: decode the
  * JPEG, then createEstimator().estimate(img, { crop: 'chip' }) resizes and normalises the whole
  * chip inside: the images are aligned crops, so no face detection) on a labelled split.
  * Prints and writes JSON + markdown: MAE, CA(3/5/7), MAE per age band, mean signed error and the
  * correlation between `spread` and the absolute error, for every requested interval.
  * `--flip` adds test-time flip (mean of the image and its mirror), reported beside, never instead.
+ * An estimator with a second model (the built-in default's pair, or `--ensemble` with its weight:
+ * EstimatorOptions.ensemble) gets rows with and without it (`+ ensemble`). `--split val` is the
+ * trainers' validation part of the train split (splitValidation, 10 %, seed 1: what
+ * train/gpu/pack.ts holds out), where an ensemble weight is chosen.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, type Precision } from '../src/index.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
 import { ageMetrics, metricsMarkdown, type AgeMetrics } from './metrics.ts';
 
 const { values: a } = parseArgs({
@@ -23,13 +28,17 @@ const { values: a } = parseArgs({
     split: { type: 'string', default: 'test' },
     intervals: { type: 'string', default: '1' },
     flip: { type: 'boolean', default: false },
+    ensemble: { type: 'string' },
+    'ensemble-weight': { type: 'string', default: '0.25' },
     out: { type: 'string', default: 'docs/eval' },
     limit: { type: 'string' },
     backend: { type: 'string' },
   },
 });
 
-const rows = readLabels(a.data!).filter((r) => r.split === a.split);
+const labels = readLabels(a.data!);
+const trainRows = labels.filter((r) => r.split === 'train');
+const rows = a.split === 'val' ? Array.from(splitValidation(trainRows.length, 0.1, 1).val, (i) => trainRows[i]) : labels.filter((r) => r.split === a.split);
 const chosen = a.limit ? rows.slice(0, Number(a.limit)) : rows;
 if (chosen.length === 0) throw new Error(`no '${a.split}' images in ${a.data}`);
 const intervals = a.intervals!.split(',').map(Number);
@@ -37,7 +46,9 @@ const est = await createEstimator({
   model: a.model,
   precision: a.precision as Precision | undefined,
   backend: a.backend as 'simd' | 'scalar' | undefined,
+  ...(a.ensemble ? { ensemble: { model: a.ensemble, weight: Number(a['ensemble-weight']) } } : {}),
 });
+const ensembles = est.ensemble ? [false, true] : [false];
 const modelName = a.model ? basename(a.model).replace(/(\.(fp32|int8))?\.daaw$/, '') : 'default';
 const precision = est.precision;
 console.error(`evaluating ${modelName} (${precision}, ${est.backend}) on ${chosen.length} ${a.split} images`);
@@ -45,8 +56,10 @@ console.error(`evaluating ${modelName} (${precision}, ${est.backend}) on ${chose
 const dir = imageDir(a.data!);
 const truth = Float64Array.from(chosen, (r) => r.age);
 const preds = new Map<string, { age: Float64Array; spread: Float64Array }>();
-const key = (k: number, flip: boolean) => `interval ${k}${flip ? ' + flip' : ''}`;
-for (const k of intervals) for (const flip of a.flip ? [false, true] : [false]) preds.set(key(k, flip), { age: new Float64Array(chosen.length), spread: new Float64Array(chosen.length) });
+const key = (k: number, flip: boolean, ensemble: boolean) => `interval ${k}${flip ? ' + flip' : ''}${ensemble ? ' + ensemble' : ''}`;
+for (const k of intervals)
+  for (const flip of a.flip ? [false, true] : [false])
+    for (const ensemble of ensembles) preds.set(key(k, flip, ensemble), { age: new Float64Array(chosen.length), spread: new Float64Array(chosen.length) });
 
 const t0 = performance.now();
 let estTime = 0;
@@ -60,26 +73,28 @@ chosen.forEach((r, i) => {
         for (let c = 0; c < 3; c++) m[(y * img.width + x) * 3 + c] = img.data[(y * img.width + (img.width - 1 - x)) * 3 + c];
     mirror = { ...img, data: m };
   }
-  for (const k of intervals) {
-    const t = performance.now();
-    const e = est.estimate(img, { interval: k, crop: 'chip' });
-    estTime += performance.now() - t;
-    const p = preds.get(key(k, false))!;
-    p.age[i] = e.age;
-    p.spread[i] = e.spread;
-    if (mirror) {
-      const e2 = est.estimate(mirror, { interval: k, crop: 'chip' });
-      const q = preds.get(key(k, true))!;
-      q.age[i] = (e.age + e2.age) / 2;
-      q.spread[i] = Math.sqrt((e.spread ** 2 + e2.spread ** 2) / 2);
+  for (const k of intervals)
+    for (const ensemble of ensembles) {
+      const t = performance.now();
+      const e = est.estimate(img, { interval: k, crop: 'chip', ensemble });
+      estTime += performance.now() - t;
+      const p = preds.get(key(k, false, ensemble))!;
+      p.age[i] = e.age;
+      p.spread[i] = e.spread;
+      if (mirror) {
+        const e2 = est.estimate(mirror, { interval: k, crop: 'chip', ensemble });
+        const q = preds.get(key(k, true, ensemble))!;
+        q.age[i] = (e.age + e2.age) / 2;
+        q.spread[i] = Math.sqrt((e.spread ** 2 + e2.spread ** 2) / 2);
+      }
     }
-  }
   if ((i + 1) % 200 === 0) process.stderr.write(`\r${i + 1}/${chosen.length}`);
 });
 process.stderr.write('\n');
 const results: Record<string, AgeMetrics> = {};
 const md: string[] = [`# Evaluation: ${modelName} (${precision}) on UTKFace ${a.split} (${chosen.length} images)`, ''];
 md.push(`Through the WebAssembly runtime (${est.backend} build). Command: \`npm run eval -- ${process.argv.slice(2).join(' ')}\``, '');
+if (est.ensemble) md.push(`\`+ ensemble\` rows: ${1 - est.ensemble.weight} x this model + ${est.ensemble.weight} x a ${est.ensemble.config.encoder} ${est.ensemble.config.inputSize} px model (${est.ensemble.precision}${a.ensemble ? `, \`${a.ensemble}\`` : ', the built-in pair'}), per template.`, '');
 md.push('| setting | MAE | CA(3) % | CA(5) % | CA(7) % | mean signed error | corr(spread, abs err) |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const [name, p] of preds) {
   const m = ageMetrics(p.age, truth, p.spread);
@@ -93,7 +108,7 @@ console.log(text);
 const out = resolve(a.out!);
 mkdirSync(out, { recursive: true });
 const stem = join(out, `${modelName}.${precision}.${a.split}`);
-writeFileSync(`${stem}.json`, JSON.stringify({ model: modelName, precision, backend: est.backend, split: a.split, n: chosen.length, meanEstimateMs: estTime / (chosen.length * intervals.length), seconds: (performance.now() - t0) / 1000, results }, null, 1));
+writeFileSync(`${stem}.json`, JSON.stringify({ model: modelName, precision, ensemble: est.ensemble && { model: a.ensemble ?? 'built-in', weight: est.ensemble.weight }, backend: est.backend, split: a.split, n: chosen.length, meanEstimateMs: estTime / (chosen.length * intervals.length * ensembles.length), seconds: (performance.now() - t0) / 1000, results }, null, 1));
 writeFileSync(`${stem}.md`, text + '\n');
 console.error(`wrote ${stem}.json and .md`);
 est.dispose();

@@ -48,7 +48,11 @@ L.push('## What it is', '');
 L.push(`- Architecture: ${f.config.encoder === 'resnet18' ? 'ResNet18 (3x3 stride-2 stem, no max-pool)' : 'C3AE'} encoder (width ${f.config.width}, ${f.config.inputSize}x${f.config.inputSize} RGB input in [0, 1]) + DAA with ${f.config.daa} template styles over ${f.config.numTemplates} template ages + AgeDecoder (conv 3x3 to ${f.config.featDim}, BN, ReLU, GAP, linear). BatchNorm folded. Config: \`${JSON.stringify(f.config)}\`.`);
 L.push(`- Files: \`${fp32Path}\` ${size(fp32Path)}; \`${int8Path}\` ${size(int8Path)} (per-output-channel int8 weights, activation scales calibrated on ${m8.calibration ?? 'synthetic images at load'}).`);
 L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips; other crops, poses or framing give worse estimates.`);
-L.push(`- Precisions: the package embeds the int8 file (\`estimate()\` runs it); the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
+{
+  const spec = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
+  const pair = spec.default === name && spec.ensemble ? ` and ${spec.ensemble.model}'s int8 file, its partner in the ensemble that \`estimate()\` runs (below)` : ' (`estimate()` runs it)';
+  L.push(`- Precisions: the package embeds the int8 file${pair}; the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
+}
 const tl = Number(m.options?.['template-loss'] ?? m.options?.template_loss ?? 0);
 const init = m.initialisedFrom as { run: string; epochsDone: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
 if (init) init.history = historyOf(init.run, init.history);
@@ -113,6 +117,33 @@ if (e32 && (faceApi || prev)) {
   }
   const sel = e32.results['interval 1'].selective;
   if (sel) L.push('', `\`spread\` as an uncertainty signal (fp32): correlation with the absolute error ${fmt(e32.results['interval 1'].spreadErrorCorrelation)}; MAE on the faces with the smallest spread: ${sel.map((x) => `${x.coverage} %: ${fmt(x.mae)}`).join(', ')}.`);
+}
+// the default estimator's ensemble (weights/models.json `ensemble`), evaluated into docs/eval/ensemble/
+const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
+const ens = models.default === name ? models.ensemble : undefined;
+const ensTest8 = ens ? evalOf('docs/eval/ensemble/default.int8.test.json') : null;
+const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : null;
+if (ens && ensTest8) {
+  L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
+  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (the previous default, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models (${ens.model} adds about a quarter to the time: \`npm run bench\`, README "Speed").`, '');
+  const vals = ['0.2', '0.25', '0.3'].map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
+  if (vals.length) {
+    L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');
+    L.push('| weight of the second model | val MAE | + flip | corr(spread, abs err) |', '|---:|---:|---:|---:|');
+    const alone = vals[0][1]!.results;
+    L.push(`| 0 (${name} alone) | ${fmt(alone['interval 1']?.mae)} | ${fmt(alone['interval 1 + flip']?.mae)} | ${fmt(alone['interval 1']?.spreadErrorCorrelation)} |`);
+    for (const [w, e] of vals) L.push(`| ${w} | ${fmt(e!.results['interval 1 + ensemble']?.mae)} | ${fmt(e!.results['interval 1 + flip + ensemble']?.mae)} | ${fmt(e!.results['interval 1 + ensemble']?.spreadErrorCorrelation)} |`);
+    L.push('');
+  }
+  L.push(`UTKFace test split: \`npm run eval -- --flip --out docs/eval/ensemble\` (int8, the built-in pair) and \`npm run eval -- --model weights/${name}.fp32.daaw --flip --ensemble weights/${ens.model}.fp32.daaw --ensemble-weight ${ens.weight} --out docs/eval/ensemble\` (fp32):`, '');
+  const bandNames = ensTest8.results['interval 1'].bands.map((x) => x.band);
+  L.push(`| precision | setting | MAE | CA(5) % | mean signed error | corr(spread, abs err) | ${bandNames.join(' | ')} |`, `|---|---|---:|---:|---:|---:|${bandNames.map(() => '---:').join('|')}|`);
+  for (const [p, e] of [['int8', ensTest8], ['fp32', ensTest32]] as const)
+    if (e) for (const [k, r] of Object.entries(e.results)) L.push(`| ${p} | ${k} | ${fmt(r.mae)} | ${fmt(r.ca5, 1)} | ${fmt(r.meanSignedError)} | ${fmt(r.spreadErrorCorrelation)} | ${r.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
+  const fa = evalOf('docs/eval/face-api.test.json')?.results['interval 1'];
+  if (fa) L.push(`| - | face-api AgeGenderNet | ${fmt(fa.mae)} | ${fmt(fa.ca5, 1)} | ${fmt(fa.meanSignedError)} | - | ${fa.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
+  const sel = ensTest8.results['interval 1 + ensemble']?.selective;
+  if (sel) L.push('', `\`spread\` of the ensemble (int8): MAE on the faces with the smallest spread: ${sel.map((x) => `${x.coverage} %: ${fmt(x.mae)}`).join(', ')}.`);
 }
 // the paper's own configuration (loss on the mean estimate only), trained and evaluated the same way
 const paper = evalOf('paper-loss/default.fp32.test.json');

@@ -1,0 +1,154 @@
+/**
+ * The estimator's ensemble (EstimatorOptions.ensemble): the built-in estimator mixes c3ae-daa into
+ * resnet18w16-daa's ages (weights/models.json); every age is (1 - w) x the main model's + w x the
+ * second's, per template, and `spread` is the weighted deviation of both models' per-template
+ * estimates around it. Checked against two single-model estimators on the same image, for chips
+ * (generated image), the per-call and the estimator-level switch, custom pairs, and the errors.
+ * The whole-photo path (estimateAll: the second model's chip at its own input side) needs UTKFace and
+ * skips (counted as skipped) without it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEstimator, OptionsError, type Estimate } from '../../src/index.ts';
+import { DEFAULT_CONFIG } from '../../src/arch.ts';
+import { makeImage, makeWeights } from '../reliability/determinism-fixture.ts';
+import { decodeImage, imageDir, readLabels } from '../../train/data.ts';
+import { background, pasteChip } from '../../train/canvas.ts';
+import { utkRoot } from '../detect/util.ts';
+
+const root = utkRoot();
+if (!root) console.log('  SKIP: no UTKFace data (DAA_DATA or ../shared/data/utkface): the whole-photo test of test/api/ensemble.test.ts is skipped');
+const withData = root ? test : test.skip;
+
+const pair = await createEstimator({ crop: 'chip', backend: 'simd' });
+const main = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: false });
+const second = await createEstimator({ crop: 'chip', backend: 'simd', model: 'c3ae-daa' });
+
+/** the ensemble of two single-model estimates, as the estimator computes it */
+function mix(a: Estimate, b: Estimate, w: number): { age: number; perTemplate: Float32Array; spread: number } {
+  const age = (1 - w) * a.age + w * b.age;
+  let sa = 0, sb = 0;
+  for (const v of a.perTemplate) sa += (v - age) ** 2;
+  for (const v of b.perTemplate) sb += (v - age) ** 2;
+  const T = a.perTemplate.length;
+  return { age, perTemplate: a.perTemplate.map((v, t) => (1 - w) * v + w * b.perTemplate[t]), spread: Math.sqrt(((1 - w) * sa + w * sb) / T) };
+}
+
+function expectMix(got: Estimate, want: ReturnType<typeof mix>, tol: number, what: string): void {
+  const msg = (k: string, e: number, g: number) => `${what}: ${k} expected ${e}, got ${g} (tolerance ${tol})`;
+  assert.ok(Math.abs(got.age - want.age) <= tol, msg('age', want.age, got.age));
+  assert.ok(Math.abs(got.spread - want.spread) <= tol, msg('spread', want.spread, got.spread));
+  assert.is(got.perTemplate.length, want.perTemplate.length, `${what}: template count`);
+  want.perTemplate.forEach((v, t) => assert.ok(Math.abs(got.perTemplate[t] - v) <= tol, msg(`perTemplate[${t}]`, v, got.perTemplate[t])));
+}
+
+test('the built-in estimator holds c3ae-daa at weight 0.25 (weights/models.json); ensemble: false holds none', () => {
+  assert.ok(pair.ensemble, 'pair.ensemble');
+  assert.is(pair.ensemble!.weight, 0.25);
+  assert.is(pair.ensemble!.config.encoder, 'c3ae');
+  assert.is(pair.ensemble!.precision, pair.precision);
+  assert.is(main.ensemble, null);
+  assert.is(second.ensemble, null, 'a model passed by name gets no partner');
+  assert.ok(pair.memoryBytes() > main.memoryBytes(), 'the second model is placed in the same arena at load');
+});
+
+test('chip: age, perTemplate and spread are the weighted mix of the two models (same arithmetic: within 1e-9); flip and intervals too', () => {
+  for (const [i, size] of [[0, [80, 72]], [1, [128, 128]], [2, [61, 97]]] as const) {
+    const img = makeImage(size[0], size[1], 500 + i);
+    for (const interval of [1, 5]) {
+      const what = `image ${i} (${size.join('x')}), interval ${interval}`;
+      expectMix(pair.estimate(img, { interval }), mix(main.estimate(img, { interval }), second.estimate(img, { interval }), 0.25), 1e-9, what);
+    }
+    // flip: each view mixed, then the views averaged as for one model
+    const f = pair.estimate(img, { flip: true });
+    const [a, b] = [mix(main.estimate(img), second.estimate(img), 0.25), (() => {
+      const m = makeImage(size[0], size[1], 500 + i);
+      for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) for (let c = 0; c < 4; c++) m.data[(y * m.width + x) * 4 + c] = img.data[(y * m.width + (m.width - 1 - x)) * 4 + c];
+      return mix(main.estimate(m), second.estimate(m), 0.25);
+    })()];
+    assert.ok(Math.abs(f.age - (a.age + b.age) / 2) <= 1e-9, `image ${i} flip: age ${f.age} against ${(a.age + b.age) / 2}`);
+    assert.ok(Math.abs(f.spread - Math.sqrt((a.spread ** 2 + b.spread ** 2) / 2)) <= 1e-9, `image ${i} flip: spread`);
+  }
+});
+
+test('ensemble: false per call is the main model alone, bit for bit; the next call mixes again', () => {
+  const img = makeImage();
+  const alone = pair.estimate(img, { ensemble: false });
+  const ref = main.estimate(img);
+  assert.is(alone.age, ref.age);
+  assert.is(alone.spread, ref.spread);
+  assert.equal(Array.from(alone.perTemplate), Array.from(ref.perTemplate));
+  assert.is.not(pair.estimate(img).age, ref.age);
+  assert.is(pair.estimate(img, { ensemble: true }).age, pair.estimate(img).age);
+});
+
+test('a custom pair: two weight files and a weight of your own', async () => {
+  const est = await createEstimator({ crop: 'chip', backend: 'simd', model: 'weights/c3ae-daa.fp32.daaw', ensemble: { model: 'weights/resnet18w16-daa.int8.daaw', weight: 0.6 } });
+  const a = await createEstimator({ crop: 'chip', backend: 'simd', model: 'weights/c3ae-daa.fp32.daaw' });
+  const img = makeImage(90, 90, 77);
+  assert.is(est.ensemble!.weight, 0.6);
+  assert.is(est.ensemble!.precision, 'int8');
+  expectMix(est.estimate(img), mix(a.estimate(img), main.estimate(img), 0.6), 1e-9, 'c3ae fp32 + 0.6 resnet18 int8');
+  est.dispose();
+  a.dispose();
+});
+
+test('bad ensembles are OptionsErrors that name the problem; the estimator stays usable', async () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ model: 'c3ae-daa', weight: 0 }, /weight must be a number in \(0, 1\)/],
+    [{ model: 'c3ae-daa', weight: 1 }, /weight must be a number in \(0, 1\)/],
+    [{ model: 'c3ae-daa', weight: Number.NaN }, /weight must be a number in \(0, 1\)/],
+    [{ model: 'c3ae-daa' }, /weight must be a number/],
+    [{ weight: 0.3 }, /ensemble.model is required/],
+    [{ model: 'c3ae-daa', weight: 0.3, wieght: 1 }, /unknown option 'wieght'/],
+    [true, /ensemble must be false or \{ model, weight \}/],
+    [{ model: makeWeights({ ...DEFAULT_CONFIG, numTemplates: 50 }), weight: 0.3 }, /same template ages|template ages/],
+  ];
+  for (const [ensemble, re] of bad) {
+    try {
+      await createEstimator({ crop: 'chip', backend: 'simd', ensemble: ensemble as false });
+      assert.unreachable(`ensemble ${JSON.stringify(ensemble)} was accepted`);
+    } catch (e) {
+      assert.instance(e, OptionsError, `ensemble ${JSON.stringify(ensemble)}: ${String(e)}`);
+      assert.match((e as Error).message, re);
+    }
+  }
+  const img = makeImage();
+  for (const [opts, re] of [[{ ensemble: true }, /needs an estimator with a second model/], [{ ensemble: 1 }, /ensemble must be true or false/]] as const) {
+    try {
+      main.estimate(img, opts as { ensemble: boolean });
+      assert.unreachable(`${JSON.stringify(opts)} was accepted`);
+    } catch (e) {
+      assert.instance(e, OptionsError);
+      assert.match((e as Error).message, re);
+    }
+  }
+  assert.ok(Number.isFinite(main.estimate(img).age));
+  assert.ok(Number.isFinite(pair.estimate(img).age));
+});
+
+withData('whole photo: each face of estimateAll is the mix of the two models on their own chips of that face (within 1e-3 years)', async () => {
+  const full = await createEstimator({ backend: 'simd' });
+  const one = await createEstimator({ backend: 'simd', ensemble: false });
+  const c3ae = await createEstimator({ backend: 'simd', model: 'c3ae-daa' });
+  const rows = readLabels(root!).filter((r) => r.split === 'test');
+  for (const [k, row] of [rows[3], rows[300]].entries()) {
+    const chip = decodeImage(new Uint8Array(readFileSync(join(imageDir(root!), row.file))), row.file);
+    const W = 640, H = 480;
+    const frame = { data: background('noise', W, H, 11 + k), width: W, height: H };
+    pasteChip(frame.data, W, H, chip.data, chip.width, { cx: 320, cy: 240, size: 180, angle: 12 });
+    const faces = full.estimateAll(frame);
+    assert.ok(faces.length >= 1, `chip ${row.file}: no face found`);
+    const f = faces[0];
+    // the second model's chip is the first's region at its own side (a scaled matrix, not recomputed
+    // from the keypoints): the same pixels up to rounding of the map
+    expectMix(f, mix(one.estimateFace(frame, f), c3ae.estimateFace(frame, f), 0.25), 1e-3, `chip ${row.file}`);
+    const r = full.refineFace(frame, f, { age: true, ensemble: false });
+    assert.ok(r && Number.isFinite(r.age), 'refineFace with ensemble: false');
+  }
+  for (const e of [full, one, c3ae]) e.dispose();
+});
+
+test.run();
