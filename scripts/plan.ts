@@ -52,12 +52,14 @@ console.log(formatSteps('steps of one estimate (after the image resize):', [...e
 if (values.args) console.log('\n' + [...encoder.steps, ...head.steps].map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, model.at)})`).join('\n'));
 if (model.plan.head) console.log('\n' + formatSteps('setup (once, at load):', model.plan.head.setup));
 console.log('\n' + formatMemory(model.plan.builder.buffers));
+if (est.ensemble) console.log(`\nensemble: every age also runs a ${est.ensemble.config.encoder} ${est.ensemble.config.inputSize} px model (${est.ensemble.precision}, weight ${est.ensemble.weight}); its plan: \`npm run plan -- --model <its name or file>\``);
 
 if (values.profile) {
   const S = 128;
   const img = { data: new Uint8ClampedArray(S * S * 4).map((_, i) => (Math.imul(i + 1, 2654435761) >>> 24) & 0xff), width: S, height: S };
   const runs = Number(values.runs);
-  for (let i = 0; i < 14; i++) est.estimate(img); // warm-up, and past the relaxed build's int8 kernel choice
+  // warm-up, and past the relaxed build's int8 kernel choice (the image is no face: read it as a chip)
+  for (let i = 0; i < 14; i++) est.estimate(img, { crop: 'chip', ensemble: false });
   const programs: Program[] = [encoder, head];
   const steps = programs.flatMap((p) => [...p.steps]);
   const times = steps.map(() => [] as number[]);
@@ -73,7 +75,7 @@ if (values.profile) {
       }
     model.finish(run);
     const t = performance.now();
-    est.estimate(img, { interval: run.interval });
+    est.estimate(img, { interval: run.interval, crop: 'chip', ensemble: false });
     whole.push(performance.now() - t);
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
