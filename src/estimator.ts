@@ -330,7 +330,11 @@ async function loadEnsemble(opts: EstimatorOptions, main: WeightFile): Promise<{
   } else {
     if (e === null || typeof e !== 'object') throw new OptionsError('ensemble must be false or { model, weight }');
     checkOptionNames(e, ['model', 'weight'], 'ensemble options');
-    ({ model, weight } = e);
+    try {
+      ({ model, weight } = e);
+    } catch (err) {
+      throw new OptionsError(`reading ensemble options threw: ${(err as Error)?.message ?? String(err)}`);
+    }
     if (typeof weight !== 'number' || !(weight > 0 && weight < 1)) throw new OptionsError(`ensemble.weight must be a number in (0, 1), got ${String(weight)}`);
     if (model === undefined) throw new OptionsError('ensemble.model is required (a built-in model name, a URL or path, or weight file bytes)');
   }
