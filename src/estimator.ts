@@ -418,6 +418,8 @@ export class Estimator {
   private stageBytes = 0;
   /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
   private q8Kernel: TimedChoice | null = null;
+  /** the main model with what runs it (model, head and q8Kernel above, as one AgeModel for runAgeModel) */
+  private main: AgeModel | null;
   /** the ensemble's second model (EstimatorOptions.ensemble), in the same arena and kernel instance */
   private second: (AgeModel & { weight: number }) | null;
   /** the second model of this estimator's ensemble and its share of the age, or null (EstimatorOptions.ensemble) */
@@ -439,6 +441,7 @@ export class Estimator {
     this.interval = interval;
     this.head = main.head;
     this.q8Kernel = main.q8Kernel;
+    this.main = main;
     this.second = second;
     this.ensemble = second && { config: second.config, precision: second.precision, weight: second.weight };
     this.crop = crop;
@@ -592,9 +595,9 @@ export class Estimator {
    * is the same region of the image at its own input side S2: `m` with its linear part scaled by S / S2.
    */
   private ageOfView(img: StagedImage, m: Affine | null, interval: number, ensemble: boolean): Estimate {
-    const { arena, model, kernels } = this.live();
+    const { arena, kernels } = this.live();
     const S = this.config.inputSize;
-    const main: AgeModel = { model, config: this.config, precision: this.precision, head: this.head, q8Kernel: this.q8Kernel };
+    const main = this.main!;
     const a = this.result(arena, inKernels(() => runAgeModel(kernels, main, img, m, interval)));
     const second = this.second;
     if (!ensemble || !second) return a;
@@ -756,6 +759,7 @@ export class Estimator {
     this.arena = null;
     this.kernels = null;
     this.q8Kernel = null;
+    this.main = null;
     this.second = null;
     this.detector = null;
     this.stage = 0;

@@ -13,6 +13,9 @@ const { values: a } = parseArgs({ options: { name: { type: 'string' }, 'eval-dir
 // default: the package default named in weights/models.json, evaluated into docs/eval/<name>/
 const name = a.name ?? (JSON.parse(readFileSync('weights/models.json', 'utf8')).default as string);
 const evalDir = a['eval-dir'] ?? `docs/eval/${name}`;
+// the model mixed into this one's ages by the default estimator, when this is the default (weights/models.json `ensemble`)
+const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
+const ens = models.default === name ? models.ensemble : undefined;
 const fp32Path = `weights/${name}.fp32.daaw`;
 const int8Path = `weights/${name}.int8.daaw`;
 const f = readWeightFile(readFileSync(fp32Path));
@@ -48,11 +51,8 @@ L.push('## What it is', '');
 L.push(`- Architecture: ${f.config.encoder === 'resnet18' ? 'ResNet18 (3x3 stride-2 stem, no max-pool)' : 'C3AE'} encoder (width ${f.config.width}, ${f.config.inputSize}x${f.config.inputSize} RGB input in [0, 1]) + DAA with ${f.config.daa} template styles over ${f.config.numTemplates} template ages + AgeDecoder (conv 3x3 to ${f.config.featDim}, BN, ReLU, GAP, linear). BatchNorm folded. Config: \`${JSON.stringify(f.config)}\`.`);
 L.push(`- Files: \`${fp32Path}\` ${size(fp32Path)}; \`${int8Path}\` ${size(int8Path)} (per-output-channel int8 weights, activation scales calibrated on ${m8.calibration ?? 'synthetic images at load'}).`);
 L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips; other crops, poses or framing give worse estimates.`);
-{
-  const spec = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
-  const pair = spec.default === name && spec.ensemble ? ` and ${spec.ensemble.model}'s int8 file, its partner in the ensemble that \`estimate()\` runs (below)` : ' (`estimate()` runs it)';
-  L.push(`- Precisions: the package embeds the int8 file${pair}; the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
-}
+const pairText = ens ? ` and ${ens.model}'s int8 file, its partner in the ensemble that \`estimate()\` runs (below)` : ' (`estimate()` runs it)';
+L.push(`- Precisions: the package embeds the int8 file${pairText}; the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
 const tl = Number(m.options?.['template-loss'] ?? m.options?.template_loss ?? 0);
 const init = m.initialisedFrom as { run: string; epochsDone: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
 if (init) init.history = historyOf(init.run, init.history);
@@ -119,13 +119,11 @@ if (e32 && (faceApi || prev)) {
   if (sel) L.push('', `\`spread\` as an uncertainty signal (fp32): correlation with the absolute error ${fmt(e32.results['interval 1'].spreadErrorCorrelation)}; MAE on the faces with the smallest spread: ${sel.map((x) => `${x.coverage} %: ${fmt(x.mae)}`).join(', ')}.`);
 }
 // the default estimator's ensemble (weights/models.json `ensemble`), evaluated into docs/eval/ensemble/
-const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
-const ens = models.default === name ? models.ensemble : undefined;
 const ensTest8 = ens ? evalOf('docs/eval/ensemble/default.int8.test.json') : null;
 const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : null;
 if (ens && ensTest8) {
   L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
-  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (the previous default, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models (${ens.model} adds about a quarter to the time: \`npm run bench\`, README "Speed").`, '');
+  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (the previous default, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
   const vals = ['0.2', '0.25', '0.3'].map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
   if (vals.length) {
     L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');

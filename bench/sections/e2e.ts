@@ -10,7 +10,7 @@ import { createEstimator, type Estimator } from '../../src/index.ts';
 import type { BenchModel } from '../lib/models.ts';
 import { ortSession, type OrtRunner } from '../peers/ort.ts';
 import { faceApiAgeGender, ssrNetAge, tfjsDaa, tfjsWasmInfo, useTfjsWasm, type TfRunner } from '../peers/tfjs.ts';
-import { weightShapes } from '../../src/arch.ts';
+import { weightShapes, type ModelConfig } from '../../src/arch.ts';
 import { fmt, mdTable, pairedRatio, runInterleaved, summarize, type Contender, type Summary, type Timings } from '../lib/stats.ts';
 import { r, type Ctx, type SectionResult, type Target } from './context.ts';
 
@@ -200,13 +200,14 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
   const spec = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default: string; ensemble?: { model: string; weight: number } };
   const def = spec.default;
   const pairName = spec.ensemble ? `${def} + ${spec.ensemble.model}` : def;
+  const paramsOf = (...cfgs: ModelConfig[]) => cfgs.flatMap((c) => [...weightShapes(c).values()]).reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0);
   for (const [precision, backend] of [['fp32', 'simd'], ['int8', ctx.backends.includes('relaxed') ? 'relaxed' : 'simd']] as const) {
     const est = precision === 'int8'
       ? await createEstimator({ backend, crop: 'chip' })
       : await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend, crop: 'chip', ...(spec.ensemble ? { ensemble: { model: `weights/${spec.ensemble.model}.${precision}.daaw`, weight: spec.ensemble.weight } } : {}) });
     keep.push(est);
     settle(est, img, backend, precision);
-    const params = [...weightShapes(est.config).values(), ...(est.ensemble ? weightShapes(est.ensemble.config).values() : [])].reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0);
+    const params = paramsOf(est.config, ...(est.ensemble ? [est.ensemble.config] : []));
     const input = `128x128 RGBA -> ${est.config.inputSize}${est.ensemble ? ` and ${est.ensemble.config.inputSize}` : ''}`;
     const name = `daa-wasm ${backend} ${precision} shipped default (${pairName}, trained)`;
     userInfo[name] = { input, params };
@@ -214,7 +215,7 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
     if (precision === 'int8' && est.ensemble) {
       // the same estimator per call: the default model alone, and the pair with test-time flip
       const alone = `daa-wasm ${backend} int8 shipped default, ${def} alone (ensemble: false)`;
-      userInfo[alone] = { input: `128x128 RGBA -> ${est.config.inputSize}`, params: [...weightShapes(est.config).values()].reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0) };
+      userInfo[alone] = { input: `128x128 RGBA -> ${est.config.inputSize}`, params: paramsOf(est.config) };
       users.contenders.push({ name: alone, run: () => est.estimate(img, { ensemble: false }) });
       const flip = `daa-wasm ${backend} int8 shipped default + flip`;
       userInfo[flip] = { input, params };
