@@ -8,6 +8,13 @@
  *                                                         test chip pasted at S = 32 .. 512 px, rotated
  *                                                         up to 25 degrees: detection rate per S, age MAE
  *                                                         (S >= 96) vs the same chips alone, ms per canvas
+ *     [--sizes 32,48,..] [--min-score X] [--min-face-size PX]   options of estimateAll / detectFaces
+ *   npx tsx scripts/eval-detect.ts look [--limit N] [--sides 128,112,96,80]   the video tracker's look
+ *                                                         (refineFace with the age) at each window side:
+ *                                                         chips pasted at 96..320 px, rotated up to 25
+ *                                                         degrees, found by estimateAll, looked at from a
+ *                                                         seed shifted by up to 6 % of the box: found,
+ *                                                         age MAE, keypoint error, ms per call
  *   npx tsx scripts/eval-detect.ts negatives [--n 1000]   face-free canvases (flat, noise, gradient,
  *                                                         texture, clutter; 128x128 .. 1024x768): false detections
  * A face counts as found when a detected box contains the pasted chip's centre and its eye distance
@@ -17,7 +24,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, NoFaceError, type Face } from '../src/index.ts';
-import { FACE_TEMPLATE } from '../src/detect/align.ts';
+import { FACE_TEMPLATE, TEMPLATE_KEYPOINTS } from '../src/detect/align.ts';
+import type { FaceDetector } from '../src/detect/detector.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from '../train/data.ts';
 import { background, pasteChip, placePoint, type Background, type Placement } from '../train/canvas.ts';
 import { makeRng } from '../train/data.ts';
@@ -27,6 +35,7 @@ const { values: a, positionals } = parseArgs({
   options: {
     limit: { type: 'string' }, n: { type: 'string', default: '1000' }, data: { type: 'string', default: DEFAULT_DATA_DIR },
     sizes: { type: 'string', default: '32,48,96,192,384,512' }, backend: { type: 'string' }, 'min-score': { type: 'string' },
+    'min-face-size': { type: 'string' }, sides: { type: 'string', default: '128,112,96,80' },
   },
 });
 const mode = positionals[0] ?? 'chips';
@@ -38,8 +47,11 @@ const testRows = () => {
   return rows.filter((_, i) => i % step === 0).slice(0, n);
 };
 const load = (file: string) => decodeImage(new Uint8Array(readFileSync(join(imageDir(a.data!), file))), file);
-const opts = a['min-score'] ? { minScore: Number(a['min-score']) } : {};
-const stamp = `${new Date().toISOString()} (${est.backend} build${a['min-score'] ? `, minScore ${a['min-score']}` : ''})`;
+const opts = {
+  ...(a['min-score'] ? { minScore: Number(a['min-score']) } : {}),
+  ...(a['min-face-size'] ? { minFaceSize: Number(a['min-face-size']) } : {}),
+};
+const stamp = `${new Date().toISOString()} (${est.backend} build${Object.entries(opts).map(([k, v]) => `, ${k} ${v}`).join('')})`;
 
 /** whether `f` is the face pasted at `at` */
 export function matches(f: Face, at: Placement): boolean {
@@ -47,6 +59,20 @@ export function matches(f: Face, at: Placement): boolean {
   const [r, l] = [placePoint(FACE_TEMPLATE[0], at), placePoint(FACE_TEMPLATE[1], at)];
   const want = Math.hypot(l.x - r.x, l.y - r.y), got = Math.hypot(f.keypoints[1].x - f.keypoints[0].x, f.keypoints[1].y - f.keypoints[0].y);
   return inBox && got / want < 1.5 && want / got < 1.5;
+}
+
+/**
+ * A W x H canvas (flat, noise or gradient by i and S) with `chip` pasted at face size S, rotated up
+ * to 25 degrees, at a random place where it fits whole (the middle where it does not).
+ */
+function pastedCanvas(chip: { data: Uint8Array; width: number }, i: number, S: number, W: number, H: number, rnd: () => number): { canvas: Uint8Array; at: Placement } {
+  const kind: Background = (['flat', 'noise', 'gradient'] as const)[(i + S) % 3];
+  const canvas = background(kind, W, H, 1000 + i * 7 + S);
+  const diag = (S * Math.SQRT2) / 2;
+  const fit = (n: number) => (n - 2 * diag > 0 ? diag + rnd() * (n - 2 * diag) : n / 2);
+  const at: Placement = { cx: fit(W), cy: fit(H), size: S, angle: (rnd() * 2 - 1) * 25 };
+  pasteChip(canvas, W, H, chip.data, chip.width, at);
+  return { canvas, at };
 }
 
 if (mode === 'chips') {
@@ -87,12 +113,7 @@ if (mode === 'chips') {
     const chip = load(r.file);
     const chipAge = est.estimate(chip, { crop: 'chip' }).age;
     for (const S of sizes) {
-      const kind: Background = (['flat', 'noise', 'gradient'] as const)[(i + S) % 3];
-      const canvas = background(kind, W, H, 1000 + i * 7 + S);
-      const diag = (S * Math.SQRT2) / 2;
-      const fit = (n: number) => (n - 2 * diag > 0 ? diag + rnd() * (n - 2 * diag) : n / 2);
-      const at: Placement = { cx: fit(W), cy: fit(H), size: S, angle: (rnd() * 2 - 1) * 25 };
-      pasteChip(canvas, W, H, chip.data, chip.width, at);
+      const { canvas, at } = pastedCanvas(chip, i, S, W, H, rnd);
       const t0 = performance.now();
       const faces = est.estimateAll({ data: canvas, width: W, height: H }, opts);
       ms += performance.now() - t0; runs++;
@@ -110,6 +131,48 @@ if (mode === 'chips') {
   console.log(`| S | ${sizes.join(' | ')} | age MAE (S >= 96) vs chip alone | other detections | ms per canvas (estimateAll) |`);
   console.log(`|---|${sizes.map(() => '---').join('|')}|---|---|---|`);
   console.log(`| found | ${sizes.map((S) => `${((100 * (found.get(S) ?? 0)) / total.get(S)!).toFixed(1)} %`).join(' | ')} | ${mae(ageErr)} vs ${mae(chipErr)} (n ${ageErr.length}) | ${extra} on ${runs} canvases | ${(ms / runs).toFixed(1)} |`);
+} else if (mode === 'look') {
+  const rows = testRows().slice(0, Number(a.limit ?? 150));
+  const sides = a.sides!.split(',').map(Number);
+  const det = (est as unknown as { faceDetector(): FaceDetector }).faceDetector();
+  const W = 640, H = 480;
+  const rnd = makeRng(11);
+  const stat = new Map(sides.map((s) => [s, { found: 0, err: [] as number[], ms: 0, kp: [] as number[] }]));
+  let n = 0;
+  rows.forEach((r, i) => {
+    const chip = load(r.file);
+    for (const S of [96, 144, 224, 320]) {
+      const { canvas, at } = pastedCanvas(chip, i, S, W, H, rnd);
+      const frame = { data: canvas, width: W, height: H };
+      const f = est.estimateAll(frame, opts).find((q) => matches(q, at));
+      if (!f) continue;
+      n++;
+      // the seed as a tracker predicts it: shifted by up to 6 % of the box
+      const dx = (rnd() * 2 - 1) * 0.06 * f.box.width, dy = (rnd() * 2 - 1) * 0.06 * f.box.height;
+      const seed = { box: { ...f.box, x: f.box.x + dx, y: f.box.y + dy }, keypoints: f.keypoints.map((p) => ({ x: p.x + dx, y: p.y + dy })), score: f.score };
+      const truth = [0, 1, 2].map((j) => placePoint(FACE_TEMPLATE[j], at));
+      const eyes = Math.hypot(truth[1].x - truth[0].x, truth[1].y - truth[0].y);
+      for (const side of [...sides].sort(() => rnd() - 0.5)) {
+        det.trackLookSide = side;
+        const st = stat.get(side)!;
+        const t0 = performance.now();
+        const g = est.refineFace(frame, seed, { ...opts, age: true });
+        st.ms += performance.now() - t0;
+        if (!g) continue;
+        st.found++;
+        st.err.push(Math.abs(g.age - r.age));
+        st.kp.push(truth.reduce((sum, t, j) => sum + Math.hypot(g.keypoints[TEMPLATE_KEYPOINTS[j]].x - t.x, g.keypoints[TEMPLATE_KEYPOINTS[j]].y - t.y), 0) / 3 / eyes);
+      }
+    }
+  });
+  const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+  console.log(`${stamp}: refineFace with the age at each window side on ${n} faces (${rows.length} UTKFace test chips at 96, 144, 224, 320 px on 640x480 canvases, rotation up to 25 degrees, seeds shifted by up to 6 % of the box)`);
+  console.log('| window side | found | age MAE | keypoint error (eyes, mouth; fraction of the eye distance, against the template) | ms per call |');
+  console.log('|---|---|---|---|---|');
+  for (const side of sides) {
+    const st = stat.get(side)!;
+    console.log(`| ${side} | ${st.found} / ${n} | ${mean(st.err).toFixed(3)} | ${mean(st.kp).toFixed(4)} | ${(st.ms / n).toFixed(2)} |`);
+  }
 } else if (mode === 'negatives') {
   const n = Number(a.n);
   let falses = 0, images = 0, answered = 0;

@@ -69,6 +69,8 @@ export class FaceDetector {
   /** bound runs by input size ("HxW"), the square one first; bounded (SIZED_RUNS) */
   private readonly runs = new Map<string, SizedRun>();
   private readonly square: SizedRun;
+  /** side (detector input pixels) of the video tracker's look window (refineFace): TRACK_LOOK_SIDE */
+  trackLookSide = TRACK_LOOK_SIDE;
 
   /**
    * `maxPixels`: the largest input (H x W) of a pass-1 window (DETECTOR_WINDOW_PIXELS); the plan's
@@ -142,17 +144,18 @@ export class FaceDetector {
 
   /**
    * The window that shows a candidate face upright (eye line horizontal) at the framing the
-   * detector scores best: face box REFINE_BOX_FRACTION of the window side, centred.
+   * detector scores best: face box REFINE_BOX_FRACTION of the window side, centred. `side`: the
+   * window's side in detector input pixels (default inputSize; the network runs any multiple of 16).
    */
-  refineWindow(face: RawFace, fraction = REFINE_BOX_FRACTION): Affine {
-    const S = this.plan.config.inputSize;
+  refineWindow(face: RawFace, fraction = REFINE_BOX_FRACTION, side = this.plan.config.inputSize): Affine {
     const [r, l] = face.keypoints;
     const angle = Math.atan2(l.y - r.y, l.x - r.x);
-    const side = Math.max(face.box.width, face.box.height) / fraction;
-    const k = side / S, cos = Math.cos(angle) * k, sin = Math.sin(angle) * k;
+    const k = Math.max(face.box.width, face.box.height) / fraction / side;
+    const cos = Math.cos(angle) * k, sin = Math.sin(angle) * k;
     const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
-    // input (X, Y) -> image: centre + R(angle) * k * (X - S/2, Y - S/2)
-    return [cos, -sin, cx - cos * (S / 2) + sin * (S / 2), sin, cos, cy - sin * (S / 2) - cos * (S / 2)];
+    const h = side / 2;
+    // input (X, Y) -> image: centre + R(angle) * k * (X - side/2, Y - side/2)
+    return [cos, -sin, cx - cos * h + sin * h, sin, cos, cy - sin * h - cos * h];
   }
 
   /**
@@ -339,25 +342,37 @@ export class FaceDetector {
   }
 
   /**
-   * One detector run in the upright window of `seed` (a candidate, or a face followed from the last
-   * video frame): the face found there nearest the window centre, or null. The video tracker's
-   * between-detections step (one run instead of a whole-image search).
+   * The video tracker's step between detections (refineFace): lookAt at the seed, a face followed
+   * from the last frame, in a window of trackLookSide pixels; at the full inputSize where one of the
+   * `others` boxes (the other faces followed) reaches into the circle inscribed in the window, since
+   * two faces close together are told apart less well at the lower resolution (a track then lags
+   * behind its face and may swap ids with the other: docs/video.md).
    */
-  lookAt(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction = REFINE_BOX_FRACTION, mirror = false): RawFace | null {
-    return this.lookNear(img, seed, opts, fraction, mirror)[0] ?? null;
+  trackLook(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, others: readonly RawFace['box'][]): RawFace | null {
+    const cx = seed.box.x + seed.box.width / 2, cy = seed.box.y + seed.box.height / 2;
+    const r = Math.max(seed.box.width, seed.box.height) / REFINE_BOX_FRACTION / 2;
+    const crowded = others.some((b) => Math.hypot(cx - Math.min(Math.max(cx, b.x), b.x + b.width), cy - Math.min(Math.max(cy, b.y), b.y + b.height)) < r);
+    return this.lookAt(img, seed, opts, REFINE_BOX_FRACTION, false, crowded ? this.plan.config.inputSize : this.trackLookSide);
+  }
+
+  /**
+   * One detector run in the upright window of `seed` (a candidate, or a face followed from the last
+   * video frame): the face found there nearest the window centre, or null.
+   */
+  lookAt(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction = REFINE_BOX_FRACTION, mirror = false, side = this.plan.config.inputSize): RawFace | null {
+    return this.lookNear(img, seed, opts, fraction, mirror, side)[0] ?? null;
   }
 
   /**
    * lookAt's run: the faces of the window within half the seed's box side of its centre, nearest
-   * first. `mirror`: the window flipped left-right (input X -> S - X), the same region and centre.
+   * first. `mirror`: the window flipped left-right (input X -> side - X), the same region and centre.
    */
-  private lookNear(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction: number, mirror: boolean): RawFace[] {
-    const S = this.plan.config.inputSize;
-    const u = this.refineWindow(seed, fraction);
-    const m: Affine = mirror ? [-u[0], u[1], u[0] * S + u[2], -u[3], u[4], u[3] * S + u[5]] : u;
-    const centre = { x: m[0] * S / 2 + m[1] * S / 2 + m[2], y: m[3] * S / 2 + m[4] * S / 2 + m[5] };
+  private lookNear(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction: number, mirror: boolean, side = this.plan.config.inputSize): RawFace[] {
+    const u = this.refineWindow(seed, fraction, side);
+    const m: Affine = mirror ? [-u[0], u[1], u[0] * side + u[2], -u[3], u[4], u[3] * side + u[5]] : u;
+    const centre = { x: m[0] * side / 2 + m[1] * side / 2 + m[2], y: m[3] * side / 2 + m[4] * side / 2 + m[5] };
     const radius = 0.5 * Math.max(seed.box.width, seed.box.height);
-    return this.runWindow(img, m, opts.minScore, opts.iouThreshold)
+    return this.runWindow(img, m, opts.minScore, opts.iouThreshold, side, side)
       .map((f) => ({ f, d: Math.hypot(f.box.x + f.box.width / 2 - centre.x, f.box.y + f.box.height / 2 - centre.y) }))
       .filter((x) => x.d < radius)
       .sort((a, b) => a.d - b.d)
@@ -391,6 +406,18 @@ export const TILE_MIN_FACE = 0.2;
 export const CANDIDATE_SCORE = 0.3;
 /** At most this many candidates get a second look (the highest scoring). */
 export const MAX_CANDIDATES = 64;
+/**
+ * Side of the video tracker's look window (refineFace), in detector input pixels: 96, not the
+ * square input's 128 (0.56 of the network's pixels; the face box is still REFINE_BOX_FRACTION of
+ * it, 43 px). `npx tsx scripts/eval-detect.ts look --limit 150` (2026-12-06; 600 faces: UTKFace test
+ * chips pasted at 96-320 px, rotated up to 25 degrees, looked at from a seed shifted by up to 6 % of
+ * the box): found 600 / 600 at 128, 112, 96 and 80; age MAE 4.726 / 4.782 / 4.620 / 4.718; keypoint
+ * error against the template 0.054 / 0.059 / 0.060 / 0.068 of the eye distance. `npx tsx bench/track.ts --only e2e`: all
+ * scenes 99.1 % found either way, the tracker's own readings MAE 5.11 (128) and 4.98 (96), tracked
+ * frame-to-frame sd 0.18 and 0.14. refineFace with the age, paired: 96 / 128 = 0.835 with the pair
+ * of age models (5.77 -> 4.82 ms on that run), 0.792 with one. docs/video.md.
+ */
+export const TRACK_LOOK_SIDE = 96;
 /** Face box side as a fraction of the refine window side. */
 export const REFINE_BOX_FRACTION = 0.45;
 /**

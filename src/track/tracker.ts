@@ -88,8 +88,11 @@ export interface TrackedFace {
 export interface TrackingEstimator<F> {
   estimateAll(frame: F): readonly FaceObservation[];
   estimateFace(frame: F, face: FaceObservation): AgeReading;
-  /** called with `{ age: true }`: the face found with its age, when the estimator can (one staging of the frame), else without */
-  refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true }): FaceObservation | null;
+  /**
+   * called with `{ age: true, others }`: the face found with its age, when the estimator can (one
+   * staging of the frame), else without; `others`: the predicted boxes of the other faces followed
+   */
+  refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true; others: readonly Box[] }): FaceObservation | null;
   /** windows `from` .. `from + count - 1` of the whole-frame search, faces at `known` boxes skipped; `windows`: how many there are */
   scanFaces?(frame: F, opts: { from: number; count: number; known: readonly Box[] }): { faces: readonly FaceObservation[]; windows: number };
 }
@@ -104,8 +107,12 @@ export interface TrackerOptions<F = PixelFrame> {
   detect?: (frame: F) => readonly FaceObservation[];
   /** the age of one face of a frame (given its box and keypoints), for faces that came without one */
   estimate?: (frame: F, face: FaceObservation) => AgeReading | null | undefined;
-  /** the face near `seed` (the predicted box and keypoints of a followed face) in this frame, or null when it is gone */
-  refine?: (frame: F, seed: FaceObservation) => FaceObservation | null | undefined;
+  /**
+   * the face near `seed` (the predicted box and keypoints of a followed face) in this frame, or null
+   * when it is gone; `others`: the predicted boxes of the other faces the tracker follows (a refine
+   * may look more closely where another face is near)
+   */
+  refine?: (frame: F, seed: FaceObservation, others: readonly Box[]) => FaceObservation | null | undefined;
   /**
    * part of a whole-frame search for faces not followed yet, run on each frame without a full
    * detection: the faces it finds, except those at the `known` boxes (the faces followed in this
@@ -356,7 +363,7 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
     if (!est || typeof est !== 'object' || typeof est.estimateAll !== 'function' || typeof est.estimateFace !== 'function' || typeof est.refineFace !== 'function')
       throw new OptionsError('estimator must be an Estimator (createEstimator()), with estimateAll, estimateFace and refineFace');
     o.detect ??= (f) => est.estimateAll(f);
-    o.refine ??= (f, seed) => est.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true });
+    o.refine ??= (f, seed, others) => est.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true, others });
     o.estimate ??= (f, face) => est.estimateFace(f, face);
   }
   checkFunction(o.detect, 'detect');
@@ -412,6 +419,7 @@ class TrackerImpl<F> implements Tracker<F> {
   private kept = new Int32Array(8);
   private readonly pose: Pose = { roll: 0, yaw: 0, pitch: 0 };
   private readonly active: Track[] = [];
+  private readonly others: Box[] = [];
   private readonly lost: Track[] = [];
   /** scanFor's workspace: the boxes of faces seen in this frame, and the tracks not seen */
   private readonly known: Box[] = [];
@@ -425,7 +433,7 @@ class TrackerImpl<F> implements Tracker<F> {
   constructor(
     private readonly detect: ((frame: F) => readonly FaceObservation[]) | undefined,
     private readonly estimateFn: ((frame: F, face: FaceObservation) => AgeReading | null | undefined) | undefined,
-    private readonly refine: ((frame: F, seed: FaceObservation) => FaceObservation | null | undefined) | undefined,
+    private readonly refine: ((frame: F, seed: FaceObservation, others: readonly Box[]) => FaceObservation | null | undefined) | undefined,
     private readonly scan: ((frame: F, known: readonly Box[]) => readonly FaceObservation[]) | undefined,
     private readonly detectEvery: number,
     private readonly timeout: number,
@@ -614,6 +622,14 @@ class TrackerImpl<F> implements Tracker<F> {
     t.ageVar = r;
   }
 
+  /** The predicted boxes of the live tracks other than `t` (refine's `others`), in one reused array. */
+  private othersOf(t: Track): readonly Box[] {
+    const out = this.others;
+    out.length = 0;
+    for (const u of this.live) if (u !== t) out.push(u.predicted);
+    return out;
+  }
+
   /** A frame without a full detection: each face seen in the previous frame is followed from its prediction. */
   private follow(frame: F): void {
     const active = this.active;
@@ -631,7 +647,7 @@ class TrackerImpl<F> implements Tracker<F> {
       if (this.refine) {
         this.stats.refines++;
         t.refined = this.frame;
-        const f = this.refine(frame, seed);
+        const f = this.refine(frame, seed, this.othersOf(t));
         if (f) {
           checkFace(f, 'refine()', -1);
           if (f.score >= this.minScore) {
@@ -749,7 +765,7 @@ class TrackerImpl<F> implements Tracker<F> {
       seed.score = t.score;
       this.stats.refines++;
       t.refined = this.frame;
-      const f = this.refine(frame, seed);
+      const f = this.refine(frame, seed, this.othersOf(t));
       if (!f) continue;
       checkFace(f, 'refine()', -1);
       if (f.score < this.minScore || this.overlapsSeen(f.box) > SAME_FACE_IOU) continue;

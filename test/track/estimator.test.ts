@@ -56,6 +56,18 @@ test('refineFace with { age: true }: the face refineFace finds, with the age est
   const seed = { box: truthAt(scene, 0)[0].box, keypoints: truthAt(scene, 0)[0].keypoints };
   assert.throws(() => e.refineFace(frame, seed, { age: 'yes' as unknown as boolean }), (err: unknown) => err instanceof OptionsError && /age must be true or false/.test(String(err)));
   assert.throws(() => e.refineFace(frame, seed, { ages: true } as never), (err: unknown) => err instanceof OptionsError && /age/.test(String(err)));
+  // others: faces far from the seed change nothing; one within the look's window makes it look at
+  // the full 128 x 128 input (the face still found, keypoints measured at the higher resolution)
+  const alone = e.refineFace(frame, seed, { age: true })!;
+  const far = { x: seed.box.x + 20 * seed.box.width, y: seed.box.y, width: seed.box.width, height: seed.box.height };
+  assert.equal(e.refineFace(frame, seed, { age: true, others: [far] }), alone, 'a face far away changes nothing');
+  const close = { ...seed.box, x: seed.box.x + 0.8 * seed.box.width };
+  const crowded = e.refineFace(frame, seed, { age: true, others: [close] });
+  assert.ok(crowded && Math.abs(crowded.box.x - alone.box.x) < 0.1 * seed.box.width, 'with a face close by: the same face found');
+  assert.not.equal(crowded!.keypoints, alone.keypoints, 'with a face close by: a different (full-resolution) look');
+  assert.throws(() => e.refineFace(frame, seed, { others: 'x' as never }), (err: unknown) => err instanceof OptionsError && /others must be an array/.test(String(err)));
+  assert.throws(() => e.refineFace(frame, seed, { others: [{ x: 0, y: 0, width: -1, height: 5 }] }), (err: unknown) => err instanceof OptionsError && /others\[0\]/.test(String(err)));
+  assert.ok(e.refineFace(frame, seed), 'usable after the errors');
 });
 
 test('ids with the real detector: crossing faces (the rear one hidden), a blurred face the whole-image search misses, a face that leaves and returns (4 seeds each); one full detection, then scans', async () => {
