@@ -1,7 +1,7 @@
 /**
  * The video tracker's measurements (docs/video.md):
  *
- *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N --scan-windows N (0: no scan)]
+ *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N --scan-windows N (0: no scan) --look-side N --no-others]
  *
  * - cost: what the tracker itself costs a frame: observe() with 1, 2, 5 and 10 faces, update() with
  *   functions that return at once (the policy's own work), the near-duplicate measure on 640 x 480
@@ -22,7 +22,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createEstimator, createTracker, type Estimator, type TrackedFace } from '../src/index.ts';
+import { createEstimator, createTracker, type Estimator, type FaceObservation, type PixelFrame, type TrackedFace } from '../src/index.ts';
+import type { FaceDetector } from '../src/detect/detector.ts';
 import { DEFAULT_MODEL } from '../src/generated/assets.ts';
 import { DEFAULT_AGE_NOISE, newAgeState, updateAge } from '../src/track/age-filter.ts';
 import { FrameDiff } from '../src/track/frame-diff.ts';
@@ -41,6 +42,8 @@ const { values: a } = parseArgs({
     seeds: { type: 'string', default: '201-203' },
     'detect-every': { type: 'string' },
     'scan-windows': { type: 'string' },
+    'look-side': { type: 'string' },
+    'no-others': { type: 'boolean', default: false },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -125,10 +128,15 @@ if (only.has('e2e')) {
   if (!fs.existsSync(path.join(a.data!, 'labels.csv')) || !DEFAULT_MODEL) console.log('## e2e: skipped (needs the UTKFace data and a default model)\n');
   else {
     est ??= await createEstimator();
+    // --look-side: the side of refineFace's detector window (default TRACK_LOOK_SIDE), to compare
+    if (a['look-side']) (est as unknown as { faceDetector(): FaceDetector }).faceDetector().trackLookSide = Number(a['look-side']);
     const trackerOpts = {
       ...(a['detect-every'] ? { detectEvery: Number(a['detect-every']) } : {}),
       ...(a['scan-windows'] !== undefined ? { scanWindows: Number(a['scan-windows']) } : {}),
     };
+    // --no-others: refineFace without the other faces' boxes (always the small window), to compare
+    const e = est;
+    const refineAlone = { refine: (f: PixelFrame, seed: FaceObservation) => e.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true }) };
     const allKinds: SceneKind[] = ['drift', 'scale', 'rotate', 'blur', 'brightness', 'mixed', 'cross', 'leave', 'still'];
     const kinds = a.kinds ? (a.kinds.split(',') as SceneKind[]) : allKinds;
     const [s0, s1 = s0] = a.seeds!.split('-').map(Number);
@@ -140,7 +148,7 @@ if (only.has('e2e')) {
         const scene = makeScene(kind, seed, { frames: 60, ...(kind === 'leave' ? { away: 8 } : {}) });
         const chips = loadTestChips(a.data!, 2, 1000 * seed + allKinds.indexOf(kind));
         const r = new SceneRenderer(scene, chips);
-        const tracker = createTracker({ estimator: est, ...trackerOpts });
+        const tracker = createTracker({ estimator: est, ...trackerOpts, ...(a['no-others'] ? refineAlone : {}) });
         // per ground-truth face: the tracked id seen last, per-frame raw ages and tracked ages
         const lastId = new Map<number, number>();
         const series = scene.faces.map(() => ({ raw: [] as number[], trk: [] as number[] }));
@@ -194,7 +202,7 @@ if (only.has('e2e')) {
         for (const sr of series) if (sr.raw.length > 10 && sr.trk.length > 10) { T.rawJ.push(jitter(sr.raw)); T.trkJ.push(jitter(sr.trk)); }
       }
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-    console.log(`## e2e: createTracker(${JSON.stringify({ estimator: 'est', ...trackerOpts }).replace(/"/g, '')}) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)})\n`);
+    console.log(`## e2e: createTracker(${JSON.stringify({ estimator: 'est', ...trackerOpts }).replace(/"/g, '')}) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)}${a['look-side'] ? `, refineFace window ${a['look-side']} px` : ''}${a['no-others'] ? ', refine without others' : ''})\n`);
     console.log("| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) | MAE, the tracker's own readings (same frames) |");
     console.log('|---|---|---|---|---|---|---|---|');
     const msCell = (v: number[]) => `${median(v).toFixed(1)} / ${mean(v).toFixed(1)} / ${quantile(v, 0.9).toFixed(1)}`;

@@ -155,3 +155,33 @@ export async function ssrNetAge(): Promise<TfRunner> {
     },
   };
 }
+
+/**
+ * face-api.js (vladmandic) whole-image pipeline, what face-api users run on a photo for ages:
+ * `detectAllFaces(frame, detector options).withAgeAndGender()` with the tiny face detector (its
+ * defaults: input 416, score 0.5) or SSD MobileNetV1 (defaults: min confidence 0.5), then
+ * AgeGenderNet on each face's box. The frame becomes an RGB int32 tensor once, outside `run` (face-api
+ * takes tensors in Node), so the timed part is detection + crops + age, as for `estimateAll`.
+ */
+export async function faceApiPipeline(detector: 'tiny' | 'ssd', frame: { data: Uint8ClampedArray | Uint8Array; width: number; height: number }) {
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  const net = detector === 'tiny' ? faceapi.nets.tinyFaceDetector : faceapi.nets.ssdMobilenetv1;
+  if (!net.isLoaded) await net.loadFromDisk(dir);
+  if (!faceapi.nets.ageGenderNet.isLoaded) await faceapi.nets.ageGenderNet.loadFromDisk(dir);
+  const { width: W, height: H } = frame;
+  const ch = frame.data.length / (W * H); // 3 (RGB) or 4 (RGBA, alpha dropped)
+  const rgb = new Int32Array(W * H * 3);
+  for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = frame.data[i * ch + c];
+  const input = tf.tensor3d(rgb, [H, W, 3], 'int32');
+  const options = detector === 'tiny' ? new faceapi.TinyFaceDetectorOptions() : new faceapi.SsdMobilenetv1Options();
+  return {
+    async run(): Promise<Array<{ box: { x: number; y: number; width: number; height: number }; age: number }>> {
+      const faces = await faceapi.detectAllFaces(input, options).withAgeAndGender();
+      return faces.map((f: { detection: { box: { x: number; y: number; width: number; height: number } }; age: number }) => ({ box: f.detection.box, age: f.age }));
+    },
+    dispose() {
+      input.dispose();
+    },
+  };
+}

@@ -346,7 +346,7 @@ export class FaceDetector {
    * from the last frame, in a window of trackLookSide pixels; at the full inputSize where one of the
    * `others` boxes (the other faces followed) reaches into the circle inscribed in the window, since
    * two faces close together are told apart less well at the lower resolution (a track then lags
-   * behind its face and may swap ids with the other: docs/video.md).
+   * behind its face and may swap ids with the other: docs/detect.md, "The tracker's look at 96 x 96").
    */
   trackLook(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, others: readonly RawFace['box'][]): RawFace | null {
     const cx = seed.box.x + seed.box.width / 2, cy = seed.box.y + seed.box.height / 2;
@@ -409,13 +409,12 @@ export const MAX_CANDIDATES = 64;
 /**
  * Side of the video tracker's look window (refineFace), in detector input pixels: 96, not the
  * square input's 128 (0.56 of the network's pixels; the face box is still REFINE_BOX_FRACTION of
- * it, 43 px). `npx tsx scripts/eval-detect.ts look --limit 150` (2026-12-06; 600 faces: UTKFace test
- * chips pasted at 96-320 px, rotated up to 25 degrees, looked at from a seed shifted by up to 6 % of
- * the box): found 600 / 600 at 128, 112, 96 and 80; age MAE 4.726 / 4.782 / 4.620 / 4.718; keypoint
- * error against the template 0.054 / 0.059 / 0.060 / 0.068 of the eye distance. `npx tsx bench/track.ts --only e2e`: all
- * scenes 99.1 % found either way, the tracker's own readings MAE 5.11 (128) and 4.98 (96), tracked
- * frame-to-frame sd 0.18 and 0.14. refineFace with the age, paired: 96 / 128 = 0.835 with the pair
- * of age models (5.77 -> 4.82 ms on that run), 0.792 with one. docs/video.md.
+ * it, 43 px); 128 where another followed face is near (trackLook). `npx tsx scripts/eval-detect.ts
+ * look --limit 150` (2026-12-06; 600 faces: UTKFace test chips pasted at 96-320 px, rotated up to 25
+ * degrees, looked at from a seed shifted by up to 6 % of the box): found 600 / 600 at 128, 112, 96
+ * and 80; age MAE 4.726 / 4.782 / 4.620 / 4.718; keypoint error against the template 0.054 / 0.059 /
+ * 0.060 / 0.068 of the eye distance. refineFace with the age, paired: 96 / 128 = 0.835 with the pair
+ * of age models, 0.792 with one. Tracker runs and crossing faces: docs/detect.md.
  */
 export const TRACK_LOOK_SIDE = 96;
 /** Face box side as a fraction of the refine window side. */
