@@ -417,14 +417,10 @@ export class Estimator {
   readonly meta: Record<string, unknown>;
   private kernels: Kernels | null;
   private arena: Arena | null;
-  private model: DaaModel | null;
   private readonly interval: number;
-  private readonly head: HeadMode;
   private stage = 0;
   private stageBytes = 0;
-  /** relaxed-SIMD int8 plans: Winograd (a) or direct (b) int8 3x3 convs, whichever runs faster here */
-  private q8Kernel: TimedChoice | null = null;
-  /** the main model with what runs it (model, head and q8Kernel above, as one AgeModel for runAgeModel) */
+  /** the main model with what runs it (its head, its int8 kernel choice); null once disposed */
   private main: AgeModel | null;
   /** the ensemble's second model (EstimatorOptions.ensemble), in the same arena and kernel instance */
   private second: (AgeModel & { weight: number }) | null;
@@ -443,10 +439,7 @@ export class Estimator {
     this.backend = backend;
     this.kernels = kernels;
     this.arena = arena;
-    this.model = main.model;
     this.interval = interval;
-    this.head = main.head;
-    this.q8Kernel = main.q8Kernel;
     this.main = main;
     this.second = second;
     this.ensemble = second && { config: second.config, precision: second.precision, weight: second.weight };
@@ -503,8 +496,8 @@ export class Estimator {
   }
 
   private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {
-    if (!this.model || !this.arena || !this.kernels) throw new DisposedError();
-    return { arena: this.arena, model: this.model, kernels: this.kernels };
+    if (!this.main || !this.arena || !this.kernels) throw new DisposedError();
+    return { arena: this.arena, model: this.main.model, kernels: this.kernels };
   }
 
   /** Reads every option once (a getter runs at most once, before the image is read), checks them. */
@@ -759,7 +752,7 @@ export class Estimator {
   }
 
   get disposed(): boolean {
-    return this.model === null;
+    return this.main === null;
   }
 
   /**
@@ -768,10 +761,8 @@ export class Estimator {
    * lastFeatures, memoryBytes) throws DisposedError.
    */
   dispose(): void {
-    this.model = null;
     this.arena = null;
     this.kernels = null;
-    this.q8Kernel = null;
     this.main = null;
     this.second = null;
     this.detector = null;

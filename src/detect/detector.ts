@@ -35,6 +35,16 @@ export interface DetectOptions {
   iouThreshold?: number;
 }
 
+/**
+ * How lookAt frames its window: the face box `fraction` of the window side (default
+ * REFINE_BOX_FRACTION), `mirror`ed left-right, `side` input pixels square (default inputSize).
+ */
+export interface Look {
+  fraction?: number;
+  mirror?: boolean;
+  side?: number;
+}
+
 /** A detector input of `width` x `height` pixels and its matrix `m` (input pixels -> image pixels). */
 export interface SearchWindow {
   m: Affine;
@@ -309,7 +319,7 @@ export class FaceDetector {
     // floor once and serves both (`confirmedMirrored`).
     const floor = { ...confirm, minScore: 2 * confirm.minScore - 1 };
     const confirmed = (f: RawFace) => {
-      const third = this.lookNear(img, f, floor, CONFIRM_BOX_FRACTION, false);
+      const third = this.lookNear(img, f, floor, { fraction: CONFIRM_BOX_FRACTION });
       if (third.some((x) => x.score >= confirm.minScore)) return true;
       if (f.box.width < CONFIRM_BOX_FRACTION * S && this.lookAt(img, f, confirm)) return true;
       return third.length > 0 && this.confirmedMirrored(img, f, third[0], confirm);
@@ -338,7 +348,7 @@ export class FaceDetector {
    * also confirmed the door panel of sample 3: 0.58 upright, 0.84 mirrored). docs/detect.md.
    */
   private confirmedMirrored(img: StagedImage, f: RawFace, upright: RawFace, confirm: Required<DetectOptions>): boolean {
-    return !!this.lookAt(img, f, { ...confirm, minScore: 2 * confirm.minScore - upright.score }, CONFIRM_BOX_FRACTION, true);
+    return !!this.lookAt(img, f, { ...confirm, minScore: 2 * confirm.minScore - upright.score }, { fraction: CONFIRM_BOX_FRACTION, mirror: true });
   }
 
   /**
@@ -352,22 +362,23 @@ export class FaceDetector {
     const cx = seed.box.x + seed.box.width / 2, cy = seed.box.y + seed.box.height / 2;
     const r = Math.max(seed.box.width, seed.box.height) / REFINE_BOX_FRACTION / 2;
     const crowded = others.some((b) => Math.hypot(cx - Math.min(Math.max(cx, b.x), b.x + b.width), cy - Math.min(Math.max(cy, b.y), b.y + b.height)) < r);
-    return this.lookAt(img, seed, opts, REFINE_BOX_FRACTION, false, crowded ? this.plan.config.inputSize : this.trackLookSide);
+    return this.lookAt(img, seed, opts, crowded ? {} : { side: this.trackLookSide });
   }
 
   /**
    * One detector run in the upright window of `seed` (a candidate, or a face followed from the last
    * video frame): the face found there nearest the window centre, or null.
    */
-  lookAt(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction = REFINE_BOX_FRACTION, mirror = false, side = this.plan.config.inputSize): RawFace | null {
-    return this.lookNear(img, seed, opts, fraction, mirror, side)[0] ?? null;
+  lookAt(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, look: Look = {}): RawFace | null {
+    return this.lookNear(img, seed, opts, look)[0] ?? null;
   }
 
   /**
    * lookAt's run: the faces of the window within half the seed's box side of its centre, nearest
    * first. `mirror`: the window flipped left-right (input X -> side - X), the same region and centre.
    */
-  private lookNear(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, fraction: number, mirror: boolean, side = this.plan.config.inputSize): RawFace[] {
+  private lookNear(img: StagedImage, seed: RawFace, opts: Required<DetectOptions>, look: Look): RawFace[] {
+    const { fraction = REFINE_BOX_FRACTION, mirror = false, side = this.plan.config.inputSize } = look;
     const u = this.refineWindow(seed, fraction, side);
     const m: Affine = mirror ? [-u[0], u[1], u[0] * side + u[2], -u[3], u[4], u[3] * side + u[5]] : u;
     const centre = { x: m[0] * side / 2 + m[1] * side / 2 + m[2], y: m[3] * side / 2 + m[4] * side / 2 + m[5] };
