@@ -422,6 +422,10 @@ export class Estimator {
   private stageBytes = 0;
   /** the main model with what runs it (its head, its int8 kernel choice); null once disposed */
   private main: AgeModel | null;
+  /** the main model's DaaModel (the int8 tests read its plan) */
+  private get model(): DaaModel | null {
+    return this.main?.model ?? null;
+  }
   /** the ensemble's second model (EstimatorOptions.ensemble), in the same arena and kernel instance */
   private second: (AgeModel & { weight: number }) | null;
   /** the second model of this estimator's ensemble and its share of the age, or null (EstimatorOptions.ensemble) */
