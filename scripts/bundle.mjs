@@ -41,7 +41,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const JPEG_NOTICE =
-  '/*! daa-wasm (MIT). Bundles jpeg-js (BSD-3-Clause, (c) Eugene Ware and contributors; decoder (c) 2011 notmasteryet, Apache-2.0). */';
+  '/*! daa-wasm (MIT). Bundles jpeg-js (BSD-3-Clause, (c) Eugene Ware and contributors; decoder (c) 2011 notmasteryet, Apache-2.0; encoder, in the CLI only, (c) 2008 Adobe Systems Incorporated, BSD-3-Clause). */';
 
 /** browser/edge builds: platform/node.ts (node:fs) is replaced by platform/no-fs.ts */
 const noFs = {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { deflateSync } from 'node:zlib';
+import encodeJpeg from 'jpeg-js/lib/encoder.js';
 import { annotate } from './annotate.ts';
 import { crc32 } from './crc32.ts';
 import {
@@ -55,7 +56,8 @@ options:
   --resume                  (with --out) skip the images already in the file and append the rest
                             (give the same images, folders and options as the first run); a record
                             cut off by a killed run is dropped and its image done again
-  --annotate <out.png>      (one image) also write it as a PNG with the boxes and ages drawn
+  --annotate <out.png|jpg>  (one image) also write it with the boxes and ages drawn, as PNG or JPEG
+                            (by the name's ending)
   --min-face <px>           smallest face searched for (default 32)
   --min-score <0..1>        smallest detector score of a face (default 0.65)
   --model <file|url|name>   weight file (default: the built-in model)
@@ -73,6 +75,11 @@ options:
 exit code: 0 all estimated, 1 some files failed, 2 bad options or no model`;
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
+/** --annotate's output format, from the file name. */
+const ANNOTATE_PNG = /\.png$/i;
+const ANNOTATE_JPEG = /\.jpe?g$/i;
+/** JPEG quality of --annotate out.jpg (jpeg-js' scale, 1..100). */
+const JPEG_QUALITY = 90;
 
 async function expand(args: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -151,7 +158,7 @@ function inProcess(est: Estimator, o: RunOptions, annotateTo: string | undefined
         const { result, faces } = estimateImage(est, img, o);
         if (annotateTo !== undefined) {
           annotate(img.data, img.width, img.height, faces);
-          await writeFile(annotateTo, encodePng(img.data, img.width, img.height));
+          await writeFile(annotateTo, ANNOTATE_JPEG.test(annotateTo) ? encodeJpeg(img, JPEG_QUALITY).data : encodePng(img.data, img.width, img.height));
         }
         return { result };
       } catch (e) {
@@ -337,6 +344,9 @@ async function main(argv: string[]): Promise<number> {
     minFaceSize: num(values['min-face']), minScore: num(values['min-score']),
   };
   if (values.annotate !== undefined && (positionals.length !== 1 || chip)) return optionError('--annotate takes exactly one image (and no --crop chip)');
+  if (values.annotate !== undefined && !ANNOTATE_PNG.test(values.annotate) && !ANNOTATE_JPEG.test(values.annotate)) {
+    return optionError(`--annotate writes PNG or JPEG, chosen by the name's ending (.png, .jpg, .jpeg): got ${JSON.stringify(values.annotate)}`);
+  }
   // --out: a new file, or with --resume the images it already holds (read before the model loads, so
   // that a file of another format or mode is an error at once)
   const out = values.out;

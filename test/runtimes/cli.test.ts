@@ -125,6 +125,29 @@ test('default mode: every face of a photo, one line each with its box; --annotat
   console.log(`  cli photo: ${r.stdout.trim()} [${f.label}]`);
 });
 
+test('a real photo (test/fixtures/photos/astronaut.jpg): its face; --annotate out.jpg writes a JPEG, out.gif is an option error', async () => {
+  const { project, bin } = await setup();
+  const photo = join(process.cwd(), 'test/fixtures/photos/astronaut.jpg');
+  const out = join(project, 'annotated.jpg');
+  const r = await run(bin, ['--jobs', '1', photo, '--annotate', out], { cwd: project, timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stderr);
+  if (HAS_DEFAULT_MODEL) {
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.length, 1, r.stdout);
+    // the face is around (224, 124) in this 512 x 512 photo (face-api's detectors agree: bench/results/photos.md)
+    const [x, y, w, h] = lines[0].box;
+    assert.ok(Math.abs(x + w / 2 - 224) < 20 && Math.abs(y + h / 2 - 124) < 20, `box ${lines[0].box}`);
+  }
+  const jpg = readFileSync(out);
+  assert.equal([...jpg.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+  const back = await decodeImage(new Uint8Array(jpg));
+  assert.equal([back.width, back.height], [512, 512]);
+  const bad = await run(bin, [photo, '--annotate', join(project, 'annotated.gif')], { cwd: project, timeoutMs: 60_000 });
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--annotate writes PNG or JPEG/);
+  assert.not.ok(existsSync(join(project, 'annotated.gif')));
+});
+
 test('no model: a clear message and exit code 2 (or the default model estimates)', async () => {
   const { project, jpg, bin } = await setup();
   const r = await run(bin, [jpg], { cwd: project, timeoutMs: 60_000 });
