@@ -15,8 +15,13 @@
  *                                                         degrees, found by estimateAll, looked at from a
  *                                                         seed shifted by up to 6 % of the box: found,
  *                                                         age MAE, keypoint error, ms per call
+ *   npx tsx scripts/eval-detect.ts models [--limit 40] [--sizes ...]   MediaPipe's short- and full-range
+ *                                                         files as they are (scripts/tflite-run.ts), one
+ *                                                         letterbox of a 640 x 480 frame each: found per
+ *                                                         S at scores 0.5 / 0.75, MMACs per pixel
  *   npx tsx scripts/eval-detect.ts negatives [--n 1000]   face-free canvases (flat, noise, gradient,
  *                                                         texture, clutter; 128x128 .. 1024x768): false detections
+ * canvases prints each missed face (size, chip, background, angle) as it goes.
  * A face counts as found when a detected box contains the pasted chip's centre and its eye distance
  * is within a factor 1.5 of the pasted one's.
  */
@@ -29,6 +34,8 @@ import type { FaceDetector } from '../src/detect/detector.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from '../train/data.ts';
 import { background, pasteChip, placePoint, type Background, type Placement } from '../train/canvas.ts';
 import { makeRng } from '../train/data.ts';
+import { scoreOf } from '../src/detect/decode.ts';
+import { loadTfliteGraph, runTfliteGraph, tfliteMacs } from './tflite-run.ts';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -65,14 +72,14 @@ export function matches(f: Face, at: Placement): boolean {
  * A W x H canvas (flat, noise or gradient by i and S) with `chip` pasted at face size S, rotated up
  * to 25 degrees, at a random place where it fits whole (the middle where it does not).
  */
-function pastedCanvas(chip: { data: Uint8Array; width: number }, i: number, S: number, W: number, H: number, rnd: () => number): { canvas: Uint8Array; at: Placement } {
+function pastedCanvas(chip: { data: Uint8Array; width: number }, i: number, S: number, W: number, H: number, rnd: () => number): { canvas: Uint8Array; at: Placement; kind: Background } {
   const kind: Background = (['flat', 'noise', 'gradient'] as const)[(i + S) % 3];
   const canvas = background(kind, W, H, 1000 + i * 7 + S);
   const diag = (S * Math.SQRT2) / 2;
   const fit = (n: number) => (n - 2 * diag > 0 ? diag + rnd() * (n - 2 * diag) : n / 2);
   const at: Placement = { cx: fit(W), cy: fit(H), size: S, angle: (rnd() * 2 - 1) * 25 };
   pasteChip(canvas, W, H, chip.data, chip.width, at);
-  return { canvas, at };
+  return { canvas, at, kind };
 }
 
 if (mode === 'chips') {
@@ -113,7 +120,7 @@ if (mode === 'chips') {
     const chip = load(r.file);
     const chipAge = est.estimate(chip, { crop: 'chip' }).age;
     for (const S of sizes) {
-      const { canvas, at } = pastedCanvas(chip, i, S, W, H, rnd);
+      const { canvas, at, kind } = pastedCanvas(chip, i, S, W, H, rnd);
       const t0 = performance.now();
       const faces = est.estimateAll({ data: canvas, width: W, height: H }, opts);
       ms += performance.now() - t0; runs++;
@@ -123,6 +130,8 @@ if (mode === 'chips') {
       if (hit) {
         found.set(S, (found.get(S) ?? 0) + 1);
         if (S >= 96) { ageErr.push(Math.abs(hit.age - r.age)); chipErr.push(Math.abs(chipAge - r.age)); }
+      } else {
+        console.log(`  missed: S ${S}, chip ${i} ${r.file}, ${kind}, angle ${at.angle.toFixed(1)}`);
       }
     }
   });
@@ -173,6 +182,92 @@ if (mode === 'chips') {
     const st = stat.get(side)!;
     console.log(`| ${side} | ${st.found} / ${n} | ${mean(st.err).toFixed(3)} | ${mean(st.kp).toFixed(4)} | ${(st.ms / n).toFixed(2)} |`);
   }
+} else if (mode === 'models') {
+  // MediaPipe's two BlazeFace files as they are (scripts/tflite-run.ts), one letterbox of the whole
+  // 640 x 480 frame each, no second look: how small a face each finds, as a fraction of its input,
+  // and at what cost per pixel; the question is which finds more faces per millisecond in a large image
+  const rows = testRows().slice(0, Number(a.limit ?? 40));
+  const sizes = a.sizes!.split(',').map(Number);
+  const W = 640, H = 480;
+  const dir = 'node_modules/@mediapipe/face_detection/';
+  const models = [
+    { name: 'short-range', file: 'face_detection_short_range.tflite', side: 128, grids: [[16, 2], [8, 6]] },
+    { name: 'full-range', file: 'face_detection_full_range.tflite', side: 192, grids: [[48, 1]] },
+  ].map((md) => ({ ...md, graph: loadTfliteGraph(new Uint8Array(readFileSync(dir + md.file))) }));
+  const thresholds = [0.5, 0.75];
+  /** the frame scaled by side / W into side x side (rows centred), each pixel the mean of the frame pixels it covers, in [-1, 1] */
+  const letterbox = (rgb: Uint8Array, side: number): Float32Array => {
+    const s = side / W, top = (side - H * s) / 2;
+    const out = new Float32Array(side * side * 3).fill(-1);
+    for (let y = 0; y < side; y++) {
+      const y0 = (y - top) / s, y1 = (y + 1 - top) / s;
+      if (y0 < 0 || y1 > H) continue;
+      for (let x = 0; x < side; x++) {
+        const acc = [0, 0, 0];
+        let n = 0;
+        for (let yy = Math.floor(y0); yy < Math.ceil(y1); yy++) for (let xx = Math.floor(x / s); xx < Math.min(W, Math.ceil((x + 1) / s)); xx++) {
+          for (let c = 0; c < 3; c++) acc[c] += rgb[(yy * W + xx) * 3 + c];
+          n++;
+        }
+        for (let c = 0; c < 3; c++) out[(y * side + x) * 3 + c] = acc[c] / n / 127.5 - 1;
+      }
+    }
+    return out;
+  };
+  /** every anchor's face (box and keypoints in frame pixels) with its score */
+  const faces = (md: (typeof models)[number], rgb: Uint8Array): Array<{ score: number; face: Face }> => {
+    const out = runTfliteGraph(md.graph, letterbox(rgb, md.side));
+    // the outputs by shape ([1, N, 1] scores, [1, N, 16] regressors): their names differ between the files
+    const outputs = [...out.values()];
+    const logits = outputs.find((o) => o.shape[2] === 1)!.data, reg = outputs.find((o) => o.shape[2] === 16)!.data;
+    const s = md.side / W, top = (md.side - H * s) / 2;
+    const list: Array<{ score: number; face: Face }> = [];
+    let i = 0;
+    for (const [n, per] of md.grids) for (let gy = 0; gy < n; gy++) for (let gx = 0; gx < n; gx++) for (let k = 0; k < per; k++, i++) {
+      const ax = ((gx + 0.5) / n) * md.side, ay = ((gy + 0.5) / n) * md.side;
+      const r = reg.subarray(i * 16, i * 16 + 16);
+      const px = (v: number) => (v + ax) / s, py = (v: number) => (v + ay - top) / s;
+      const box = { x: px(r[0] - r[2] / 2), y: py(r[1] - r[3] / 2), width: r[2] / s, height: r[3] / s };
+      const keypoints = [0, 1, 2, 3, 4, 5].map((j) => ({ x: px(r[4 + 2 * j]), y: py(r[5 + 2 * j]) }));
+      list.push({ score: scoreOf(logits[i]), face: { box, keypoints, score: scoreOf(logits[i]) } });
+    }
+    return list;
+  };
+  const rnd = makeRng(13);
+  const found = models.map(() => sizes.map(() => thresholds.map(() => 0)));
+  const ms = models.map(() => 0);
+  rows.forEach((r, i) => {
+    const chip = load(r.file);
+    sizes.forEach((S, si) => {
+      const { canvas, at } = pastedCanvas(chip, i, S, W, H, rnd);
+      models.forEach((md, mi) => {
+        const t0 = performance.now();
+        const list = faces(md, canvas);
+        ms[mi] += performance.now() - t0;
+        thresholds.forEach((t, ti) => { if (list.some((f) => f.score >= t && matches(f.face, at))) found[mi][si][ti]++; });
+      });
+    });
+  });
+  const falses = models.map(() => thresholds.map(() => 0));
+  for (let i = 0; i < rows.length; i++) {
+    const kind = (['flat', 'noise', 'gradient', 'texture', 'clutter'] as const)[i % 5];
+    const canvas = background(kind, W, H, 5000 + i);
+    models.forEach((md, mi) => {
+      const list = faces(md, canvas);
+      thresholds.forEach((t, ti) => { if (list.some((f) => f.score >= t)) falses[mi][ti]++; });
+    });
+  }
+  console.log(`${new Date().toISOString()}: MediaPipe's two BlazeFace files through scripts/tflite-run.ts, one letterbox of the 640 x 480 frame (area mean), ${rows.length} UTKFace test chips pasted at each size (flat / noise / gradient, rotation up to 25 degrees); found: an anchor at the score with a box around the face (as in canvases)`);
+  console.log(`| model | input | MMACs a run | MMACs per 128 x 128 of input | score | ${sizes.map((S) => `S ${S}`).join(' | ')} | face-free frames with a detection |`);
+  console.log(`|---|---|---|---|---|${sizes.map(() => '---').join('|')}|---|`);
+  models.forEach((md, mi) => {
+    const macs = tfliteMacs(md.graph) / 1e6;
+    thresholds.forEach((t, ti) => {
+      const cells = sizes.map((S, si) => `${((100 * found[mi][si][ti]) / rows.length).toFixed(0)} % (${((S * md.side) / W / md.side).toFixed(3)})`);
+      console.log(`| ${md.name} | ${md.side} | ${macs.toFixed(1)} | ${(macs / ((md.side * md.side) / 16384)).toFixed(1)} | >= ${t} | ${cells.join(' | ')} | ${falses[mi][ti]} / ${rows.length} |`);
+    });
+  });
+  console.log('(in brackets: the face size as a fraction of the model input)');
 } else if (mode === 'negatives') {
   const n = Number(a.n);
   let falses = 0, images = 0, answered = 0;

@@ -7,7 +7,7 @@
  */
 
 export const TensorType = { FLOAT32: 0, FLOAT16: 1, INT32: 2 } as const;
-export const Op = { ADD: 0, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, MAX_POOL_2D: 17, RELU: 19, RESHAPE: 22, PAD: 34, CONCATENATION: 2 } as const;
+export const Op = { ADD: 0, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, MAX_POOL_2D: 17, RELU: 19, RESHAPE: 22, RESIZE_BILINEAR: 23, PAD: 34, CONCATENATION: 2 } as const;
 
 export interface TfliteTensor {
   index: number;
@@ -30,6 +30,9 @@ export interface TfliteOp {
   filterW?: number;
   filterH?: number;
   activation?: number;
+  /** ResizeBilinearOptions */
+  alignCorners?: boolean;
+  halfPixelCenters?: boolean;
 }
 
 export interface TfliteModel {
@@ -117,6 +120,10 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
       op.filterW = scalar(opt, 3, 'i32');
       op.filterH = scalar(opt, 4, 'i32');
       op.activation = scalar(opt, 5, 'i8');
+    } else if (opt && code === Op.RESIZE_BILINEAR) {
+      // ResizeBilinearOptions: 0, 1 new_height / new_width (deprecated), 2 align_corners, 3 half_pixel_centers
+      op.alignCorners = scalar(opt, 2, 'u8') !== 0;
+      op.halfPixelCenters = scalar(opt, 3, 'u8') !== 0;
     }
     return op;
   });

@@ -5,12 +5,14 @@
  * and the 896 x 16 box / keypoint regressors, on random inputs in [-1, 1] and on a smooth synthetic
  * image, for every kernel build. Tolerance: |ours - tfjs| <= 2e-4 + 2e-5 |tfjs| (f32 sums of up to
  * 96 products per layer, 34 layers deep, accumulated in a different order), and the score order of
- * the top anchors is the same.
+ * the top anchors is the same. And against the original .tflite file itself, run by the plain
+ * interpreter of scripts/tflite-run.ts, on the release builds.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
-import { standaloneDetector, TFJS_GRAPH } from './util.ts';
+import { standaloneDetector, TFJS_GRAPH, TFLITE_FILE } from './util.ts';
+import { loadTfliteGraph, runTfliteGraph } from '../../scripts/tflite-run.ts';
 import { rng } from '../util/rng.ts';
 import { expectClose } from '../util/expect.ts';
 import { RELEASE_BUILDS, DEBUG_BUILDS } from '../util/wasm.ts';
@@ -58,6 +60,26 @@ for (const build of [...RELEASE_BUILDS, ...DEBUG_BUILDS]) {
       const ref = reference(x);
       expectClose(arena.f32(det.scores, 896), ref.scores, TOL, { build, name, what: 'scores' });
       expectClose(arena.f32(det.boxes, 896 * 16), ref.boxes, TOL, { build, name, what: 'regressors' });
+    }
+  });
+}
+
+// the original file, not a conversion of it: MediaPipe's face_detection_short_range.tflite run by the
+// plain interpreter of scripts/tflite-run.ts (fp16 weights widened as the converter does), so that a
+// converter error that a second converter could share shows here; same inputs and tolerance
+const tflite = loadTfliteGraph(new Uint8Array(readFileSync(TFLITE_FILE)));
+const tfliteRefs = inputs().map(([name, x]) => {
+  const out = runTfliteGraph(tflite, x);
+  return { name, x, scores: out.get('classificators')!.data, boxes: out.get('regressors')!.data };
+});
+for (const build of RELEASE_BUILDS) {
+  test(`detector ${build} vs the original tflite file (plain interpreter): every anchor's score and regressors`, async () => {
+    const { det, arena } = await standaloneDetector(build);
+    for (const ref of tfliteRefs) {
+      arena.f32(det.input, ref.x.length).set(ref.x);
+      det.program.run();
+      expectClose(arena.f32(det.scores, 896), ref.scores, TOL, { build, name: ref.name, what: 'scores vs tflite' });
+      expectClose(arena.f32(det.boxes, 896 * 16), ref.boxes, TOL, { build, name: ref.name, what: 'regressors vs tflite' });
     }
   });
 }

