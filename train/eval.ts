@@ -82,6 +82,8 @@ chosen.forEach((r, i) => {
       p.age[i] = e.age;
       p.spread[i] = e.spread;
       if (mirror) {
+        // the flip row: the mean that estimate(img, { flip: true }) takes (src/estimator.ts ageOf), made
+        // here from the upright estimate the plain row already has, so each image runs the models twice, not three times
         const e2 = est.estimate(mirror, { interval: k, crop: 'chip', ensemble });
         const q = preds.get(key(k, true, ensemble))!;
         q.age[i] = (e.age + e2.age) / 2;

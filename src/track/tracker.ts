@@ -431,10 +431,10 @@ class TrackerImpl<F> implements Tracker<F> {
   private height = 0;
 
   constructor(
-    private readonly detect: ((frame: F) => readonly FaceObservation[]) | undefined,
-    private readonly estimateFn: ((frame: F, face: FaceObservation) => AgeReading | null | undefined) | undefined,
-    private readonly refine: ((frame: F, seed: FaceObservation, others: readonly Box[]) => FaceObservation | null | undefined) | undefined,
-    private readonly scan: ((frame: F, known: readonly Box[]) => readonly FaceObservation[]) | undefined,
+    private readonly detect: TrackerOptions<F>['detect'],
+    private readonly estimateFn: TrackerOptions<F>['estimate'],
+    private readonly refine: TrackerOptions<F>['refine'],
+    private readonly scan: TrackerOptions<F>['scan'],
     private readonly detectEvery: number,
     private readonly timeout: number,
     private readonly minScore: number,
