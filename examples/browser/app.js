@@ -270,6 +270,17 @@ const videoFile = (file) => (video) => {
 // ---- controls --------------------------------------------------------------------------------------
 
 $('file').addEventListener('change', () => $('file').files[0] && showPhoto($('file').files[0]));
+// the repository's public-domain test photo (test/fixtures/photos/README.md), served beside the example
+const SAMPLE_PHOTO = new URL('../../test/fixtures/photos/astronaut.jpg', location.href);
+$('sample').addEventListener('click', async () => {
+  try {
+    const res = await fetch(SAMPLE_PHOTO);
+    if (!res.ok) throw new Error(`${SAMPLE_PHOTO.pathname}: HTTP ${res.status}`);
+    await showPhoto(await res.blob());
+  } catch (err) {
+    status(`Could not load the sample photo: ${err.message}`, { error: true });
+  }
+});
 $('videofile').addEventListener('change', () => $('videofile').files[0] && startLive(videoFile($('videofile').files[0])));
 $('camera').addEventListener('click', () => startLive(camera));
 $('stop').addEventListener('click', stopLive);

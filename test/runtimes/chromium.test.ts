@@ -151,7 +151,7 @@ test.before(async () => {
   const f = await face();
   const model = await modelFile();
   server = await serve({
-    mounts: { '/dist/': join(pkgDir, 'dist'), '/examples/browser/': join(ROOT, 'examples/browser') },
+    mounts: { '/dist/': join(pkgDir, 'dist'), '/examples/browser/': join(ROOT, 'examples/browser'), '/test/fixtures/photos/': join(ROOT, 'test/fixtures/photos') },
     files: {
       '/api.html': new TextEncoder().encode(API_PAGE), '/face': f.file, '/face.png': await facePng(f.file), ...(model ? { '/model.daaw': model } : {}),
       ...Object.fromEntries((await orientedJpegs(f.file)).map(({ orientation, bytes }) => [`/orientation-${orientation}.jpg`, bytes])),
@@ -378,6 +378,30 @@ test('examples/browser: a photo (chosen, then dropped): every face boxed with it
     if (chosen.chip) assert.ok(Math.abs(chosen.chip.age - chipRef!.age) < 1);
     else assert.match(state.meta!, /No face found/);
   }
+  await page.close();
+});
+
+test('examples/browser: "Try a sample photo" loads the public-domain portrait and boxes its face, as Node does', async () => {
+  if (!HAVE_CHROMIUM) return console.log(`  SKIP: ${CHROMIUM} is not installed`);
+  const file = join(ROOT, 'test/fixtures/photos/astronaut.jpg');
+  const { decodeImage } = await import('../../src/platform/decode.ts');
+  const pixels = await decodeImage(new Uint8Array(readFileSync(file)));
+  const ref = await nodeFaces(pixels.data, pixels.width, pixels.height);
+  const page = await demoPage();
+  await page.click('#sample');
+  await page.waitForFunction(() => (window as unknown as DemoWindow).daaDemo.results.length > 0, null, { timeout: 60_000 });
+  const state = await page.evaluate(() => {
+    const w = window as unknown as DemoWindow;
+    clearInterval(w.tick);
+    return { shown: document.getElementById('age')!.textContent, results: w.daaDemo.results };
+  });
+  const [shown] = state.results;
+  console.log(`  sample photo: ${shown.faces.length} face(s) ${shown.faces.map((x) => x.age.toFixed(2)).join(', ')}; shows "${state.shown}"`);
+  assert.equal((page as Page & { errors?: string[] }).errors!, [], 'no page errors');
+  assert.is(shown.faces.length, 1, 'the one face of the portrait');
+  assert.is(ref.length, 1);
+  assert.ok(Math.abs(shown.faces[0].age - ref[0].age) < SAME_AGE, `page ${shown.faces[0].age} vs node ${ref[0].age}`);
+  for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(shown.faces[0].box[k] - ref[0].box[k]) < 1e-3, `box.${k}: page ${shown.faces[0].box[k]} vs node ${ref[0].box[k]}`);
   await page.close();
 });
 
