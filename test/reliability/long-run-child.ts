@@ -8,8 +8,17 @@
  * - cycles <n>: n create/estimate/dispose cycles, the last 10 disposed estimators kept referenced;
  *   every wasm memory must be collectable (WeakRef cleared after gc) and the heap flat.
  * - many <n>: n estimators alive at once, all agreeing bit for bit; then all disposed.
+ * - frames <n>: the whole-image path with the default estimator (detector + the pair of age models):
+ *   n frames of a 640 x 480 "video" (the public-domain portrait of test/fixtures/photos/ pasted at
+ *   400 px, moving 4 px a frame, 30 frames looped) through a tracker's update() (refine, scan,
+ *   detections); every 10th frame also estimateAll() of it (bit-identical each time round the loop),
+ *   detectFaces(), and estimate() of a face-free frame (NoFaceError). Wasm memory and heap before
+ *   and after.
  */
-import { createEstimator, DisposedError, type Estimator } from '../../src/index.ts';
+import { readFileSync } from 'node:fs';
+import { createEstimator, createTracker, DisposedError, NoFaceError, type Estimator } from '../../src/index.ts';
+import { background, pasteChip } from '../../train/canvas.ts';
+import { decodeImage } from '../../train/data.ts';
 import { makeImage, makeWeights } from './determinism-fixture.ts';
 import { rgba } from './util.ts';
 
@@ -126,5 +135,56 @@ async function many() {
   return { mode, n, distinctSimd: simd.size, distinctScalar: scalar.size, wasmBytes, base, live, after };
 }
 
-const out = mode === 'estimates' ? await estimates() : mode === 'cycles' ? await cycles() : await many();
+async function frames() {
+  const W = 640, H = 480, LOOP = 30;
+  const portrait = decodeImage(new Uint8Array(readFileSync(new URL('../fixtures/photos/astronaut.jpg', import.meta.url))));
+  const toRgba = (rgb: Uint8Array) => {
+    const out = new Uint8Array(W * H * 4).fill(255);
+    for (let i = 0; i < W * H; i++) out.set(rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+    return { data: out, width: W, height: H };
+  };
+  const video = Array.from({ length: LOOP }, (_, t) => {
+    const canvas = background('gradient', W, H, 3);
+    pasteChip(canvas, W, H, portrait.data, portrait.width, { cx: 230 + 4 * t, cy: 260, size: 400, angle: 0 });
+    return toRgba(canvas);
+  });
+  const empty = toRgba(background('noise', W, H, 4));
+  const est = await createEstimator({ backend: 'simd' });
+  const tracker = createTracker({ estimator: est });
+  const ref = video.map((f) => est.estimateAll(f).map((x) => x.age));
+  let mismatches = 0, noFace = 0, followed = 0;
+  const step = (i: number) => {
+    const frame = video[i % LOOP];
+    followed += tracker.update(frame).length;
+    if (i % 10 !== 0) return;
+    const ages = est.estimateAll(frame).map((x) => x.age);
+    if (ages.length !== ref[i % LOOP].length || ages.some((a, k) => a !== ref[i % LOOP][k])) mismatches++;
+    est.detectFaces(frame);
+    try {
+      est.estimate(empty);
+    } catch (e) {
+      if (e instanceof NoFaceError) noFace++;
+      else throw e;
+    }
+  };
+  const warm = 10 * LOOP; // the engine's warm-up (compiled code and type feedback: about 200 KiB of heap over the first few thousand refines, then flat) mostly before the baseline
+  for (let i = 0; i < warm; i++) step(i);
+  const before = await settle();
+  const memBefore = est.memoryBytes();
+  const checkpoints: number[] = [];
+  followed = 0;
+  noFace = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    step(warm + i);
+    if ((i + 1) % Math.ceil(n / 10) === 0 && i + 1 < n) checkpoints.push((await settle()).heapUsed);
+  }
+  const ms = performance.now() - t0;
+  const memAfter = est.memoryBytes();
+  const after = await settle();
+  est.dispose();
+  return { mode, n, warm, ms, msPerFrame: ms / n, memBefore, memAfter, before, after, checkpoints, mismatches, noFace, followed, stats: tracker.stats };
+}
+
+const out = mode === 'estimates' ? await estimates() : mode === 'cycles' ? await cycles() : mode === 'frames' ? await frames() : await many();
 console.log(JSON.stringify(out));
