@@ -8,7 +8,8 @@ import { DaaError, DisposedError, ModelNotFoundError, NoFaceError, OptionsError 
 import type { Q8Model } from './engine/ops.ts';
 import { dequantize, readWeightFile, type Precision, type StoredTensor, type WeightFile } from './format.ts';
 import { MODELS, DEFAULT_MODEL, DEFAULT_PRECISION, DEFAULT_ENSEMBLE, DETECTOR_B64 } from './generated/assets.ts';
-import { FaceDetector, prefilterFor, type StagedImage } from './detect/detector.ts';
+import { FaceDetector, MIN_CUT_SIDE, prefilterFor, type StagedImage } from './detect/detector.ts';
+import { DETECTOR_WINDOW_PIXELS } from './detect/plan.ts';
 import { readDetectorWeights, type DetectorWeights } from './detect/weights.ts';
 import { affineScale, chipTransform, type Affine } from './detect/align.ts';
 import type { HeadMode } from './models/daa/head.ts';
@@ -22,6 +23,9 @@ import { instantiateKernels, simdSupported, type Kernels } from './kernels.ts';
 import { fetchBytes } from './platform/fetch.ts';
 import { compileBackend, defaultBackend, type Backend } from './wasm.ts';
 import type { ModelConfig } from './arch.ts';
+
+/** Largest EstimatorOptions.detectorWindow, in pixels (1024 x 1024: 84.1 MiB of detector buffers). */
+const MAX_DETECTOR_WINDOW = 1024 * 1024;
 
 /** Largest linear memory one estimator may use (ResNet18 at 128x128 needs well under this). */
 const MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -54,6 +58,14 @@ export interface EstimatorOptions {
    * Per call, EstimateOptions.ensemble: false skips it.
    */
   ensemble?: false | EnsembleOptions;
+  /**
+   * The largest window of the whole-image search, in pixels (width x height). The face detector's
+   * buffers are sized for it and placed at load. Default 196,608 (512 x 384, a 640 x 480 frame's
+   * finest level in one run: 16.1 MiB). Smaller saves memory at the cost of speed, since the levels
+   * are then cut into more windows that overlap: 57,600 (240 x 240) is the least, 5.0 MiB.
+   * Larger only helps frames larger than 640 x 480. At most 1,048,576. docs/detect.md, "The largest window and the memory".
+   */
+  detectorWindow?: number;
 }
 
 /** The second model of an ensemble (EstimatorOptions.ensemble). */
@@ -159,7 +171,7 @@ export interface RefineFaceOptions extends Pick<DetectFacesOptions, 'minScore'>,
 }
 
 /** The option names each call knows (src/options.ts: any other name is an OptionsError). */
-const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head', 'crop', 'ensemble'] as const satisfies readonly (keyof EstimatorOptions)[];
+const ESTIMATOR_OPTIONS = ['model', 'precision', 'interval', 'backend', 'wasmModule', 'head', 'crop', 'ensemble', 'detectorWindow'] as const satisfies readonly (keyof EstimatorOptions)[];
 const ESTIMATE_OPTIONS = ['interval', 'crop', 'minScore', 'minFaceSize', 'flip', 'ensemble'] as const satisfies readonly (keyof EstimateOptions)[];
 const DETECT_OPTIONS = ['minScore', 'minFaceSize'] as const satisfies readonly (keyof DetectFacesOptions)[];
 const SCAN_OPTIONS = ['minScore', 'minFaceSize', 'from', 'count', 'known'] as const satisfies readonly (keyof ScanFacesOptions)[];
@@ -436,7 +448,7 @@ export class Estimator {
   /** arena bytes the face detector holds (0 for a 'chip' estimator) */
   readonly detectorMemoryBytes: number = 0;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, main: AgeModel, second: (AgeModel & { weight: number }) | null, interval: number, crop: CropMode, detector: DetectorWeights | null) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, main: AgeModel, second: (AgeModel & { weight: number }) | null, interval: number, crop: CropMode, detector: DetectorWeights | null, detectorWindow: number) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -451,7 +463,7 @@ export class Estimator {
     if (detector) {
       const before = arena.used;
       try {
-        this.detector = new FaceDetector(kernels, arena, detector);
+        this.detector = new FaceDetector(kernels, arena, detector, detectorWindow);
       } catch (e) {
         if (e instanceof DaaError) throw e;
         throw new DaaError('MODEL_LOAD', `could not build the face detector: ${(e as Error).message}`);
@@ -470,6 +482,11 @@ export class Estimator {
     if (opts.head !== undefined && opts.head !== 'factorised' && opts.head !== 'naive')
       throw new OptionsError(`head must be 'factorised' or 'naive', got ${String(opts.head)}`);
     const crop = checkCrop(opts.crop) ?? 'auto';
+    let detectorWindow = DETECTOR_WINDOW_PIXELS;
+    if (opts.detectorWindow !== undefined) {
+      if (crop === 'chip') throw new OptionsError("detectorWindow sizes the face detector, which an estimator with crop 'chip' does not load");
+      detectorWindow = checkNumberOption(opts.detectorWindow, 'detectorWindow', MIN_CUT_SIDE * MIN_CUT_SIDE, MAX_DETECTOR_WINDOW, true);
+    }
     const file = await loadWeightFile(opts.model, opts.precision);
     const pair = await loadEnsemble(opts, file);
     // an estimator that detects faces places its detector at load (the whole path's memory is allocated
@@ -496,7 +513,7 @@ export class Estimator {
     const arena = new Arena(memory, kernels.heap_base(), MAX_MEMORY_BYTES);
     const main = await buildAgeModel(file, backend, module, opts, kernels, arena, interval, 'model');
     const second = pair ? { ...(await buildAgeModel(pair.file, backend, module, opts, kernels, arena, interval, 'ensemble model')), weight: pair.weight } : null;
-    return new Estimator(file, backend, kernels, arena, main, second, interval, crop, detector);
+    return new Estimator(file, backend, kernels, arena, main, second, interval, crop, detector, detectorWindow);
   }
 
   private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {

@@ -212,3 +212,45 @@ if (!root) console.log('  SKIP: no UTKFace data (DAA_DATA or ../shared/data/utkf
 });
 
 test.run();
+
+test('createEstimator({ detectorWindow }): the detector placed for that window; the same faces, found through more windows; bad values are OptionsErrors', async () => {
+  const { createEstimator, OptionsError } = await import('../../src/index.ts');
+  const { background, pasteChip } = await import('../../train/canvas.ts');
+  const { MIN_CUT_SIDE } = await import('../../src/detect/detector.ts');
+  const cfg = readDetectorWeights(readFileSync(DETECTOR_FILE)).config;
+  const small = MIN_CUT_SIDE * MIN_CUT_SIDE;
+  const [big, least] = await Promise.all([createEstimator({ backend: 'simd' }), createEstimator({ backend: 'simd', detectorWindow: small })]);
+  assert.is(big.detectorMemoryBytes, detectorCost(cfg, DETECTOR_WINDOW_PIXELS).memoryBytes);
+  assert.is(least.detectorMemoryBytes, detectorCost(cfg, small).memoryBytes);
+  assert.ok(least.memoryBytes() < big.memoryBytes(), `${least.memoryBytes()} < ${big.memoryBytes()} bytes`);
+  // the public-domain portrait twice in a 640 x 480 frame, faces of about 40 and 90 px: the first
+  // only the finest level finds, which a 240 x 240 window budget cuts into several windows
+  const portrait = decodeImage(new Uint8Array(readFileSync('test/fixtures/photos/astronaut.jpg')));
+  const W = 640, H = 480;
+  const canvas = background('gradient', W, H, 9);
+  pasteChip(canvas, W, H, portrait.data, portrait.width, { cx: 150, cy: 160, size: 200, angle: 0 });
+  pasteChip(canvas, W, H, portrait.data, portrait.width, { cx: 450, cy: 270, size: 440, angle: 0 });
+  const frame = { data: canvas, width: W, height: H };
+  const a = big.estimateAll(frame), b = least.estimateAll(frame);
+  assert.is(a.length, 2, `default window: ${a.length} faces`);
+  assert.is(b.length, a.length, `240 x 240 windows: ${b.length} faces`);
+  a.forEach((f, i) => {
+    const g = b[i];
+    const overlap = Math.max(0, Math.min(f.box.x + f.box.width, g.box.x + g.box.width) - Math.max(f.box.x, g.box.x)) *
+      Math.max(0, Math.min(f.box.y + f.box.height, g.box.y + g.box.height) - Math.max(f.box.y, g.box.y));
+    const iou = overlap / (f.box.width * f.box.height + g.box.width * g.box.height - overlap);
+    assert.ok(iou > 0.9, `face ${i}: IoU ${iou.toFixed(3)}`);
+    assert.ok(Math.abs(f.age - g.age) < 1, `face ${i}: age ${f.age} vs ${g.age}`);
+  });
+  big.dispose();
+  least.dispose();
+  for (const bad of [small - 1, 1.5e6, 60000.5, '60000', Number.NaN])
+    await createEstimator({ detectorWindow: bad as number }).then(
+      () => assert.unreachable(`detectorWindow ${String(bad)} accepted`),
+      (e) => assert.instance(e, OptionsError, String(bad)),
+    );
+  await createEstimator({ crop: 'chip', detectorWindow: small }).then(
+    () => assert.unreachable("detectorWindow with crop 'chip' accepted"),
+    (e) => assert.match((e as Error).message, /crop 'chip'/),
+  );
+});
