@@ -110,7 +110,8 @@ export interface TrackerOptions<F = PixelFrame> {
   /**
    * the face near `seed` (the predicted box and keypoints of a followed face) in this frame, or null
    * when it is gone; `others`: the predicted boxes of the other faces the tracker follows (a refine
-   * may look more closely where another face is near)
+   * may look more closely where another face is near), in an array the tracker reuses: read it
+   * during the call, do not keep it
    */
   refine?: (frame: F, seed: FaceObservation, others: readonly Box[]) => FaceObservation | null | undefined;
   /**

@@ -11,19 +11,12 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEstimator, NoFaceError, type Estimator } from '../../src/index.ts';
+import { iou } from '../../src/detect/decode.ts';
 import { decodeImage, type RgbImage } from '../../train/data.ts';
 
 const DIR = 'test/fixtures/photos';
 const est: Estimator = await createEstimator({ backend: 'simd' });
 const photo = (name: string): RgbImage => decodeImage(new Uint8Array(readFileSync(join(DIR, name))), name);
-
-type Box = { x: number; y: number; width: number; height: number };
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  const inter = w > 0 && h > 0 ? w * h : 0;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
 
 /** face-api SSD MobileNetV1's box of the one face in each portrait, [x, y, width, height]. */
 const PORTRAITS: Record<string, [number, number, number, number]> = {
