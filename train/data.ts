@@ -488,9 +488,16 @@ export interface AugmentOptions {
   rotateDeg?: number;
   /** uniform translation in [-t, t] * size on each axis; default 0.06 */
   translate?: number;
+  /** probability of turning the image to greyscale (BT.601 luma in all three channels), for
+   *  black-and-white photos and infrared webcams; default 0 */
+  greyscale?: number;
+  /** probability of a photometric change, for what cameras do that the chips do not: exposure gain
+   *  uniform in [0.5, 1.25], red and blue gains (white balance) uniform in [0.85, 1.15], then a
+   *  Gaussian blur with sigma uniform in [0, 1.2] output pixels; values saturate at 1; default 0 */
+  photometric?: number;
 }
 
-export const DEFAULT_AUGMENT: Required<AugmentOptions> = { enabled: true, flip: 0.5, scale: [0.9, 1.1], rotateDeg: 10, translate: 0.06 };
+export const DEFAULT_AUGMENT: Required<AugmentOptions> = { enabled: true, flip: 0.5, scale: [0.9, 1.1], rotateDeg: 10, translate: 0.06, greyscale: 0, photometric: 0 };
 const INV255 = 1 / 255;
 
 /**
@@ -500,7 +507,9 @@ const INV255 = 1 / 255;
  * bilinearly with the coordinates clamped to the image (edge pixels repeat). Exactly x / 255
  * (f32) when disabled (no random draws); an exact mirror when only the flip is on. Allocation-free.
  * When enabled, every call draws exactly five numbers (flip, scale, angle, tx, ty) whatever the
- * ranges, so a seeded stream stays aligned.
+ * ranges, so a seeded stream stays aligned; one more (greyscale) only when `greyscale` > 0 and five
+ * more (apply, exposure, red, blue, sigma) only when `photometric` > 0, so streams without them are
+ * the same as before they existed. The photometric change comes before the greyscale one.
  */
 export function augment(
   src: Uint8Array, out: Float32Array, rng: () => number, opts: AugmentOptions = DEFAULT_AUGMENT,
@@ -523,7 +532,55 @@ export function augment(
   const ang = rot * (2 * rng() - 1);
   const tx = tr * (2 * rng() - 1);
   const ty = tr * (2 * rng() - 1);
+  const grey = (opts.greyscale ?? 0) > 0 && rng() < opts.greyscale!;
+  warpInto(src, out, S, srcOffset, outOffset, flip, sc, ang, tx, ty);
+  if ((opts.photometric ?? 0) > 0) {
+    const on = rng() < opts.photometric!;
+    const gain = 0.5 + 0.75 * rng(), r = 0.85 + 0.3 * rng(), b = 0.85 + 0.3 * rng(), sigma = 1.2 * rng();
+    if (on) photometricInPlace(out, S, outOffset, gain * r, gain, gain * b, sigma);
+  }
+  if (grey) for (let i = outOffset; i < outOffset + n; i += 3) out[i] = out[i + 1] = out[i + 2] = 0.299 * out[i] + 0.587 * out[i + 1] + 0.114 * out[i + 2];
+}
 
+let blurTmp = new Float32Array(0);
+let blurKernel = new Float32Array(0);
+
+/** Channel gains (saturating at 1), then a separable Gaussian blur (radius ceil(2.5 sigma), edges
+ *  clamped; none below sigma 0.3), on one S x S x 3 f32 image of `out` at `offset`. */
+function photometricInPlace(out: Float32Array, S: number, offset: number, gr: number, gg: number, gb: number, sigma: number): void {
+  const n = S * S * 3;
+  for (let i = offset; i < offset + n; i += 3) {
+    out[i] = Math.min(1, out[i] * gr);
+    out[i + 1] = Math.min(1, out[i + 1] * gg);
+    out[i + 2] = Math.min(1, out[i + 2] * gb);
+  }
+  if (sigma < 0.3) return;
+  if (blurTmp.length < n) blurTmp = new Float32Array(n);
+  const r = Math.ceil(2.5 * sigma);
+  if (blurKernel.length < 2 * r + 1) blurKernel = new Float32Array(2 * r + 1);
+  const k = blurKernel;
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i <= 2 * r; i++) k[i] /= sum;
+  const t = blurTmp, max = S - 1;
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++)
+      for (let c = 0; c < 3; c++) {
+        let acc = 0;
+        for (let i = -r; i <= r; i++) acc += k[i + r] * out[offset + (y * S + Math.min(max, Math.max(0, x + i))) * 3 + c];
+        t[(y * S + x) * 3 + c] = acc;
+      }
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++)
+      for (let c = 0; c < 3; c++) {
+        let acc = 0;
+        for (let i = -r; i <= r; i++) acc += k[i + r] * t[(Math.min(max, Math.max(0, y + i)) * S + x) * 3 + c];
+        out[offset + (y * S + x) * 3 + c] = acc;
+      }
+}
+
+/** augment's geometric part: out = src under the flip / scale / rotation / translation, / 255. */
+function warpInto(src: Uint8Array, out: Float32Array, S: number, srcOffset: number, outOffset: number, flip: boolean, sc: number, ang: number, tx: number, ty: number): void {
   if (sc === 1 && ang === 0 && tx === 0 && ty === 0) {
     // pure copy or mirror: exact
     for (let y = 0; y < S; y++) {

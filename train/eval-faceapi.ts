@@ -5,12 +5,10 @@
  * face-api as the whole 128x128 chip (its own preprocessing: pad to square, resize to 112, mean
  * subtraction) on tfjs-backend-wasm. Writes <out>/face-api.<split>.json and .md in the format of `npm run eval`.
  */
-import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import { useTfjsWasm } from '../bench/peers/tfjs.ts';
+import { faceApiCropAge, useTfjsWasm } from '../bench/peers/tfjs.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown } from './metrics.ts';
 
@@ -22,11 +20,8 @@ const { values: a } = parseArgs({
     limit: { type: 'string' },
   },
 });
-const require = createRequire(import.meta.url);
-const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
 await useTfjsWasm(); // tfjs-backend-wasm, one thread (as in the bench)
-const modelDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-await faceapi.nets.ageGenderNet.loadFromDisk(modelDir);
+const ageOf = await faceApiCropAge();
 
 const rows = readLabels(a.data!).filter((r) => r.split === a.split);
 const chosen = a.limit ? rows.slice(0, Number(a.limit)) : rows;
@@ -36,10 +31,7 @@ const truth = Float64Array.from(chosen, (r) => r.age);
 const t0 = performance.now();
 for (let i = 0; i < chosen.length; i++) {
   const img = decodeImage(new Uint8Array(readFileSync(join(dir, chosen[i].file))), chosen[i].file);
-  const x = tf.tensor3d(Float32Array.from(img.data), [img.height, img.width, 3]);
-  const r = await faceapi.nets.ageGenderNet.predictAgeAndGender(x);
-  pred[i] = r.age;
-  x.dispose();
+  pred[i] = await ageOf(img);
   if ((i + 1) % 200 === 0) process.stderr.write(`\r${i + 1}/${chosen.length}`);
 }
 process.stderr.write('\n');

@@ -5,7 +5,8 @@
  * `--init RUN_DIR` starts from another run's last weights with a fresh schedule (a warm restart).
  *
  * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
- * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation.
+ * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation
+ * (`--grey P` adds greyscale on a fraction P of the images, `--photo P` exposure, white balance and blur).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/arch.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
-import { loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
+import { DEFAULT_AUGMENT, loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
 import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
 import { configFromFlags } from './config-flags.ts';
@@ -41,6 +42,8 @@ const { values: a } = parseArgs({
     limit: { type: 'string' },
     'max-steps': { type: 'string' },
     'no-augment': { type: 'boolean', default: false },
+    grey: { type: 'string', default: '0' },
+    photo: { type: 'string', default: '0' },
     'save-every': { type: 'string', default: '5' },
     'template-loss': { type: 'string', default: '0' },
     init: { type: 'string' },
@@ -84,7 +87,9 @@ const batch = Number(opt('batch'));
 const lr0 = Number(opt('lr'));
 const wd = Number(opt('wd'));
 const seed = Number(opt('seed'));
-const augmentOn = !opt('no-augment');
+// --grey P: a fraction P of the training images turned to greyscale; --photo P: a fraction P given an
+// exposure, white-balance and blur change (train/data.ts AugmentOptions)
+const augmentOn = opt('no-augment') ? false : { ...DEFAULT_AUGMENT, greyscale: Number(opt('grey') ?? 0), photometric: Number(opt('photo') ?? 0) };
 const templateLoss = Number(opt('template-loss') ?? 0);
 const backend = await selectBackend(a.backend as BackendChoice, Number(a.threads));
 const accelerated = backend === 'wasm' ? await registerTrainingKernels() : [];

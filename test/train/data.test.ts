@@ -152,6 +152,46 @@ test('augment general path: the flip matches the mirror, values stay in [0, 1], 
   assert.ok(o2.subarray(S * S * 3).every((v) => v >= 0 && v <= 1));
 });
 
+test('augment greyscale: p 1 writes the BT.601 luma of the geometric result to all three channels; p 0 draws no sixth number', () => {
+  const S = 20;
+  const src = randomU8(S * S * 3, 7);
+  const geo = { flip: 0.5, scale: [0.9, 1.1] as [number, number], rotateDeg: 10, translate: 0.06 };
+  const colour = new Float32Array(S * S * 3), grey = new Float32Array(S * S * 3);
+  augment(src, colour, makeRng(3), geo);
+  augment(src, grey, makeRng(3), { ...geo, greyscale: 1 });
+  for (let i = 0; i < colour.length; i += 3) {
+    const e = Math.fround(0.299 * colour[i] + 0.587 * colour[i + 1] + 0.114 * colour[i + 2]);
+    for (let c = 0; c < 3; c++) if (Math.abs(grey[i + c] - e) > 1e-7) assert.unreachable(`pixel ${i / 3} channel ${c}: ${grey[i + c]} != ${e}`);
+  }
+  // greyscale 0 leaves the seeded stream as it was: five draws a call
+  const a = makeRng(11), b = makeRng(11);
+  augment(src, colour, a, { ...geo, greyscale: 0 });
+  augment(src, grey, b, geo);
+  assert.is(a(), b());
+});
+
+test('augment photometric: p 1 keeps values in [0, 1] and changes the image; a flat image stays flat up to the gains; p 0 draws nothing', () => {
+  const S = 24;
+  const src = randomU8(S * S * 3, 8);
+  const plain = new Float32Array(S * S * 3), photo = new Float32Array(S * S * 3);
+  const rng = makeRng(5);
+  for (let r = 0; r < 10; r++) {
+    const seed = 100 + r;
+    augment(src, plain, makeRng(seed), {});
+    augment(src, photo, makeRng(seed), { photometric: 1 });
+    assert.ok(photo.every((v) => v >= 0 && v <= 1));
+    assert.ok(photo.some((v, i) => v !== plain[i]), `draw ${r}: nothing changed`);
+  }
+  const flat = new Uint8Array(S * S * 3).fill(100);
+  augment(flat, photo, rng, { photometric: 1, flip: 0, scale: [1, 1], rotateDeg: 0, translate: 0 });
+  for (let c = 0; c < 3; c++)
+    for (let i = c; i < photo.length; i += 3) if (Math.abs(photo[i] - photo[c]) > 1e-6) assert.unreachable(`channel ${c} not flat at ${i}: ${photo[i]} vs ${photo[c]}`);
+  const a = makeRng(12), b = makeRng(12);
+  augment(src, plain, a, { photometric: 0 });
+  augment(src, photo, b, {});
+  assert.is(a(), b());
+});
+
 test('augment is fast (64x64)', () => {
   const S = 64;
   const src = randomU8(S * S * 3, 6);
