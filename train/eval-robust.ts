@@ -1,9 +1,9 @@
 /**
- * `npx tsx train/eval-robust.ts [--data DIR] [--split test] [--limit N] [--seed 1] [--model PATH]
- *                               [--out docs/eval/robustness.md]`
+ * `npx tsx train/eval-robust.ts [--data DIR] [--split test] [--limit N] [--seed 1] [--model PATH
+ *                               [--ensemble PATH --ensemble-weight W]] [--out docs/eval/robustness.md]`
  * What users' photos do to the age: each UTKFace chip of the split is perturbed the way real input
  * differs from the training chips (train/perturb.ts), then read by `estimate(img, { crop: 'chip' })`
- * (the built-in int8 pair, or --model alone) and by face-api's AgeGenderNet (its own preprocessing,
+ * (the built-in int8 pair, or --model alone or paired with --ensemble as in `npm run eval`) and by face-api's AgeGenderNet (its own preprocessing,
  * tfjs-backend-wasm) on the same pixels. Reports MAE and mean signed error per condition, for both.
  * Misalignment draws per image, from a generator seeded with --seed, a shift of up to 2 px, a scale
  * of up to 6 % and a rotation of up to 3 degrees on the 128 px chip: what the whole-photo path's
@@ -24,6 +24,8 @@ const { values: a } = parseArgs({
     limit: { type: 'string' },
     seed: { type: 'string', default: '1' },
     model: { type: 'string' },
+    ensemble: { type: 'string' },
+    'ensemble-weight': { type: 'string', default: '0.25' },
     out: { type: 'string', default: 'docs/eval/robustness.md' },
   },
 });
@@ -47,8 +49,12 @@ const CONDITIONS: Condition[] = [
 
 await useTfjsWasm();
 const faceApiAge = await faceApiCropAge();
-const est = await createEstimator(a.model ? { model: a.model } : {});
-const ours = a.model ? `\`${a.model}\` (${est.precision})` : `the built-in pair (${est.precision}, what \`estimate()\` runs)`;
+const est = await createEstimator(a.model ? { model: a.model, ...(a.ensemble ? { ensemble: { model: a.ensemble, weight: Number(a['ensemble-weight']) } } : {}) } : {});
+const ours = !a.model
+  ? `the built-in pair (${est.precision}, what \`estimate()\` runs)`
+  : a.ensemble
+    ? `\`${a.model}\` with \`${a.ensemble}\` (weight ${a['ensemble-weight']}, ${est.precision})`
+    : `\`${a.model}\` (${est.precision})`;
 
 const rows = readLabels(a.data!).filter((r) => r.split === a.split);
 const chosen = a.limit ? rows.slice(0, Number(a.limit)) : rows;
