@@ -113,8 +113,8 @@ export interface EstimateOptions extends DetectFacesOptions {
   /**
    * Test-time flip: each face is also estimated mirrored (left-right) and the two are averaged
    * (age and perTemplate the mean, spread the root mean square of the two spreads). Twice the cost
-   * of the age model. UTKFace test split, default model fp32: MAE 5.097 -> 5.031
-   * (docs/eval/views.md). Default false.
+   * of the age model. UTKFace test split, default model fp32: MAE 5.106 -> 5.023
+   * (docs/eval/resnet18w16-daa/). Default false.
    */
   flip?: boolean;
   /**
@@ -609,9 +609,10 @@ export class Estimator {
    * One view's age: the main model's, or with `ensemble` (1 - w) x the main model's + w x the second
    * model's, entry by entry over perTemplate (the same template ages), age its mean. The spread is
    * the standard deviation of the two models' per-template estimates together, weighted (1 - w) and
-   * w, around that age: it grows when the models disagree (UTKFace, default pair: its correlation
-   * with the absolute error 0.284 on the validation part and 0.298 on the test split, against 0.202
-   * / 0.248 for the deviation of the mixed list alone; docs/eval/ensemble/). The second model's chip
+   * w, around that age: it grows when the models disagree (UTKFace, default pair with the stage 1
+   * weights: its correlation with the absolute error 0.284 on the validation part and 0.298 on the
+   * test split, against 0.202 / 0.248 for the deviation of the mixed list alone;
+   * docs/eval/resnet18w16-daa-stage1/ensemble/). The second model's chip
    * is the same region of the image at its own input side S2: `m` with its linear part scaled by S / S2.
    */
   private ageOfView(img: StagedImage, m: Affine | null, interval: number, ensemble: boolean): Estimate {

@@ -105,7 +105,7 @@ if (gpu) {
     );
   L.push(`- Data: ${m.data ?? 'UTKFace'}. Labels: the age in the file name (1..116).`);
   if (m.command) L.push(`- Command: \`${m.command}\` (with \`--data <the UTKFace chips folder>\`); the weight files carry this provenance in \`meta\` (about 1.5 KB), the per-epoch history stays in \`${m.run}/checkpoint.json\`.`);
-  L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ''}`);
+  L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? (existsSync(`${m.run}/checkpoint.bin`) ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ' The run was stopped there (the rest of its cosine schedule runs at under 7 % of the starting learning rate) and its checkpoint not kept.') : ''}`);
   if (init && initGpu)
     L.push(`- Warm restart: the run starts from stage 1's best weights (\`${init.run}\`, epoch ${init.bestEpoch}, validation MAE ${fmt(init.bestValMae)}) with a fresh Adam state and cosine schedule (\`--init ${init.run}\`).`);
   else if (init)
@@ -148,7 +148,7 @@ const ensTest8 = ens ? evalOf('docs/eval/ensemble/default.int8.test.json') : nul
 const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : null;
 if (ens && ensTest8) {
   L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
-  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (the previous default, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
+  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${initGpu ? 'an earlier default' : 'the previous default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
   const vals = ['0.2', '0.25', '0.3'].map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
   if (vals.length) {
     L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');
@@ -156,6 +156,11 @@ if (ens && ensTest8) {
     const alone = vals[0][1]!.results;
     L.push(`| 0 (${name} alone) | ${fmt(alone['interval 1']?.mae)} | ${fmt(alone['interval 1 + flip']?.mae)} | ${fmt(alone['interval 1']?.spreadErrorCorrelation)} |`);
     for (const [w, e] of vals) L.push(`| ${w} | ${fmt(e!.results['interval 1 + ensemble']?.mae)} | ${fmt(e!.results['interval 1 + flip + ensemble']?.mae)} | ${fmt(e!.results['interval 1 + ensemble']?.spreadErrorCorrelation)} |`);
+    const valMae = (e: (typeof vals)[number][1]) => e!.results['interval 1 + ensemble']?.mae ?? Infinity;
+    const best = vals.reduce((x, y) => (valMae(y[1]) < valMae(x[1]) ? y : x));
+    const shipped = vals.find(([w]) => Number(w) === ens.weight);
+    if (shipped && Number(best[0]) !== ens.weight)
+      L.push('', `For these weights validation prefers ${best[0]} by ${fmt(valMae(shipped[1]) - valMae(best[1]))} years; the shipped weight stays ${ens.weight}${initGpu ? ', chosen for stage 1 on the same validation part' : ''} (weights/models.json).`);
     L.push('');
   }
   L.push(`UTKFace test split: \`npm run eval -- --flip --out docs/eval/ensemble\` (int8, the built-in pair) and \`npm run eval -- --model weights/${name}.fp32.daaw --flip --ensemble weights/${ens.model}.fp32.daaw --ensemble-weight ${ens.weight} --out docs/eval/ensemble\` (fp32):`, '');

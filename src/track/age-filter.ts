@@ -33,7 +33,7 @@ export interface AgeNoise {
 }
 
 /**
- * Defaults measured on the default model (resnet18w16-daa, int8) over synthetic sequences of UTKFace
+ * Defaults measured on the default model (resnet18w16-daa, int8, its stage 1 weights) over synthetic sequences of UTKFace
  * test chips (train/video.ts: drift, scale, rotation, blur, brightness, all mixed, crossing, leave
  * and return). A frame's age varies from frame to frame with an sd of about 2 x spread within a
  * face, but across frames the spread says little about which reading is right: on dark, blurred
