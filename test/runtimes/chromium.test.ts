@@ -239,8 +239,10 @@ test('EXIF orientations 1-8: the same age as Node for each file; the browser\'s 
     writeFileSync(file, files[row.orientation - 1].bytes);
     const ref = await nodeReference(file);
     assert.ok(Math.abs(row.age - ref.age) < SAME_AGE, `orientation ${row.orientation}: chromium ${row.age} vs node ${ref.age}`);
-    // the browser's JPEG decoder differs slightly from jpeg-js (see above), a wrong rotation by years
-    assert.ok(Math.abs(row.imgAge - row.age) < (f.real ? 1 : 0.1), `orientation ${row.orientation}: <img> ${row.imgAge} vs daa-wasm/decode ${row.age}`);
+    // the browser's JPEG decoder differs slightly from jpeg-js (see above): on the real face up to 1.01
+    // years with the default weights (orientation 1, 2026-12-06); a wrong orientation is a mirror
+    // (88.5 against 82.0 in Node) or an upside-down face (no face found), so 1.5 still tells them apart
+    assert.ok(Math.abs(row.imgAge - row.age) < (f.real ? 1.5 : 0.1), `orientation ${row.orientation}: <img> ${row.imgAge} vs daa-wasm/decode ${row.age}`);
     assert.equal(row.imgSize, [ref.width, ref.height]);
     // PNG eXIf: Chromium's <img> turns the picture as daa-wasm/decode does (same pixels, same age)
     assert.equal(row.pngImgSize, [ref.width, ref.height], `PNG orientation ${row.orientation}: <img> size`);
