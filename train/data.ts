@@ -545,8 +545,8 @@ export function augment(
 let blurTmp = new Float32Array(0);
 let blurKernel = new Float32Array(0);
 
-/** Channel gains (saturating at 1), then a separable Gaussian blur (radius ceil(2.5 sigma), edges
- *  clamped; none below sigma 0.3), on one S x S x 3 f32 image of `out` at `offset`. */
+/** Channel gains (saturating at 1), then a Gaussian blur (radius ceil(2.5 sigma); none below sigma
+ *  0.3), on one S x S x 3 f32 image of `out` at `offset`. */
 function photometricInPlace(out: Float32Array, S: number, offset: number, gr: number, gg: number, gb: number, sigma: number): void {
   const n = S * S * 3;
   for (let i = offset; i < offset + n; i += 3) {
@@ -556,26 +556,38 @@ function photometricInPlace(out: Float32Array, S: number, offset: number, gr: nu
   }
   if (sigma < 0.3) return;
   if (blurTmp.length < n) blurTmp = new Float32Array(n);
-  const r = Math.ceil(2.5 * sigma);
+  gaussianBlurRgb(out, offset, S, S, sigma, 2.5, blurTmp, out, offset);
+}
+
+/**
+ * Separable Gaussian blur of a w x h RGB image (row-major, 3 values a pixel) read from `src` at
+ * `srcOffset` and written to `out` at `outOffset`; radius max(1, ceil(radiusSigmas * sigma)), edges
+ * clamped. The horizontal pass goes into `tmp` (w*h*3 floats) and the vertical pass from `tmp` into
+ * `out`, so `out` may be the same region of the same array as `src` (in place).
+ */
+export function gaussianBlurRgb(
+  src: ArrayLike<number>, srcOffset: number, w: number, h: number, sigma: number, radiusSigmas: number,
+  tmp: Float32Array, out: Float32Array, outOffset: number,
+): void {
+  const r = Math.max(1, Math.ceil(radiusSigmas * sigma));
   if (blurKernel.length < 2 * r + 1) blurKernel = new Float32Array(2 * r + 1);
   const k = blurKernel;
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i <= 2 * r; i++) k[i] /= sum;
-  const t = blurTmp, max = S - 1;
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let i = -r; i <= r; i++) acc += k[i + r] * out[offset + (y * S + Math.min(max, Math.max(0, x + i))) * 3 + c];
-        t[(y * S + x) * 3 + c] = acc;
+        for (let i = -r; i <= r; i++) acc += k[i + r] * src[srcOffset + (y * w + Math.min(w - 1, Math.max(0, x + i))) * 3 + c];
+        tmp[(y * w + x) * 3 + c] = acc;
       }
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let i = -r; i <= r; i++) acc += k[i + r] * t[(Math.min(max, Math.max(0, y + i)) * S + x) * 3 + c];
-        out[offset + (y * S + x) * 3 + c] = acc;
+        for (let i = -r; i <= r; i++) acc += k[i + r] * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c];
+        out[outOffset + (y * w + x) * 3 + c] = acc;
       }
 }
 

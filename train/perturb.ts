@@ -5,7 +5,7 @@
  * nothing here is random, the callers draw their parameters from a seeded generator.
  */
 import * as jpeg from 'jpeg-js';
-import { decodeImage, type RgbImage } from './data.ts';
+import { decodeImage, gaussianBlurRgb, type RgbImage } from './data.ts';
 
 /** A similarity view about the image centre: output pixel p samples the source at
  *  c + R(-angleDeg) (p - c) / zoom + (dx, dy), mirrored left-right first when `flip`. */
@@ -40,35 +40,11 @@ export function warp(img: RgbImage, v: View): RgbImage {
   return { data: out, width: w, height: h };
 }
 
-/** Separable Gaussian blur of an RGB image into f32 (radius ceil(3 sigma), edges clamped); `tmp` and
- *  `out` hold w*h*3 floats each. */
-export function blurRgb(src: Uint8Array, w: number, h: number, sigma: number, tmp: Float32Array, out: Float32Array): void {
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float32Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let i = -r; i <= r; i++) s += k[i + r] * src[(y * w + Math.min(w - 1, Math.max(0, x + i))) * 3 + c];
-        tmp[(y * w + x) * 3 + c] = s;
-      }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let i = -r; i <= r; i++) s += k[i + r] * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c];
-        out[(y * w + x) * 3 + c] = s;
-      }
-}
-
-/** The image blurred with a Gaussian of `sigma` pixels, rounded back to u8. */
+/** The image blurred with a Gaussian of `sigma` pixels (radius ceil(3 sigma)), rounded back to u8. */
 export function blurred(img: RgbImage, sigma: number): RgbImage {
   const n = img.width * img.height * 3;
   const tmp = new Float32Array(n), f = new Float32Array(n);
-  blurRgb(img.data, img.width, img.height, sigma, tmp, f);
+  gaussianBlurRgb(img.data, 0, img.width, img.height, sigma, 3, tmp, f, 0);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.min(255, Math.round(f[i]));
   return { data: out, width: img.width, height: img.height };

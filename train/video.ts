@@ -18,8 +18,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { intersection, type Box, type Point } from '../src/track/geometry.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, makeRng, readLabels, type RgbImage } from './data.ts';
-import { blurRgb } from './perturb.ts';
+import { DEFAULT_DATA_DIR, decodeImage, gaussianBlurRgb, imageDir, makeRng, readLabels, type RgbImage } from './data.ts';
 import { Y4mWriter } from './y4m.ts';
 
 export type { Box, Point };
@@ -328,7 +327,7 @@ export class SceneRenderer {
       this.tmp = new Float32Array(n);
     }
     const sigma = (p.blur * side) / p.size; // the blur in chip pixels
-    if (sigma > 0.2) blurRgb(chip.data, side, side, sigma, this.tmp, this.chipF);
+    if (sigma > 0.2) gaussianBlurRgb(chip.data, 0, side, side, sigma, 3, this.tmp, this.chipF, 0);
     else for (let i = 0; i < n; i++) this.chipF[i] = chip.data[i];
     const src = this.chipF;
     const a = rad(-p.angle), cos = Math.cos(a), sin = Math.sin(a), k = side / p.size;
