@@ -509,7 +509,7 @@ const INV255 = 1 / 255;
  * When enabled, every call draws exactly five numbers (flip, scale, angle, tx, ty) whatever the
  * ranges, so a seeded stream stays aligned; one more (greyscale) only when `greyscale` > 0 and five
  * more (apply, exposure, red, blue, sigma) only when `photometric` > 0, so streams without them are
- * the same as before they existed. The photometric change comes before the greyscale one.
+ * the same as before they existed (drawn in that order; applied photometric first, then greyscale).
  */
 export function augment(
   src: Uint8Array, out: Float32Array, rng: () => number, opts: AugmentOptions = DEFAULT_AUGMENT,
