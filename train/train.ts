@@ -155,8 +155,22 @@ if (state) {
     // --init RUN_DIR: start from another run's model weights (its last checkpoint; Adam's moments
     // and the schedule start afresh), e.g. a warm restart of the cosine schedule at a lower lr
     const init = JSON.parse(readFileSync(join(resolve(a.init), 'checkpoint.json'), 'utf8')) as RunState;
-    const same = (Object.keys(config) as (keyof ModelConfig)[]).every((k) => init.config[k] === config[k]);
+    // the input size may differ (a fine-tune at another resolution): the encoder's convolutions and
+    // the decoder after global average pooling do not depend on it; the size check below catches a
+    // model whose variables do
+    const same = (Object.keys(config) as (keyof ModelConfig)[]).every((k) => k === 'inputSize' || init.config[k] === config[k]);
     if (!same) throw new Error(`--init: ${a.init} has config ${JSON.stringify(init.config)}, not ${JSON.stringify(config)}`);
+    // the validation part is drawn from --seed and --val-fraction: another draw would validate on
+    // images the initial weights were trained on. A run imported from the GPU trainer held out its
+    // pack's split (train/gpu/import.ts records it as valSplit; runs imported before it did used
+    // pack.ts's defaults, seed 1 and 10 %, which import.ts checked); its own seed is PyTorch's.
+    const io = init.options ?? {};
+    const gpuSplit = (io.valSplit ?? { seed: 1, valFraction: 0.1 }) as { seed: number; valFraction: number };
+    const initSplit = io.trainer === 'train/gpu/train_daa.py'
+      ? { seed: String(gpuSplit.seed), 'val-fraction': String(gpuSplit.valFraction) }
+      : { seed: String(io.seed ?? '1'), 'val-fraction': String(io['val-fraction'] ?? '0.1') };
+    if (initSplit.seed !== a.seed || Number(initSplit['val-fraction']) !== Number(a['val-fraction']))
+      throw new Error(`--init: ${a.init} held out --seed ${initSplit.seed} --val-fraction ${initSplit['val-fraction']} for validation; this run's --seed ${a.seed} --val-fraction ${a['val-fraction']} would validate on images it was trained on`);
     const buf = readFileSync(join(resolve(a.init), 'checkpoint.bin'));
     const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     let off = 0;

@@ -121,7 +121,7 @@ writeFileSync(join(out, 'checkpoint.bin'), new Uint8Array(all.buffer));
 writeFileSync(join(out, 'checkpoint.json'), JSON.stringify({
   config,
   // epochs: the count the run used (--time-budget may lower --epochs after the first epoch)
-  options: { ...run.args, epochs: state.epochs ?? state.history.length, trainer: 'train/gpu/train_daa.py' },
+  options: { ...run.args, epochs: state.epochs ?? state.history.length, trainer: 'train/gpu/train_daa.py', valSplit: { seed: pack.seed, valFraction: pack.valFraction } },
   epoch: state.history.length,
   stepInEpoch: 0,
   globalStep: null,
