@@ -3,6 +3,7 @@
  * (labels.csv or UTKFace-style names), checkpoints often (small files, meant to be committed), resumes
  * with --resume, and exports the best-on-validation weights as fp32 and int8 weight files.
  * `--init RUN_DIR` starts from another run's last weights with a fresh schedule (a warm restart).
+ * `--split-seed S` draws the validation part apart from `--seed` (initial weights, order, augmentation).
  *
  * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
  * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation
@@ -36,6 +37,9 @@ const { values: a } = parseArgs({
     wd: { type: 'string', default: '5e-4' },
     'val-fraction': { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '1' },
+    // the validation draw's seed (default: --seed); a second run with another --seed (initial
+    // weights, order, augmentation) keeps the same held-out images with --split-seed 1
+    'split-seed': { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '1' },
     'ckpt-steps': { type: 'string', default: '100' },
@@ -87,6 +91,7 @@ const batch = Number(opt('batch'));
 const lr0 = Number(opt('lr'));
 const wd = Number(opt('wd'));
 const seed = Number(opt('seed'));
+const splitSeed = Number(opt('split-seed') ?? opt('seed'));
 // --grey P: a fraction P of the training images turned to greyscale; --photo P: a fraction P given an
 // exposure, white-balance and blur change (train/data.ts AugmentOptions)
 const augmentOn = opt('no-augment') ? false : { ...DEFAULT_AUGMENT, greyscale: Number(opt('grey') ?? 0), photometric: Number(opt('photo') ?? 0) };
@@ -98,7 +103,7 @@ console.error(`backend: ${backend} (+ ${accelerated.join(', ') || 'no'} project 
 const t0 = Date.now();
 const dsAll = await loadDataset(a.data!, { size: config.inputSize, split: 'train', onProgress: (d: number, n: number) => process.stderr.write(`\rdecoding ${d}/${n}`) });
 process.stderr.write(`\rloaded ${dsAll.ages.length} train images at ${config.inputSize}px in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, Number(opt('val-fraction')), seed);
+const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, Number(opt('val-fraction')), splitSeed);
 const limit = a.limit ? Number(a.limit) : trainIdxAll.length;
 const trainIdx = trainIdxAll.slice(0, limit);
 const stepsPerEpoch = Math.floor(trainIdx.length / batch);
@@ -160,7 +165,7 @@ if (state) {
     // model whose variables do
     const same = (Object.keys(config) as (keyof ModelConfig)[]).every((k) => k === 'inputSize' || init.config[k] === config[k]);
     if (!same) throw new Error(`--init: ${a.init} has config ${JSON.stringify(init.config)}, not ${JSON.stringify(config)}`);
-    // the validation part is drawn from --seed and --val-fraction: another draw would validate on
+    // the validation part is drawn from --split-seed (default --seed) and --val-fraction: another draw would validate on
     // images the initial weights were trained on. A run imported from the GPU trainer held out its
     // pack's split (train/gpu/import.ts records it as valSplit; runs imported before it did used
     // pack.ts's defaults, seed 1 and 10 %, which import.ts checked); its own seed is PyTorch's.
@@ -168,9 +173,9 @@ if (state) {
     const gpuSplit = (io.valSplit ?? { seed: 1, valFraction: 0.1 }) as { seed: number; valFraction: number };
     const initSplit = io.trainer === 'train/gpu/train_daa.py'
       ? { seed: String(gpuSplit.seed), 'val-fraction': String(gpuSplit.valFraction) }
-      : { seed: String(io.seed ?? '1'), 'val-fraction': String(io['val-fraction'] ?? '0.1') };
-    if (initSplit.seed !== a.seed || Number(initSplit['val-fraction']) !== Number(a['val-fraction']))
-      throw new Error(`--init: ${a.init} held out --seed ${initSplit.seed} --val-fraction ${initSplit['val-fraction']} for validation; this run's --seed ${a.seed} --val-fraction ${a['val-fraction']} would validate on images it was trained on`);
+      : { seed: String(io['split-seed'] ?? io.seed ?? '1'), 'val-fraction': String(io['val-fraction'] ?? '0.1') };
+    if (Number(initSplit.seed) !== splitSeed || Number(initSplit['val-fraction']) !== Number(a['val-fraction']))
+      throw new Error(`--init: ${a.init} held out split seed ${initSplit.seed}, --val-fraction ${initSplit['val-fraction']} for validation; this run's split seed ${splitSeed}, --val-fraction ${a['val-fraction']} would validate on images it was trained on (--split-seed ${initSplit.seed} keeps that split)`);
     const buf = readFileSync(join(resolve(a.init), 'checkpoint.bin'));
     const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     let off = 0;
