@@ -19,6 +19,9 @@ import { parseArgs } from 'node:util';
 import { createEstimator, type Precision } from '../src/index.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
 import { ageMetrics, metricsMarkdown, type AgeMetrics } from './metrics.ts';
+import { warp, type View } from './perturb.ts';
+
+const MIRROR: View = { flip: true, zoom: 1, dx: 0, dy: 0 }; // an exact left-right mirror (test/train/perturb.test.ts)
 
 const { values: a } = parseArgs({
   options: {
@@ -65,14 +68,7 @@ const t0 = performance.now();
 let estTime = 0;
 chosen.forEach((r, i) => {
   const img = decodeImage(new Uint8Array(readFileSync(join(dir, r.file))), r.file);
-  let mirror: typeof img | null = null;
-  if (a.flip) {
-    const m = new Uint8Array(img.data.length);
-    for (let y = 0; y < img.height; y++)
-      for (let x = 0; x < img.width; x++)
-        for (let c = 0; c < 3; c++) m[(y * img.width + x) * 3 + c] = img.data[(y * img.width + (img.width - 1 - x)) * 3 + c];
-    mirror = { ...img, data: m };
-  }
+  const mirror = a.flip ? warp(img, MIRROR) : null;
   for (const k of intervals)
     for (const ensemble of ensembles) {
       const t = performance.now();

@@ -1,0 +1,137 @@
+/**
+ * `npx tsx train/eval-mix.ts --models NAME=FILE[,NAME=FILE...] [--max 3] [--step 0.05] [--out DIR] [--limit N]`
+ *
+ * Which mix of age models to ship: every model reads every image of the validation part (the
+ * trainers' splitValidation, 10 %, seed 1) and of the test split, upright and mirrored, through the
+ * WebAssembly runtime (crop 'chip', each model alone). Then for every subset of up to --max models,
+ * the weights on a grid of --step over the simplex (age = sum of w_i x age_i, what
+ * EstimatorOptions.ensemble computes for two models) are chosen by validation MAE, without and with
+ * test-time flip, and reported on the test split. Weights are never chosen on the test split.
+ * Writes DIR/mix.md and DIR/mix.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createEstimator, type Estimator } from '../src/index.ts';
+import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
+import { ageMetrics } from './metrics.ts';
+import { warp, type View } from './perturb.ts';
+
+const MIRROR: View = { flip: true, zoom: 1, dx: 0, dy: 0 }; // an exact left-right mirror (test/train/perturb.test.ts)
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string', default: DEFAULT_DATA_DIR },
+    models: { type: 'string' },
+    max: { type: 'string', default: '3' },
+    step: { type: 'string', default: '0.05' },
+    out: { type: 'string', default: 'docs/eval/mix' },
+    limit: { type: 'string' },
+  },
+});
+if (!a.models) throw new Error('--models NAME=FILE[,NAME=FILE...] is required');
+const models = a.models.split(',').map((s) => {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new Error(`--models: '${s}' is not NAME=FILE`);
+  return { name: s.slice(0, i), file: s.slice(i + 1) };
+});
+const maxSize = Math.min(models.length, Number(a.max));
+const step = Number(a.step);
+if (!(step > 0 && step <= 0.5 && Math.abs(Math.round(1 / step) * step - 1) < 1e-9)) throw new Error(`--step must divide 1 (0.05, 0.1, 0.25), got ${a.step}`);
+
+const labels = readLabels(a.data!);
+const trainRows = labels.filter((r) => r.split === 'train');
+const limit = a.limit ? Number(a.limit) : Infinity;
+const splits = {
+  val: Array.from(splitValidation(trainRows.length, 0.1, 1).val, (i) => trainRows[i]).slice(0, limit),
+  test: labels.filter((r) => r.split === 'test').slice(0, limit),
+};
+
+type Reads = { upright: Float64Array; mirrored: Float64Array };
+const ests: Estimator[] = [];
+for (const m of models) ests.push(await createEstimator({ model: m.file, ensemble: false }));
+const dir = imageDir(a.data!);
+const reads = {} as Record<keyof typeof splits, Reads[]>;
+const truth = {} as Record<keyof typeof splits, Float64Array>;
+for (const split of ['val', 'test'] as const) {
+  const rows = splits[split];
+  truth[split] = Float64Array.from(rows, (r) => r.age);
+  reads[split] = models.map(() => ({ upright: new Float64Array(rows.length), mirrored: new Float64Array(rows.length) }));
+  rows.forEach((r, i) => {
+    const img = decodeImage(new Uint8Array(readFileSync(join(dir, r.file))), r.file);
+    const mir = warp(img, MIRROR);
+    ests.forEach((est, k) => {
+      reads[split][k].upright[i] = est.estimate(img, { crop: 'chip' }).age;
+      reads[split][k].mirrored[i] = est.estimate(mir, { crop: 'chip' }).age;
+    });
+    if ((i + 1) % 500 === 0) process.stderr.write(`\r${split} ${i + 1}/${rows.length}`);
+  });
+  process.stderr.write('\n');
+}
+for (const est of ests) est.dispose();
+
+/** weight vectors of length n on the grid (multiples of step, summing to 1, every weight > 0) */
+function simplex(n: number): number[][] {
+  const units = Math.round(1 / step);
+  const out: number[][] = [];
+  const rec = (left: number, acc: number[]) => {
+    if (acc.length === n - 1) {
+      if (left > 0) out.push([...acc, left].map((u) => u / units));
+      return;
+    }
+    for (let u = 1; u < left; u++) rec(left - u, [...acc, u]);
+  };
+  rec(units, []);
+  return out;
+}
+function subsets(n: number, k: number): number[][] {
+  const out: number[][] = [];
+  const rec = (start: number, acc: number[]) => {
+    if (acc.length === k) return void out.push(acc);
+    for (let i = start; i < n; i++) rec(i + 1, [...acc, i]);
+  };
+  rec(0, []);
+  return out;
+}
+function mix(split: keyof typeof splits, idx: number[], w: number[], flip: boolean): Float64Array {
+  const out = new Float64Array(truth[split].length);
+  idx.forEach((k, j) => {
+    const r = reads[split][k];
+    for (let i = 0; i < out.length; i++) out[i] += w[j] * (flip ? (r.upright[i] + r.mirrored[i]) / 2 : r.upright[i]);
+  });
+  return out;
+}
+const mae = (p: Float64Array, t: Float64Array) => p.reduce((s, v, i) => s + Math.abs(v - t[i]), 0) / t.length;
+
+interface Row { models: string[]; weights: number[]; flip: boolean; valMae: number; testMae: number; testCa5: number; testSigned: number }
+const rows: Row[] = [];
+for (let size = 1; size <= maxSize; size++)
+  for (const idx of subsets(models.length, size))
+    for (const flip of [false, true]) {
+      let best: { w: number[]; m: number } | null = null;
+      for (const w of size === 1 ? [[1]] : simplex(size)) {
+        const m = mae(mix('val', idx, w, flip), truth.val);
+        if (!best || m < best.m - 1e-12) best = { w, m };
+      }
+      const t = ageMetrics(mix('test', idx, best!.w, flip), truth.test);
+      rows.push({ models: idx.map((k) => models[k].name), weights: best!.w, flip, valMae: best!.m, testMae: t.mae, testCa5: t.ca5, testSigned: t.meanSignedError });
+    }
+
+const md = [
+  `# Mixes of age models: weights chosen on validation, reported on test`,
+  '',
+  `Generated by \`npx tsx train/eval-mix.ts ${process.argv.slice(2).join(' ')}\` (${new Date().toISOString().slice(0, 10)}). Each model alone through the WebAssembly runtime (crop 'chip'); a mix is the weighted mean of the models' ages; weights on a ${step} grid chosen by validation MAE (${splits.val.length} images of the train split, splitValidation 10 %, seed 1); test: the ${splits.test.length} test chips. Flip: the mean of the upright and mirrored reads of every model.`,
+  '',
+  `Models: ${models.map((m) => `${m.name} = \`${m.file}\``).join(', ')}.`,
+  '',
+  '| models | weights | flip | val MAE | test MAE | test CA(5) % | test mean signed error |',
+  '|---|---|---|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.models.join(' + ')} | ${r.weights.map((w) => w.toFixed(2)).join(' / ')} | ${r.flip ? 'yes' : 'no'} | ${r.valMae.toFixed(3)} | ${r.testMae.toFixed(3)} | ${r.testCa5.toFixed(1)} | ${r.testSigned >= 0 ? '+' : ''}${r.testSigned.toFixed(3)} |`),
+];
+const text = md.join('\n');
+console.log(text);
+const out = resolve(a.out!);
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'mix.md'), text + '\n');
+writeFileSync(join(out, 'mix.json'), JSON.stringify({ models, step, val: splits.val.length, test: splits.test.length, rows }, null, 1));
+console.error(`wrote ${join(out, 'mix.md')} and mix.json`);
