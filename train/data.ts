@@ -461,6 +461,21 @@ export function shuffle<T extends Int32Array | Uint32Array | number[]>(a: T, rng
 }
 
 /**
+ * The validation draw (splitValidation's seed and fraction) a training run held out, from the options
+ * its checkpoint.json records: a tfjs run's --split-seed (default: its --seed) and --val-fraction
+ * (defaults 1 and 0.1); a run imported from the GPU trainer, its pack's split (train/gpu/import.ts
+ * records it as valSplit; runs imported before it did used train/gpu/pack.ts's defaults, seed 1 and
+ * 10 %, which import.ts checked against the pack). A GPU run's own seed is PyTorch's, not the split's.
+ */
+export function heldOutSplit(options: Record<string, unknown>): { seed: number; fraction: number } {
+  if (options.trainer === 'train/gpu/train_daa.py') {
+    const v = (options.valSplit ?? { seed: 1, valFraction: 0.1 }) as { seed: number; valFraction: number };
+    return { seed: Number(v.seed), fraction: Number(v.valFraction) };
+  }
+  return { seed: Number(options['split-seed'] ?? options.seed ?? 1), fraction: Number(options['val-fraction'] ?? 0.1) };
+}
+
+/**
  * Deterministic split of indices 0..n-1 (of the train split) into train and validation parts:
  * a seeded shuffle, the first round(n * fraction) indices go to validation. Both sorted ascending.
  */

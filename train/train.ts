@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/arch.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
-import { DEFAULT_AUGMENT, loadDataset, makeBatch, makeRng, shuffle, splitValidation } from './data.ts';
+import { DEFAULT_AUGMENT, loadDataset, makeBatch, makeRng, shuffle, splitValidation, heldOutSplit } from './data.ts';
 import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
 import { configFromFlags } from './config-flags.ts';
@@ -91,7 +91,7 @@ const batch = Number(opt('batch'));
 const lr0 = Number(opt('lr'));
 const wd = Number(opt('wd'));
 const seed = Number(opt('seed'));
-const splitSeed = Number(opt('split-seed') ?? opt('seed'));
+const split = heldOutSplit(state ? state.options : a);
 // --grey P: a fraction P of the training images turned to greyscale; --photo P: a fraction P given an
 // exposure, white-balance and blur change (train/data.ts AugmentOptions)
 const augmentOn = opt('no-augment') ? false : { ...DEFAULT_AUGMENT, greyscale: Number(opt('grey') ?? 0), photometric: Number(opt('photo') ?? 0) };
@@ -103,7 +103,7 @@ console.error(`backend: ${backend} (+ ${accelerated.join(', ') || 'no'} project 
 const t0 = Date.now();
 const dsAll = await loadDataset(a.data!, { size: config.inputSize, split: 'train', onProgress: (d: number, n: number) => process.stderr.write(`\rdecoding ${d}/${n}`) });
 process.stderr.write(`\rloaded ${dsAll.ages.length} train images at ${config.inputSize}px in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, Number(opt('val-fraction')), splitSeed);
+const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, split.fraction, split.seed);
 const limit = a.limit ? Number(a.limit) : trainIdxAll.length;
 const trainIdx = trainIdxAll.slice(0, limit);
 const stepsPerEpoch = Math.floor(trainIdx.length / batch);
@@ -165,17 +165,10 @@ if (state) {
     // model whose variables do
     const same = (Object.keys(config) as (keyof ModelConfig)[]).every((k) => k === 'inputSize' || init.config[k] === config[k]);
     if (!same) throw new Error(`--init: ${a.init} has config ${JSON.stringify(init.config)}, not ${JSON.stringify(config)}`);
-    // the validation part is drawn from --split-seed (default --seed) and --val-fraction: another draw would validate on
-    // images the initial weights were trained on. A run imported from the GPU trainer held out its
-    // pack's split (train/gpu/import.ts records it as valSplit; runs imported before it did used
-    // pack.ts's defaults, seed 1 and 10 %, which import.ts checked); its own seed is PyTorch's.
-    const io = init.options ?? {};
-    const gpuSplit = (io.valSplit ?? { seed: 1, valFraction: 0.1 }) as { seed: number; valFraction: number };
-    const initSplit = io.trainer === 'train/gpu/train_daa.py'
-      ? { seed: String(gpuSplit.seed), 'val-fraction': String(gpuSplit.valFraction) }
-      : { seed: String(io['split-seed'] ?? io.seed ?? '1'), 'val-fraction': String(io['val-fraction'] ?? '0.1') };
-    if (Number(initSplit.seed) !== splitSeed || Number(initSplit['val-fraction']) !== Number(a['val-fraction']))
-      throw new Error(`--init: ${a.init} held out split seed ${initSplit.seed}, --val-fraction ${initSplit['val-fraction']} for validation; this run's split seed ${splitSeed}, --val-fraction ${a['val-fraction']} would validate on images it was trained on (--split-seed ${initSplit.seed} keeps that split)`);
+    // another validation draw would validate on images the initial weights were trained on
+    const initSplit = heldOutSplit(init.options ?? {});
+    if (initSplit.seed !== split.seed || initSplit.fraction !== split.fraction)
+      throw new Error(`--init: ${a.init} held out split seed ${initSplit.seed}, --val-fraction ${initSplit.fraction} for validation; this run's split seed ${split.seed}, --val-fraction ${split.fraction} would validate on images it was trained on (--split-seed ${initSplit.seed} --val-fraction ${initSplit.fraction} keeps that split)`);
     const buf = readFileSync(join(resolve(a.init), 'checkpoint.bin'));
     const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     let off = 0;

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   augment, decodeImage, loadDataset, makeBatch, makeRng, parseLabelsCsv, readLabels, shuffle, splitValidation,
-  resizeBilinearRGB, toU8Round,
+  resizeBilinearRGB, toU8Round, heldOutSplit,
 } from '../../train/data.ts';
 
 const require = createRequire(import.meta.url);
@@ -87,6 +87,18 @@ test('splitValidation is deterministic, disjoint and complete', () => {
   assert.not.equal(Array.from(s3.val), Array.from(s1.val));
   assert.is(splitValidation(10, 0).val.length, 0);
   assert.throws(() => splitValidation(10, 1.5));
+});
+
+test('heldOutSplit: the validation draw a run recorded (tfjs options, GPU imports with and without valSplit)', () => {
+  // tfjs runs: options as parseArgs gives them (strings); --split-seed over --seed, defaults 1 and 0.1
+  assert.equal(heldOutSplit({ seed: '1', 'val-fraction': '0.1' }), { seed: 1, fraction: 0.1 });
+  assert.equal(heldOutSplit({ seed: '2', 'val-fraction': '0.1' }), { seed: 2, fraction: 0.1 });
+  assert.equal(heldOutSplit({ seed: '2', 'split-seed': '1', 'val-fraction': '0.2' }), { seed: 1, fraction: 0.2 });
+  assert.equal(heldOutSplit({}), { seed: 1, fraction: 0.1 });
+  // GPU imports: the PyTorch seed is not the split's; the pack's split, pack.ts's defaults before valSplit was recorded
+  const gpu = { trainer: 'train/gpu/train_daa.py', seed: 2 };
+  assert.equal(heldOutSplit(gpu), { seed: 1, fraction: 0.1 });
+  assert.equal(heldOutSplit({ ...gpu, valSplit: { seed: 3, valFraction: 0.15 } }), { seed: 3, fraction: 0.15 });
 });
 
 // --- augmentation and batches ----------------------------------------------------------------
