@@ -106,8 +106,22 @@ test('relu6 / hard-swish gradient, AvgPoolGrad, Conv2DBackpropInput, Identity, C
     const w = rnd([3, 3, 6, 5], SEED + 2);
     const convs = [0, 1].map((pad) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad), 1.5)))(x as tf.Tensor4D));
     const s2 = tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)))(x as tf.Tensor4D);
+    // strided input gradients (spread onto a zero grid, then the stride-1 path): 3x3 and the 1x1
+    // shortcut at stride 2, explicit / 'same' / 'valid' padding, odd and even sizes (the forward
+    // pass drops the last row or column in some), stride 3 and unequal strides; a weighted sum so that
+    // dy is not constant
+    const w1 = rnd([1, 1, 6, 5], SEED + 3);
+    const strided: tf.Tensor[] = [];
+    for (const [h, ww] of [[9, 11], [8, 10], [7, 7]]) {
+      const xs = rnd([2, h, ww, 6], SEED + h * 100 + ww, -2, 2) as tf.Tensor4D;
+      for (const [filt, strides, pad] of [[w, 2, 1], [w, 2, 'same'], [w, 2, 'valid'], [w1, 2, 'valid'], [w1, 2, 0], [w, 3, 1], [w, [2, 1], 'same']] as Array<[tf.Tensor, number | [number, number], number | 'same' | 'valid']>) {
+        const f = (x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, filt as tf.Tensor4D, strides, pad);
+        const dyW = rnd(f(xs).shape, SEED + 7);
+        strided.push(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), dyW)))(xs));
+      }
+    }
     const id = tf.clone(x), c = tf.cast(x, 'float32'), ci = tf.cast(tf.cast(x, 'int32'), 'float32');
-    return [g1, p, ...convs, s2, id, c, ci];
+    return [g1, p, ...convs, s2, ...strided, id, c, ci];
   });
   close('elementwise/pool/conv', r.acc, r.stock);
 });

@@ -213,36 +213,63 @@ function avgPoolGradKernel(rt: TrainRuntime, stock: tf.KernelFunc) {
   };
 }
 
-/** Conv2DBackpropInput with stride 1 as XNNPACK's forward Conv2D of dy with the flipped, transposed filter. */
+/**
+ * Conv2DBackpropInput as XNNPACK's forward Conv2D (stride 1) of dy with the flipped, transposed
+ * filter. Stride s > 1: dy is first spread onto a zero grid ((OH - 1) s + 1 rows, likewise columns:
+ * dy[oy, ox] at row oy s, column ox s), which makes it the stride-1 case; the zeros cost s^2 times the
+ * multiply-adds of a polyphase split but run on XNNPACK's convolution instead of the stock kernel's
+ * plain loops (ResNet18 w16 at 96 px: the stride-2 layers were most of the stock kernel's time).
+ * Padding: the grid is padded by K - 1 - (forward top pad) before and by whatever reaches the input's
+ * last row after (K - 1 - bottom pad at stride 1; at stride s also the rows the forward pass dropped).
+ */
 function conv2dBackpropInputKernel(stock: tf.KernelFunc) {
   return (args: KArgs) => {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as { strides: number | number[]; pad: unknown; dataFormat?: string; dimRoundingMode?: string; inputShape: number[] };
-    const s1 = Array.isArray(a.strides) ? a.strides.every((q) => q === 1) : a.strides === 1;
-    if (!s1 || (a.dataFormat != null && a.dataFormat !== 'NHWC') || !isF32(dy, filter)) return stock(args as never);
+    const [sh, sw] = Array.isArray(a.strides) ? a.strides : [a.strides, a.strides];
+    if ((a.dataFormat != null && a.dataFormat !== 'NHWC') || !isF32(dy, filter)) return stock(args as never);
     const be = backend as WasmBackend;
+    const [N, H, W] = a.inputShape;
     const info = tf.backend_util.computeConv2DInfo(a.inputShape as [number, number, number, number], filter.shape as [number, number, number, number],
-      1, 1, a.pad as 'valid', a.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+      [sh, sw], 1, a.pad as 'valid', a.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
     const [KH, KW, Ci, Co] = filter.shape;
-    const { top, bottom, left, right } = info.padInfo;
-    const pt = KH - 1 - top, pb = KH - 1 - bottom, pl = KW - 1 - left, pr = KW - 1 - right;
+    const [, OH, OW] = dy.shape;
+    if (info.outHeight !== OH || info.outWidth !== OW) return stock(args as never);
+    const { top, left } = info.padInfo;
+    const pt = KH - 1 - top, pl = KW - 1 - left;
+    const pb = H - 1 + top - (OH - 1) * sh, pr = W - 1 + left - (OW - 1) * sw;
     if (pt < 0 || pb < 0 || pl < 0 || pr < 0) return stock(args as never);
-    // wT[ky, kx, co, ci] = w[KH-1-ky, KW-1-kx, ci, co]
+    const DH = (OH - 1) * sh + 1, DW = (OW - 1) * sw + 1;
+    const spread = sh > 1 || sw > 1 ? be.makeOutput([N, DH, DW, Co], 'float32') : null;
     const wT = be.makeOutput([KH, KW, Co, Ci], 'float32');
+    // read the heap after both allocations: either may have grown the memory
     const heap = be.wasm.HEAPF32;
     const wo = be.dataIdMap.get(filter.dataId).memoryOffset >> 2, to = be.dataIdMap.get(wT.dataId).memoryOffset >> 2;
+    // wT[ky, kx, co, ci] = w[KH-1-ky, KW-1-kx, ci, co]
     for (let ky = 0; ky < KH; ky++)
       for (let kx = 0; kx < KW; kx++) {
         const src = wo + ((KH - 1 - ky) * KW + (KW - 1 - kx)) * Ci * Co, dst = to + (ky * KW + kx) * Co * Ci;
         for (let ci = 0; ci < Ci; ci++) for (let co = 0; co < Co; co++) heap[dst + co * Ci + ci] = heap[src + ci * Co + co];
       }
+    if (spread) {
+      // NHWC: each dy pixel's Co channels are contiguous and move as one run
+      const so = be.dataIdMap.get(spread.dataId).memoryOffset >> 2, yo = be.dataIdMap.get(dy.dataId).memoryOffset >> 2;
+      heap.fill(0, so, so + N * DH * DW * Co);
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++)
+          for (let ox = 0; ox < OW; ox++) {
+            const src = yo + ((n * OH + oy) * OW + ox) * Co, dst = so + ((n * DH + oy * sh) * DW + ox * sw) * Co;
+            heap.copyWithin(dst, src, src + Co);
+          }
+    }
     const conv = tf.getKernel('Conv2D', 'wasm')!.kernelFunc;
     const out = conv({
-      inputs: { x: dy, filter: wT }, backend: backend as never,
+      inputs: { x: spread ?? dy, filter: wT }, backend: backend as never,
       attrs: { strides: 1, pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dilations: 1 } as never,
     }) as tf.TensorInfo;
     be.disposeData(wT.dataId);
+    if (spread) be.disposeData(spread.dataId);
     return out;
   };
 }
