@@ -461,6 +461,17 @@ export function shuffle<T extends Int32Array | Uint32Array | number[]>(a: T, rng
 }
 
 /**
+ * The rows of one split for evaluation: 'test' and 'train' as labelled; 'val' the trainers' validation
+ * part of the train split (splitValidation, 10 %, seed 1: the trainers' defaults and what
+ * train/gpu/pack.ts holds out).
+ */
+export function evalRows(labels: LabelRow[], split: string): LabelRow[] {
+  if (split !== 'val') return labels.filter((r) => r.split === split);
+  const train = labels.filter((r) => r.split === 'train');
+  return Array.from(splitValidation(train.length, 0.1, 1).val, (i) => train[i]);
+}
+
+/**
  * The validation draw (splitValidation's seed and fraction) a training run held out, from the options
  * its checkpoint.json records: a tfjs run's --split-seed (default: its --seed) and --val-fraction
  * (defaults 1 and 0.1); a run imported from the GPU trainer, its pack's split (train/gpu/import.ts

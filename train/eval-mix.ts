@@ -13,11 +13,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, type Estimator } from '../src/index.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, evalRows, imageDir, readLabels } from './data.ts';
 import { ageMetrics } from './metrics.ts';
-import { warp, type View } from './perturb.ts';
-
-const MIRROR: View = { flip: true, zoom: 1, dx: 0, dy: 0 }; // an exact left-right mirror (test/train/perturb.test.ts)
+import { MIRROR, warp } from './perturb.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -40,12 +38,8 @@ const step = Number(a.step);
 if (!(step > 0 && step <= 0.5 && Math.abs(Math.round(1 / step) * step - 1) < 1e-9)) throw new Error(`--step must divide 1 (0.05, 0.1, 0.25), got ${a.step}`);
 
 const labels = readLabels(a.data!);
-const trainRows = labels.filter((r) => r.split === 'train');
 const limit = a.limit ? Number(a.limit) : Infinity;
-const splits = {
-  val: Array.from(splitValidation(trainRows.length, 0.1, 1).val, (i) => trainRows[i]).slice(0, limit),
-  test: labels.filter((r) => r.split === 'test').slice(0, limit),
-};
+const splits = { val: evalRows(labels, 'val').slice(0, limit), test: evalRows(labels, 'test').slice(0, limit) };
 
 type Reads = { upright: Float64Array; mirrored: Float64Array };
 const ests: Estimator[] = [];

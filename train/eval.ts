@@ -17,11 +17,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, type Precision } from '../src/index.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels, splitValidation } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, evalRows, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown, type AgeMetrics } from './metrics.ts';
-import { warp, type View } from './perturb.ts';
-
-const MIRROR: View = { flip: true, zoom: 1, dx: 0, dy: 0 }; // an exact left-right mirror (test/train/perturb.test.ts)
+import { MIRROR, warp } from './perturb.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -40,8 +38,7 @@ const { values: a } = parseArgs({
 });
 
 const labels = readLabels(a.data!);
-const trainRows = labels.filter((r) => r.split === 'train');
-const rows = a.split === 'val' ? Array.from(splitValidation(trainRows.length, 0.1, 1).val, (i) => trainRows[i]) : labels.filter((r) => r.split === a.split);
+const rows = evalRows(labels, a.split!);
 const chosen = a.limit ? rows.slice(0, Number(a.limit)) : rows;
 if (chosen.length === 0) throw new Error(`no '${a.split}' images in ${a.data}`);
 const intervals = a.intervals!.split(',').map(Number);

@@ -17,6 +17,9 @@ export interface View {
   angleDeg?: number;
 }
 
+/** An exact left-right mirror under warp (test/train/perturb.test.ts): test-time flip's second view. */
+export const MIRROR: View = { flip: true, zoom: 1, dx: 0, dy: 0 };
+
 /** Bilinear resample of an RGB image under a view; edge pixels repeated outside the source. */
 export function warp(img: RgbImage, v: View): RgbImage {
   const { width: w, height: h, data: s } = img;
