@@ -64,6 +64,17 @@ export interface LabelRow {
   race: number | null;
 }
 
+/** UTKFace's race codes (Label.race) in code order, as its README names them */
+export const UTK_RACES = ['White', 'Black', 'Asian', 'Indian', 'Others'] as const;
+
+/** A label's race and gender as group names for per-group metrics ('unknown' where the label lacks one). */
+export function demographics(rows: ReadonlyArray<LabelRow>): { race: string[]; gender: string[] } {
+  return {
+    race: rows.map((r) => (r.race === null ? 'unknown' : (UTK_RACES[r.race] ?? `race ${r.race}`))),
+    gender: rows.map((r) => (r.gender === 0 ? 'male' : r.gender === 1 ? 'female' : 'unknown')),
+  };
+}
+
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
 /** UTKFace names: `age_gender_race_date.jpg` (some originals lack the race: `age_gender_date.jpg`). */
 const UTK_NAME = /^(\d{1,3})_(\d*)_(?:(\d*)_)?[^/\\]*\.(jpe?g|png)$/i;

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { faceApiCropAge, useTfjsWasm } from '../bench/peers/tfjs.ts';
-import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, demographics, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown } from './metrics.ts';
 
 const { values: a } = parseArgs({
@@ -35,7 +35,7 @@ for (let i = 0; i < chosen.length; i++) {
   if ((i + 1) % 200 === 0) process.stderr.write(`\r${i + 1}/${chosen.length}`);
 }
 process.stderr.write('\n');
-const m = ageMetrics(pred, truth);
+const m = ageMetrics(pred, truth, undefined, demographics(chosen));
 const text = [`# Evaluation: face-api AgeGenderNet on UTKFace ${a.split} (${chosen.length} images)`, '', `Command: \`npx tsx train/eval-faceapi.ts ${process.argv.slice(2).join(' ')}\``, '', metricsMarkdown(m, 'face-api AgeGenderNet')].join('\n');
 console.log(text);
 const out = resolve(a.out!);

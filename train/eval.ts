@@ -5,8 +5,9 @@
  * Evaluates a model through the WebAssembly runtime (the package's own estimate path: decode the
  * JPEG, then createEstimator().estimate(img, { crop: 'chip' }) resizes and normalises the whole
  * chip inside: the images are aligned crops, so no face detection) on a labelled split.
- * Prints and writes JSON + markdown: MAE, CA(3/5/7), MAE per age band, mean signed error and the
- * correlation between `spread` and the absolute error, for every requested interval.
+ * Prints and writes JSON + markdown: MAE, CA(3/5/7), MAE per age band, mean signed error, the
+ * correlation between `spread` and the absolute error, and MAE and signed error per race and gender
+ * label of the data set, for every requested interval.
  * `--flip` adds test-time flip (mean of the image and its mirror), reported beside, never instead.
  * An estimator with a second model (the built-in default's pair, or `--ensemble` with its weight:
  * EstimatorOptions.ensemble) gets rows with and without it (`+ ensemble`). `--split val` is the
@@ -17,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, type Precision } from '../src/index.ts';
-import { DEFAULT_DATA_DIR, decodeImage, evalRows, imageDir, readLabels } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, demographics, evalRows, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown, type AgeMetrics } from './metrics.ts';
 import { MIRROR, warp } from './perturb.ts';
 
@@ -55,6 +56,7 @@ console.error(`evaluating ${modelName} (${precision}, ${est.backend}) on ${chose
 
 const dir = imageDir(a.data!);
 const truth = Float64Array.from(chosen, (r) => r.age);
+const groups = demographics(chosen);
 const preds = new Map<string, { age: Float64Array; spread: Float64Array }>();
 const key = (k: number, flip: boolean, ensemble: boolean) => `interval ${k}${flip ? ' + flip' : ''}${ensemble ? ' + ensemble' : ''}`;
 for (const k of intervals)
@@ -92,7 +94,7 @@ md.push(`Through the WebAssembly runtime (${est.backend} build). Command: \`npm 
 if (est.ensemble) md.push(`\`+ ensemble\` rows: ${1 - est.ensemble.weight} x this model + ${est.ensemble.weight} x a ${est.ensemble.config.encoder} ${est.ensemble.config.inputSize} px model (${est.ensemble.precision}${a.ensemble ? `, \`${a.ensemble}\`` : ', the built-in pair'}), per template.`, '');
 md.push('| setting | MAE | CA(3) % | CA(5) % | CA(7) % | mean signed error | corr(spread, abs err) |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const [name, p] of preds) {
-  const m = ageMetrics(p.age, truth, p.spread);
+  const m = ageMetrics(p.age, truth, p.spread, groups);
   results[name] = m;
   md.push(`| ${name} | ${m.mae.toFixed(3)} | ${m.ca3.toFixed(1)} | ${m.ca5.toFixed(1)} | ${m.ca7.toFixed(1)} | ${m.meanSignedError.toFixed(3)} | ${m.spreadErrorCorrelation?.toFixed(3) ?? '-'} |`);
 }

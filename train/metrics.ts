@@ -2,7 +2,8 @@
  * Age-estimation metrics: MAE, cumulative accuracy CA(k) (share of |pred - truth| <= k years),
  * mean signed error, MAE per age band (bands by the true age), and, when the model reports a
  * per-image spread (e.g. the std of the per-template estimates), the Pearson correlation between
- * that spread and the absolute error.
+ * that spread and the absolute error; given group labels per image (e.g. UTKFace's race and gender),
+ * the MAE and mean signed error of each group.
  */
 
 export interface AgeBand {
@@ -30,6 +31,15 @@ export interface AgeMetrics {
   spreadErrorCorrelation: number | null;
   /** selective prediction: MAE over the share of images (50, 80, 100 %) with the smallest spread; null without spread */
   selective: Array<{ coverage: number; n: number; mae: number }> | null;
+  /** per grouping (e.g. 'race', 'gender'): each group's error, groups in name order; absent without groupings */
+  groups?: Record<string, GroupError[]>;
+}
+
+export interface GroupError {
+  group: string;
+  n: number;
+  mae: number;
+  meanSignedError: number;
 }
 
 /** Shares of the images, kept by smallest spread, that `selective` reports. */
@@ -65,10 +75,16 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | nu
   return sab / Math.sqrt(saa * sbb);
 }
 
-export function ageMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, spread?: ArrayLike<number>): AgeMetrics {
+/**
+ * `groupings` maps a grouping's name to one group label per image (same order as `pred`), e.g.
+ * { race: ['White', 'Asian', ...] }: AgeMetrics.groups then holds each group's MAE and signed error.
+ */
+export function ageMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, spread?: ArrayLike<number>, groupings?: Record<string, ReadonlyArray<string>>): AgeMetrics {
   const n = pred.length;
   if (truth.length !== n) throw new Error(`ageMetrics: ${n} predictions but ${truth.length} true ages`);
   if (spread && spread.length !== n) throw new Error(`ageMetrics: ${n} predictions but ${spread.length} spreads`);
+  for (const [name, labels] of Object.entries(groupings ?? {}))
+    if (labels.length !== n) throw new Error(`ageMetrics: ${n} predictions but ${labels.length} '${name}' labels`);
   const absErr = new Float64Array(n);
   let sumAbs = 0, sumSigned = 0, c3 = 0, c5 = 0, c7 = 0;
   const bn = new Array<number>(AGE_BANDS.length).fill(0);
@@ -99,7 +115,23 @@ export function ageMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, sp
     bands: AGE_BANDS.map((b, k) => ({ ...b, n: bn[k], mae: bn[k] ? bs[k] / bn[k] : NaN })),
     spreadErrorCorrelation: spread ? pearson(spread, absErr) : null,
     selective: spread ? selectiveMae(absErr, spread) : null,
+    ...(groupings ? { groups: Object.fromEntries(Object.entries(groupings).map(([name, labels]) => [name, groupErrors(pred, truth, labels)])) } : {}),
   };
+}
+
+function groupErrors(pred: ArrayLike<number>, truth: ArrayLike<number>, labels: ReadonlyArray<string>): GroupError[] {
+  const acc = new Map<string, { n: number; abs: number; signed: number }>();
+  for (let i = 0; i < labels.length; i++) {
+    const g = acc.get(labels[i]) ?? { n: 0, abs: 0, signed: 0 };
+    const e = pred[i] - truth[i];
+    g.n++;
+    g.abs += Math.abs(e);
+    g.signed += e;
+    acc.set(labels[i], g);
+  }
+  return [...acc.entries()]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([group, g]) => ({ group, n: g.n, mae: g.abs / g.n, meanSignedError: g.signed / g.n }));
 }
 
 /** MAE over the images with the smallest spread, for each share in SELECTIVE_COVERAGES (ties keep input order). */
@@ -131,5 +163,7 @@ export function metricsMarkdown(m: AgeMetrics, title = 'Age estimation'): string
   ];
   if (m.selective)
     lines.push('| faces kept (smallest spread first) | n | MAE (years) |', '|---:|---:|---:|', ...m.selective.map((r) => `| ${r.coverage} % | ${r.n} | ${fmt(r.mae, 3)} |`), '');
+  for (const [name, groups] of Object.entries(m.groups ?? {}))
+    lines.push(`| ${name} | n | MAE (years) | mean signed error |`, '|---|---:|---:|---:|', ...groups.map((g) => `| ${g.group} | ${g.n} | ${fmt(g.mae, 3)} | ${g.meanSignedError >= 0 ? '+' : ''}${fmt(g.meanSignedError, 3)} |`), '');
   return lines.join('\n');
 }

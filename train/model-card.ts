@@ -173,6 +173,21 @@ if (ens && ensTest8) {
   const sel = ensTest8.results['interval 1 + ensemble']?.selective;
   if (sel) L.push('', `\`spread\` of the ensemble (int8): MAE on the faces with the smallest spread: ${sel.map((x) => `${x.coverage} %: ${fmt(x.mae)}`).join(', ')}.`);
 }
+// per race and gender label of UTKFace (the data set's own labels), the default estimator beside face-api
+const groupRows = (ensTest8 ?? e8)?.results[ensTest8 ? 'interval 1 + ensemble' : 'interval 1']?.groups;
+const faceApiGroups = evalOf('docs/eval/face-api.test.json')?.results['interval 1']?.groups;
+if (groupRows && faceApiGroups) {
+  L.push('', "## By UTKFace's race and gender labels (test split)", '');
+  L.push(`UTKFace labels every face with a race (White, Black, Asian, Indian, Others) and a gender; the same runs as above (${ensTest8 ? '`docs/eval/ensemble/default.int8.test.json`, what `estimate()` runs, int8' : `\`${evalDir}/${name}.int8.test.json\``}; face-api \`docs/eval/face-api.test.json\`) broken down by them. The groups are small (${Math.min(...(groupRows.race ?? []).filter((g) => g.group !== 'unknown').map((g) => g.n))} to ${Math.max(...(groupRows.race ?? []).map((g) => g.n))} faces per race) and face-api was trained on UTKFace among others, so this shows where each model is weaker on this data, not how either does on other faces.`);
+  for (const [grouping, ours] of Object.entries(groupRows)) {
+    const theirs = new Map((faceApiGroups[grouping] ?? []).map((g) => [g.group, g]));
+    L.push('', `| ${grouping} | n | MAE | mean signed error | face-api MAE | face-api mean signed error |`, '|---|---:|---:|---:|---:|---:|');
+    for (const g of ours) {
+      const f = theirs.get(g.group);
+      L.push(`| ${g.group} | ${g.n} | ${fmt(g.mae)} | ${fmt(g.meanSignedError)} | ${fmt(f?.mae)} | ${fmt(f?.meanSignedError)} |`);
+    }
+  }
+}
 // the paper's own configuration (loss on the mean estimate only), trained and evaluated the same way
 const paper = evalOf('paper-loss/default.fp32.test.json');
 const paper8 = evalOf('paper-loss/default.int8.test.json');

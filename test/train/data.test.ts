@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   augment, decodeImage, loadDataset, makeBatch, makeRng, parseLabelsCsv, readLabels, shuffle, splitValidation,
-  resizeBilinearRGB, toU8Round, heldOutSplit,
+  resizeBilinearRGB, toU8Round, heldOutSplit, demographics,
 } from '../../train/data.ts';
 
 const require = createRequire(import.meta.url);
@@ -358,6 +358,11 @@ test('loadDataset decodes, resizes, caches, and reloads from the cache', () => {
   assert.throws(() => loadDataset(d, { size: 8, split: 'val', cacheDir }), /no images in split 'val'/);
   fs.rmSync(path.join(d, 'images', '10_0_0_0.png'));
   assert.throws(() => loadDataset(d, { size: 9, split: 'train', cacheDir }), /cannot read image .*10_0_0_0\.png/);
+});
+
+test('demographics names UTKFace race and gender codes', () => {
+  const rows = parseLabelsCsv('file,age,gender,race,split\na.jpg,30,0,2,test\nb.jpg,40,1,0,test\nc.jpg,50,,,test\n', 'labels.csv');
+  assert.equal(demographics(rows), { race: ['Asian', 'White', 'unknown'], gender: ['male', 'female', 'unknown'] });
 });
 
 test.run();

@@ -63,6 +63,19 @@ test('ageMetrics validates its input', () => {
   assert.throws(() => ageMetrics([1, 2], [1, 2], [1]), /spreads/);
 });
 
+test('per-group MAE and signed error, groups in name order', () => {
+  // errors +2, -4, +1, -1: White (+2, +1) MAE 1.5 signed +1.5; Asian (-4, -1) MAE 2.5 signed -2.5
+  const m = ageMetrics([12, 26, 41, 59], [10, 30, 40, 60], undefined, { race: ['White', 'Asian', 'White', 'Asian'], gender: ['male', 'male', 'male', 'female'] });
+  assert.equal(m.groups!.race, [
+    { group: 'Asian', n: 2, mae: 2.5, meanSignedError: -2.5 },
+    { group: 'White', n: 2, mae: 1.5, meanSignedError: 1.5 },
+  ]);
+  assert.equal(m.groups!.gender.map((g) => [g.group, g.n, g.mae]), [['female', 1, 1], ['male', 3, 7 / 3]]);
+  assert.is(ageMetrics([1], [1]).groups, undefined);
+  assert.throws(() => ageMetrics([1, 2], [1, 2], undefined, { race: ['White'] }), /2 predictions but 1 'race' labels/);
+  assert.match(metricsMarkdown(m), /\| race \| n \| MAE \(years\) \| mean signed error \|\n\|---\|---:\|---:\|---:\|\n\| Asian \| 2 \| 2\.500 \| -2\.500 \|/);
+});
+
 test('metricsMarkdown renders tables', () => {
   const md = metricsMarkdown(ageMetrics([7, 15, 33], [5, 15, 25], [1, 0, 3]), 'Test set');
   assert.ok(md.startsWith('### Test set\n'));
