@@ -1,5 +1,5 @@
 /**
- * `npx tsx train/eval-faceapi.ts [--data DIR] [--split test] [--out docs/eval] [--limit N]`
+ * `npx tsx train/eval-faceapi.ts [--data DIR] [--split test|val] [--out docs/eval] [--limit N]`
  * The comparison row for `npm run eval`: face-api's AgeGenderNet (@vladmandic/face-api, the age model
  * most JavaScript users run) on the same UTKFace chips, decoded the same way (train/data.ts), given to
  * face-api as the whole 128x128 chip (its own preprocessing: pad to square, resize to 112, mean
@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { faceApiCropAge, useTfjsWasm } from '../bench/peers/tfjs.ts';
-import { DEFAULT_DATA_DIR, decodeImage, demographics, imageDir, readLabels } from './data.ts';
+import { DEFAULT_DATA_DIR, decodeImage, demographics, evalRows, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown } from './metrics.ts';
 
 const { values: a } = parseArgs({
@@ -23,7 +23,7 @@ const { values: a } = parseArgs({
 await useTfjsWasm(); // tfjs-backend-wasm, one thread (as in the bench)
 const ageOf = await faceApiCropAge();
 
-const rows = readLabels(a.data!).filter((r) => r.split === a.split);
+const rows = evalRows(readLabels(a.data!), a.split!);
 const chosen = a.limit ? rows.slice(0, Number(a.limit)) : rows;
 const dir = imageDir(a.data!);
 const pred = new Float64Array(chosen.length);
