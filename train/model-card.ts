@@ -106,16 +106,17 @@ if (gpu) {
   L.push(`- Data: ${m.data ?? 'UTKFace'}. Labels: the age in the file name (1..116).`);
   if (m.command) L.push(`- Command: \`${m.command}\` (with \`--data <the UTKFace chips folder>\`); the weight files carry this provenance in \`meta\` (about 1.5 KB), the per-epoch history stays in \`${m.run}/checkpoint.json\`.`);
   L.push(`- Run \`${m.run}\`: ${m.epochsDone} of ${m.epochsPlanned} planned epochs done when shipped; weights of epoch ${m.bestEpoch} (best validation MAE ${fmt(m.bestValMae)}).${m.epochsDone < m.epochsPlanned ? (existsSync(`${m.run}/checkpoint.bin`) ? ' **Training is not finished**: the run resumes with `npm run train -- --out ' + m.run + ' --resume`.' : ' The run was stopped there (the rest of its cosine schedule runs at under 7 % of the starting learning rate) and its checkpoint not kept.') : ''}`);
+  if (!init) L.push(`- From scratch: random initialisation (seed ${m.options?.seed}), no pretrained weights; checkpointed every 100 steps and resumed across sessions (\`--resume\`).`);
   if (init && initGpu)
     L.push(`- Warm restart: the run starts from stage 1's best weights (\`${init.run}\`, epoch ${init.bestEpoch}, validation MAE ${fmt(init.bestValMae)}) with a fresh Adam state and cosine schedule (\`--init ${init.run}\`).`);
   else if (init)
     L.push(`- Warm restart: the run starts from the last weights of \`${init.run}\` (${init.epochsDone} epochs of the same recipe at lr ${init.options?.lr}, best validation MAE ${fmt(init.bestValMae)}) with a fresh cosine schedule (\`--init ${init.run}\`): ${init.epochsDone + m.epochsDone} epochs in all.`);
-  L.push(`- Recipe: smooth-L1 loss on the age${tl > 0 ? ` plus ${tl} x the mean smooth-L1 loss of the per-template estimates y - Delta_y (\`--template-loss ${tl}\`; not in the paper, ${initGpu ? 'docs/paper.md compares the two on the C3AE model' : 'see below'})` : ''}, Adam (lr ${m.options?.lr}, cosine decay over the planned epochs, L2 weight decay ${m.options?.wd}), batch ${m.options?.batch}, flip/scale/rotation/translation augmentation${Number(m.options?.grey ?? 0) > 0 ? `, greyscale on ${m.options.grey} of the images (\`--grey\`)` : ''}${Number(m.options?.photo ?? 0) > 0 ? `, an exposure (x0.5-1.25), white-balance (red and blue x0.85-1.15) and blur (sigma up to 1.2 px) change on ${m.options.photo} of them (\`--photo\`)` : ''}, seed ${m.options?.seed}; the age output starts at the mean training age.`);
+  L.push(`- Recipe: smooth-L1 loss on the age${tl > 0 ? ` plus ${tl} x the mean smooth-L1 loss of the per-template estimates y - Delta_y (\`--template-loss ${tl}\`; not in the paper, ${f.config.encoder === 'c3ae' && !initGpu ? 'see below' : 'docs/paper.md compares the two on the C3AE model'})` : ''}, Adam (lr ${m.options?.lr}, cosine decay over the planned epochs, L2 weight decay ${m.options?.wd}), batch ${m.options?.batch}, flip/scale/rotation/translation augmentation${Number(m.options?.grey ?? 0) > 0 ? `, greyscale on ${m.options.grey} of the images (\`--grey\`)` : ''}${Number(m.options?.photo ?? 0) > 0 ? `, an exposure (x0.5-1.25), white-balance (red and blue x0.85-1.15) and blur (sigma up to 1.2 px) change on ${m.options.photo} of them (\`--photo\`)` : ''}, seed ${m.options?.seed}; the age output starts at the mean training age.`);
   L.push(`- Backend: ${m.backend} (tfjs-backend-wasm 4.22 with the project's kernels, one thread), AMD EPYC, 2 cores shared with other work. Train time ${(totalSec / 60).toFixed(0)} min (step time only${init && !initGpu ? `; plus ${((init.history[init.history.length - 1]?.trainSeconds ?? 0) / 60).toFixed(0)} min for the run it started from` : ''}), mean ${ips.toFixed(0)} images/s.`);
   L.push('', '| epoch | train MAE | val MAE |', '|---:|---:|---:|', ...hist.map((h) => `| ${h.epoch} | ${fmt(h.trainMae)} | ${fmt(h.valMae)} |`), '');
 }
 L.push('## UTKFace test split (2,386 images), through the WebAssembly runtime', '');
-L.push(gpu || initGpu
+L.push(gpu || initGpu || f.config.encoder !== 'c3ae'
   ? `\`npm run eval -- --model weights/${name}.fp32.daaw --intervals 1,2,5,10,20,50 --flip --out ${evalDir}\` (fp32) and the same with \`weights/${name}.int8.daaw\` and no \`--flip\` (int8); full tables in \`${evalDir}/\`.`
   : '`npm run eval -- --intervals 1,2,5,10,20,50 --flip` (fp32) and `npm run eval -- --precision int8 --intervals 1,2,5,10,20,50` (int8); full tables in `docs/eval/`.', '');
 L.push('| precision | setting | MAE | CA(3) % | CA(5) % | CA(7) % | mean signed error | corr(spread, abs err) |', '|---|---|---:|---:|---:|---:|---:|---:|');
@@ -124,16 +125,28 @@ for (const [p, e] of [['fp32', e32], ['int8', e8]] as const)
 if (e32 && e8) L.push('', `int8 - fp32 MAE at interval 1: ${fmt(e8.results['interval 1'].mae - e32.results['interval 1'].mae)} years.`);
 const b = e32?.results['interval 1']?.bands;
 if (b) L.push('', 'MAE per true-age band (fp32, interval 1):', '', '| band | n | MAE |', '|---|---:|---:|', ...b.map((x) => `| ${x.band} | ${x.n} | ${fmt(x.mae)} |`));
-// beside what users run today and the previous default, on the same chips
+// beside what users run today and the previous defaults, on the same chips
 const faceApi = evalOf('docs/eval/face-api.test.json');
 const prev = name === 'c3ae-daa' ? null : evalOf('docs/eval/c3ae-daa/default.fp32.test.json');
 const prev8 = name === 'c3ae-daa' ? null : evalOf('docs/eval/c3ae-daa/default.int8.test.json');
+/**
+ * Earlier weights of this name that were the default, newest first. When new weights replace them,
+ * their evaluations (`npm run eval` JSONs, the ensemble's in ensemble/) move to docs/eval/<name>-<tag>/
+ * and stay in the card for comparison.
+ */
+const EARLIER_VERSIONS = [
+  { tag: 'stage2', short: 'stage 2', what: 'stage 2, the GPU run fine-tuned on CPU' },
+  { tag: 'stage1', short: 'stage 1', what: 'stage 1, the GPU run alone' },
+];
+const earlier = name === 'c3ae-daa' ? [] : EARLIER_VERSIONS.map((v) => ({ ...v, dir: `docs/eval/${name}-${v.tag}` })).filter((v) => existsSync(v.dir));
+const earlierLabel = (i: number) => (i === 0 ? 'the previous default' : 'an earlier default');
 if (e32 && (faceApi || prev)) {
-  L.push('', `## Beside face-api and the previous default${initGpu ? 's' : ''} (UTKFace test split, same chips, same decoding)`, '');
-  L.push('face-api: `npx tsx train/eval-faceapi.ts` (AgeGenderNet, @vladmandic/face-api, tfjs; it was trained on UTKFace among others, which flatters it here). Previous default: `c3ae-daa` (C3AE 64 px), `docs/eval/c3ae-daa/`.' + (initGpu ? ` The default before this one: stage 1's weights alone (the GPU run, before the CPU fine-tune).` : ''), '');
-  // the weights this model was fine-tuned from, evaluated the same way before they were replaced (kept for comparison)
-  const stage1 = initGpu ? ([['fp32', evalOf(`docs/eval/${name}-stage1/${name}.fp32.test.json`)], ['int8', evalOf(`docs/eval/${name}-stage1/${name}.int8.test.json`)]] as const) : [];
-  const rows: Array<[string, ReturnType<typeof evalOf>]> = [[`${name} fp32`, e32], [`${name} int8`, e8], ...stage1.filter(([, e]) => e).map(([p, e]) => [`${name} ${p}, stage 1 only (the previous default, \`docs/eval/${name}-stage1/\`)`, e] as [string, ReturnType<typeof evalOf>]), ...(prev ? ([['c3ae-daa fp32 (previous default)', prev], ['c3ae-daa int8 (previous default)', prev8]] as Array<[string, ReturnType<typeof evalOf>]>) : []), ...(faceApi ? ([['face-api AgeGenderNet', faceApi]] as Array<[string, ReturnType<typeof evalOf>]>) : [])];
+  L.push('', `## Beside face-api and the previous default${earlier.length ? 's' : ''} (UTKFace test split, same chips, same decoding)`, '');
+  L.push('face-api: `npx tsx train/eval-faceapi.ts` (AgeGenderNet, @vladmandic/face-api, tfjs; it was trained on UTKFace among others, which flatters it here). ' + [...earlier.map((v, i) => `${earlierLabel(i)[0].toUpperCase()}${earlierLabel(i).slice(1)}: \`${name}\`, ${v.what}, \`${v.dir}/\`.`), `${earlier.length ? 'Before them' : 'Previous default'}: \`c3ae-daa\` (C3AE 64 px), \`docs/eval/c3ae-daa/\`.`].join(' '), '');
+  type Row = [string, ReturnType<typeof evalOf>];
+  const earlierRows = earlier.flatMap((v, i) => (['fp32', 'int8'] as const).map((p): Row => [`${name} ${p}, ${v.what}: ${earlierLabel(i)}`, evalOf(`${v.dir}/${name}.${p}.test.json`)]));
+  const c3aeLabel = earlier.length ? 'an earlier default' : 'previous default';
+  const rows: Row[] = [[`${name} fp32`, e32], [`${name} int8`, e8], ...earlierRows.filter(([, e]) => e), ...(prev ? ([[`c3ae-daa fp32 (${c3aeLabel})`, prev], [`c3ae-daa int8 (${c3aeLabel})`, prev8]] as Row[]) : []), ...(faceApi ? ([['face-api AgeGenderNet', faceApi]] as Row[]) : [])];
   const bandNames = e32.results['interval 1'].bands.map((x) => x.band);
   L.push(`| model | MAE | CA(5) % | mean signed error | ${bandNames.join(' | ')} |`, `|---|---:|---:|---:|${bandNames.map(() => '---:').join('|')}|`);
   for (const [label, e] of rows) {
@@ -148,7 +161,7 @@ const ensTest8 = ens ? evalOf('docs/eval/ensemble/default.int8.test.json') : nul
 const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : null;
 if (ens && ensTest8) {
   L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
-  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${initGpu ? 'an earlier default' : 'the previous default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
+  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
   const vals = ['0.2', '0.25', '0.3'].map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
   if (vals.length) {
     L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');
@@ -168,6 +181,14 @@ if (ens && ensTest8) {
   L.push(`| precision | setting | MAE | CA(5) % | mean signed error | corr(spread, abs err) | ${bandNames.join(' | ')} |`, `|---|---|---:|---:|---:|---:|${bandNames.map(() => '---:').join('|')}|`);
   for (const [p, e] of [['int8', ensTest8], ['fp32', ensTest32]] as const)
     if (e) for (const [k, r] of Object.entries(e.results)) L.push(`| ${p} | ${k} | ${fmt(r.mae)} | ${fmt(r.ca5, 1)} | ${fmt(r.meanSignedError)} | ${fmt(r.spreadErrorCorrelation)} | ${r.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
+  // the pairs that earlier defaults made with the same partner, evaluated the same way (int8, as estimate() ran them)
+  earlier.forEach((v, i) => {
+    const pair = evalOf(`${v.dir}/ensemble/default.int8.test.json`);
+    for (const k of ['interval 1 + ensemble', 'interval 1 + flip + ensemble']) {
+      const r = pair?.results[k];
+      if (r) L.push(`| int8 | ${earlierLabel(i)}'s pair (${name} ${v.short} + ${ens.model}), ${k} | ${fmt(r.mae)} | ${fmt(r.ca5, 1)} | ${fmt(r.meanSignedError)} | ${fmt(r.spreadErrorCorrelation)} | ${r.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
+    }
+  });
   const fa = evalOf('docs/eval/face-api.test.json')?.results['interval 1'];
   if (fa) L.push(`| - | face-api AgeGenderNet | ${fmt(fa.mae)} | ${fmt(fa.ca5, 1)} | ${fmt(fa.meanSignedError)} | - | ${fa.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
   const sel = ensTest8.results['interval 1 + ensemble']?.selective;
@@ -192,7 +213,7 @@ if (groupRows && faceApiGroups) {
 // the paper's own configuration (loss on the mean estimate only), trained and evaluated the same way
 const paper = evalOf('paper-loss/default.fp32.test.json');
 const paper8 = evalOf('paper-loss/default.int8.test.json');
-if (!gpu && !initGpu && tl > 0 && paper && e32) {
+if (f.config.encoder === 'c3ae' && !gpu && !initGpu && tl > 0 && paper && e32) {
   L.push('', "## The paper's configuration beside this one", '');
   L.push("The paper trains on the mean estimate only. The same C3AE-DAA, 64 px, 30 epochs, seed and schedule trained that way (`train/runs/c3ae-daa-64`, `npm run train -- --out train/runs/c3ae-daa-64 --input 64 --epochs 30`) was an earlier default; its evaluation is kept in `docs/eval/paper-loss/`:", '');
   L.push('| training loss | best val MAE | test MAE fp32 | + flip | int8 | interval 10 | interval 50 |', '|---|---:|---:|---:|---:|---:|---:|');
@@ -217,6 +238,18 @@ if (gpu) {
   L.push("- The per-template loss is this project's addition (docs/paper.md compares it with the paper's configuration on the earlier C3AE model).");
   L.push('- Stage 2 is trained for exposure, white balance, blur and greyscale; docs/eval/robustness/ measures each condition beside stage 1 and face-api, and what stage 2 costs on clean chips.');
   L.push('- Against face-api it is better on 20-39 and worse on children, teenagers and over-40s (the table above): it pulls ages towards the middle of the training distribution.');
+} else if (f.config.encoder !== 'c3ae') {
+  if (tl > 0) L.push("- The per-template loss is this project's addition (docs/paper.md compares it with the paper's configuration on the earlier C3AE model).");
+  if (Number(m.options?.photo ?? 0) > 0) L.push('- Trained with exposure, white-balance, blur and greyscale changes; docs/eval/robustness/ measures each condition beside face-api.');
+  const last = hist[hist.length - 1];
+  if (last) L.push(`- At the last epoch train MAE ${fmt(last.trainMae)} (on augmented images) against validation ${fmt(last.valMae)}.`);
+  const ours = e32?.results['interval 1']?.bands;
+  const theirs = new Map((faceApi?.results['interval 1']?.bands ?? []).map((x) => [x.band, x.mae]));
+  if (ours && theirs.size) {
+    const better = ours.filter((x) => x.mae < (theirs.get(x.band) ?? -Infinity)).map((x) => x.band);
+    const worse = ours.filter((x) => x.mae > (theirs.get(x.band) ?? Infinity)).map((x) => x.band);
+    L.push(`- Against face-api (fp32 alone, interval 1) it is better on ages ${better.join(', ') || 'none'} and worse on ${worse.join(', ') || 'none'} (the table above).`);
+  }
 } else if (tl > 0) L.push("- The per-template loss is this project's addition; the paper's configuration is reported above for comparison. The S and T curves it learned are in docs/figures/st-curves.svg.");
 else L.push('- The learned template styles are nearly flat over the ages (docs/figures/st-curves.svg): with the paper\'s loss on the mean only, nothing asks Delta_y to depend on y, and this run converged to Delta_y almost the same for every y. The per-template estimates y - Delta_y then spread like the template ages themselves (`spread` is about 29 years, the standard deviation of 0..99), so interval sampling shifts the answer by the mean of the sampled ages (Table 7 in docs/paper.md) and `spread` is a weak uncertainty signal. Use interval 1 (the default). A per-template loss (`npm run train -- --template-loss 1`) is the fix under test.');
 L.push('- Few faces over 80 and in 13-19 in the data: errors are largest there. UTKFace has its own demographic skews; evaluate on your population before relying on it.', '');
