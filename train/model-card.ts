@@ -162,7 +162,9 @@ const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : nu
 if (ens && ensTest8) {
   L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
   L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
-  const vals = ['0.2', '0.25', '0.3'].map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
+  // every weight evaluated on validation: docs/eval/ensemble/val-w<W>/, in order of W
+  const valWeights = existsSync('docs/eval/ensemble') ? readdirSync('docs/eval/ensemble').filter((d) => d.startsWith('val-w')).map((d) => d.slice(5)).sort((x, y) => Number(x) - Number(y)) : [];
+  const vals = valWeights.map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
   if (vals.length) {
     L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');
     L.push('| weight of the second model | val MAE | + flip | corr(spread, abs err) |', '|---:|---:|---:|---:|');
