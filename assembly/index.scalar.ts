@@ -16,6 +16,7 @@ export { f32_resize_bilinear_u8 } from "./image/resize";
 export { f32_conv5x5s2_c3__scalar as f32_conv5x5s2_c3 } from "./f32/conv5x5s2.scalar";
 export { f32_dwconv3x3__scalar as f32_dwconv3x3 } from "./f32/dwconv3x3.scalar";
 export { f32_pad_channels__scalar as f32_pad_channels } from "./f32/padchannels.scalar";
+export { f32_prelu__scalar as f32_prelu } from "./f32/prelu.scalar";
 export { f32_warp_affine_u8 } from "./image/warp";
 
 /** First byte after the module's static data (0 bytes of data in release builds; debug builds

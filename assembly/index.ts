@@ -15,6 +15,7 @@ export { f32_resize_bilinear_u8__wasmsimd as f32_resize_bilinear_u8 } from "./im
 export { f32_conv5x5s2_c3__wasmsimd as f32_conv5x5s2_c3 } from "./f32/conv5x5s2.simd";
 export { f32_dwconv3x3__wasmsimd as f32_dwconv3x3 } from "./f32/dwconv3x3.simd";
 export { f32_pad_channels__wasmsimd as f32_pad_channels } from "./f32/padchannels.simd";
+export { f32_prelu__wasmsimd as f32_prelu } from "./f32/prelu.simd";
 export { f32_warp_affine_u8__wasmsimd as f32_warp_affine_u8 } from "./image/warp.simd";
 
 /** First byte after the module's static data (0 bytes of data in release builds; debug builds

@@ -42,10 +42,12 @@ for (const [label, cfg] of models) {
   const g = encoderGraph(cfg);
   const seen = new Set<string>();
   for (const op of g.ops) {
-    if (op.kind !== 'conv') continue;
+    // symmetric-padding convs only (the models here have no TF "SAME" conv)
+    if (op.kind !== 'conv' || op.pad === 'same') continue;
+    const pad = op.pad;
     const [H, W, Cin] = g.shapes[op.src];
     const [OH, OW, Cout] = g.shapes[op.dst];
-    const key = `${H}x${W}x${Cin}>${Cout} k${op.k}s${op.stride}p${op.pad}`;
+    const key = `${H}x${W}x${Cin}>${Cout} k${op.k}s${op.stride}p${pad}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const macs = OH * OW * Cout * op.k * op.k * Cin;
@@ -56,14 +58,14 @@ for (const [label, cfg] of models) {
       const wf = h.f32(Float32Array.from({ length: op.k * op.k * Cin * Cout }, (_, i) => ((i * 104729) % 2001) / 1000 - 1));
       const bias = h.f32(new Float32Array(Cout));
       const y = h.f32out(OH * OW * Cout);
-      const tf = time(() => h.k.f32_conv2d(x, H, W, Cin, wf, bias, y, Cout, op.k, op.stride, op.pad, 1, 0));
+      const tf = time(() => h.k.f32_conv2d(x, H, W, Cin, wf, bias, y, Cout, op.k, op.stride, pad, 1, 0));
       const wpk = h.f32(packF32Weights(h.read(wf, op.k * op.k * Cin * Cout), op.k, Cin, Cout));
-      const tp = time(() => h.k.f32_conv2d_packed(x, H, W, Cin, wpk, bias, y, Cout, op.k, op.stride, op.pad, 1, 0));
+      const tp = time(() => h.k.f32_conv2d_packed(x, H, W, Cin, wpk, bias, y, Cout, op.k, op.stride, pad, 1, 0));
       // int8: codes stored with a zero border of `pad`, output codes for a border-1 consumer
-      const Cs = codeStride(Cin), pitch = W + 2 * op.pad;
-      const xq = h.alloc((H + 2 * op.pad) * pitch * Cs, 0, 0);
+      const Cs = codeStride(Cin), pitch = W + 2 * pad;
+      const xq = h.alloc((H + 2 * pad) * pitch * Cs, 0, 0);
       const m = new Uint8Array(h.memory.buffer);
-      for (let i = 0; i < H * W; i++) for (let c = 0; c < Cin; c++) m[xq + (((Math.floor(i / W) + op.pad) * pitch) + (i % W) + op.pad) * Cs + c] = (i * 31 + c) % 128;
+      for (let i = 0; i < H * W; i++) for (let c = 0; c < Cin; c++) m[xq + (((Math.floor(i / W) + pad) * pitch) + (i % W) + pad) * Cs + c] = (i * 31 + c) % 128;
       const codes = Int8Array.from({ length: op.k * op.k * Cin * Cout }, (_, i) => ((i * 104729) % 255) - 127);
       const packed = packQ8Weights(codes, op.k, Cin, Cout);
       const wq = h.alloc(packed.length);
@@ -72,7 +74,7 @@ for (const [label, cfg] of models) {
       const yCs = codeStride(Cout), yPitch = OW + 2;
       const yq = h.alloc((OH + 2) * yPitch * yCs, 0, 0);
       const yo = yq + (yPitch + 1) * yCs;
-      const tq = time(() => h.k.qs8_conv2d(xq, H + 2 * op.pad, W + 2 * op.pad, pitch, Cs, wq, Cout, op.k, op.stride, ms, bias, 1, 0, 0, yo, yPitch, yCs, 20, 0));
+      const tq = time(() => h.k.qs8_conv2d(xq, H + 2 * pad, W + 2 * pad, pitch, Cs, wq, Cout, op.k, op.stride, ms, bias, 1, 0, 0, yo, yPitch, yCs, 20, 0));
       cells.push(...[tf, tp, tq].map((t) => ((2 * macs) / t / 1e6).toFixed(1)));
     }
     rows.push(`| ${label} | ${op.name} | ${key} | ${(macs / 1e9).toFixed(3)} | ${cells.join(' | ')} |`);

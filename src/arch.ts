@@ -7,7 +7,7 @@
  * ('enc.conv1', ...) prefix the weight tensors the op owns (see docs/format.md for the names).
  */
 
-export type EncoderName = 'c3ae' | 'resnet18';
+export type EncoderName = 'c3ae' | 'resnet18' | 'facemesh';
 /**
  * DAA variants (the paper's ablation):
  * - `binary`: template styles (t_y, s_y) from the binary code mapping MLP (Eq. 7), one scalar pair per age;
@@ -16,7 +16,8 @@ export type EncoderName = 'c3ae' | 'resnet18';
  * - `none`: no DAA: encoder, global average pool, linear regression to the age ("w/o DAA").
  */
 export type DaaVariant = 'binary' | 'template_all' | 'template_channel' | 'none';
-export type Act = 'none' | 'relu' | 'hswish';
+/** `prelu`: x > 0 ? x : alpha_c x with a learned per-channel alpha (weight `${op}.alpha`, [cout]) */
+export type Act = 'none' | 'relu' | 'hswish' | 'prelu';
 
 export interface ModelConfig {
   encoder: EncoderName;
@@ -56,7 +57,8 @@ export type Op =
       dst: string;
       k: 1 | 3;
       stride: 1 | 2;
-      pad: 0 | 1;
+      /** symmetric zero padding, or TF "SAME" (stride 2 on an even side pads only bottom / right) */
+      pad: 0 | 1 | 'same';
       cin: number;
       cout: number;
       /** followed by BatchNorm in the reference (folded into w, b at export) */
@@ -68,6 +70,11 @@ export type Op =
       add?: string;
     }
   | { kind: 'avgpool2'; src: string; dst: string }
+  /** depthwise 3x3, TF "SAME" padding, weights `${name}.w` [3, 3, c] and `${name}.b` [c] (zeros if the
+   *  reference has no bias); then the activation */
+  | { kind: 'dwconv'; name: string; src: string; dst: string; stride: 1 | 2; c: number; bias: boolean; act: Act }
+  /** 2x2 / 2 max pool, channels zero-padded to `cout` (the shortcut of a downsampling BlazeBlock) */
+  | { kind: 'maxpool2pad'; src: string; dst: string; cout: number }
   /** squeeze-excitation, in place on `buf`: x *= sigmoid(fc2(hswish(fc1(gap(x))))) */
   | { kind: 'se'; name: string; buf: string; c: number; mid: number };
 
@@ -127,13 +134,50 @@ function resnet18Ops(w: number): { ops: Op[]; out: string } {
   return { ops, out: 'E' };
 }
 
-export function convOutSize(n: number, k: number, stride: number, pad: number): number {
+/**
+ * The trunk of MediaPipe's face mesh model (Apache-2.0, train/pretrained/facemesh.ts imports its
+ * weights): a 3x3 / 2 PReLU stem, then BlazeBlocks y = prelu(shortcut + pw(dw(x)) + b), dw a 3x3
+ * depthwise conv without bias, pw a 1x1 conv; a downsampling block's dw has stride 2 and its shortcut
+ * is a 2x2 max pool with zero-padded channels. 14 blocks: 2 at 16 channels (stride 2), 3 at 32 (4),
+ * 3 at 64 (8), 6 at 128 (16). MediaPipe's 12th block downsamples again (stride 32, a 4x4 map at
+ * 128 px); here it keeps stride 16 so that E is 8x8 at 128 px, with the pretrained weights unchanged.
+ * Block i's weights come from MediaPipe's depthwise_conv2d_i, conv2d_(i+1) and p_re_lu_(i+1).
+ */
+function facemeshOps(): { ops: Op[]; out: string } {
+  const ops: Op[] = [];
+  ops.push({ kind: 'conv', name: 'enc.stem', src: 'x', dst: 'b0', k: 3, stride: 2, pad: 'same', cin: 3, cout: 16, bn: false, bias: true, act: 'prelu' });
+  const stages: Array<[c: number, blocks: number]> = [[16, 2], [32, 3], [64, 3], [128, 6]];
+  let src = 'b0';
+  let cin = 16;
+  let i = 0;
+  for (const [c, blocks] of stages) {
+    for (let j = 0; j < blocks; j++) {
+      i++;
+      const down = j === 0 && c !== 16;
+      const n = `enc.b${i}`;
+      const out = i === 14 ? 'E' : `b${i}`;
+      ops.push({ kind: 'dwconv', name: `${n}.dw`, src, dst: `${n}.d`, stride: down ? 2 : 1, c: cin, bias: false, act: 'none' });
+      let shortcut = src;
+      if (down) {
+        shortcut = `${n}.s`;
+        ops.push({ kind: 'maxpool2pad', src, dst: shortcut, cout: c });
+      }
+      ops.push({ kind: 'conv', name: `${n}.pw`, src: `${n}.d`, dst: out, k: 1, stride: 1, pad: 0, cin, cout: c, bn: false, bias: true, act: 'prelu', add: shortcut });
+      src = out;
+      cin = c;
+    }
+  }
+  return { ops, out: 'E' };
+}
+
+export function convOutSize(n: number, k: number, stride: number, pad: number | 'same'): number {
+  if (pad === 'same') return Math.ceil(n / stride);
   return Math.floor((n + 2 * pad - k) / stride) + 1;
 }
 
 /** The encoder's op list and the shape of every activation buffer. Throws on a config that cannot work. */
 export function encoderGraph(cfg: ModelConfig): EncoderGraph {
-  const { ops, out } = cfg.encoder === 'c3ae' ? c3aeOps(cfg.width) : resnet18Ops(cfg.width);
+  const { ops, out } = cfg.encoder === 'c3ae' ? c3aeOps(cfg.width) : cfg.encoder === 'resnet18' ? resnet18Ops(cfg.width) : facemeshOps();
   const shapes: Record<string, Shape3> = { x: [cfg.inputSize, cfg.inputSize, 3] };
   for (const op of ops) {
     if (op.kind === 'conv') {
@@ -147,6 +191,16 @@ export function encoderGraph(cfg: ModelConfig): EncoderGraph {
       const [h, w, c] = shapes[op.src];
       if (h < 2 || w < 2) throw new Error(`arch: input ${cfg.inputSize} is too small for ${cfg.encoder} (pool)`);
       shapes[op.dst] = [h >> 1, w >> 1, c];
+    } else if (op.kind === 'dwconv') {
+      const [h, w, c] = shapes[op.src];
+      if (c !== op.c) throw new Error(`arch: ${op.name} expects ${op.c} channels, got ${c}`);
+      shapes[op.dst] = [convOutSize(h, 3, op.stride, 'same'), convOutSize(w, 3, op.stride, 'same'), c];
+    } else if (op.kind === 'maxpool2pad') {
+      const [h, w, c] = shapes[op.src];
+      // the shortcut must match the strided dwconv's ceil(n / 2): even sides only
+      if (h % 2 || w % 2) throw new Error(`arch: input ${cfg.inputSize} does not halve evenly for ${cfg.encoder} (${op.dst} of ${h}x${w})`);
+      if (op.cout < c) throw new Error(`arch: ${op.dst} pads ${c} channels to ${op.cout}`);
+      shapes[op.dst] = [h >> 1, w >> 1, op.cout];
     }
   }
   return { ops, out, shapes };
@@ -160,6 +214,11 @@ export function weightShapes(cfg: ModelConfig): Map<string, number[]> {
     if (op.kind === 'conv') {
       m.set(`${op.name}.w`, [op.k, op.k, op.cin, op.cout]);
       m.set(`${op.name}.b`, [op.cout]);
+      if (op.act === 'prelu') m.set(`${op.name}.alpha`, [op.cout]);
+    } else if (op.kind === 'dwconv') {
+      m.set(`${op.name}.w`, [3, 3, op.c]);
+      m.set(`${op.name}.b`, [op.c]);
+      if (op.act === 'prelu') m.set(`${op.name}.alpha`, [op.c]);
     } else if (op.kind === 'se') {
       m.set(`${op.name}.fc1.w`, [op.c, op.mid]);
       m.set(`${op.name}.fc1.b`, [op.mid]);
@@ -221,7 +280,9 @@ export function validateConfig(cfg: unknown): ModelConfig {
     throw new Error(`invalid model config: ${m}`);
   };
   if (!c || typeof c !== 'object') bad('not an object');
-  if (c.encoder !== 'c3ae' && c.encoder !== 'resnet18') bad(`encoder ${String(c.encoder)}`);
+  if (c.encoder !== 'c3ae' && c.encoder !== 'resnet18' && c.encoder !== 'facemesh') bad(`encoder ${String(c.encoder)}`);
+  // the face mesh trunk has fixed widths (16 .. 128 channels); `width` records its stem
+  if (c.encoder === 'facemesh' && c.width !== 16) bad(`width ${String(c.width)} (facemesh: 16)`);
   if (!['binary', 'template_all', 'template_channel', 'none'].includes(c.daa as string)) bad(`daa ${String(c.daa)}`);
   for (const k of ['inputSize', 'width', 'featDim', 'numTemplates'] as const) {
     const v = c[k];

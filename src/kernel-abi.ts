@@ -86,6 +86,8 @@ export interface Kernels {
     act: number): void;
   /** y = x (pool 1) or its 2x2 / 2 max pool (pool 2), channels zero-padded Cin -> Cout. */
   f32_pad_channels(x: Ptr, H: number, W: number, Cin: number, y: Ptr, Cout: number, pool: number): void;
+  /** In place x[p, c] = x > 0 ? x : alpha[c] x (per-channel PReLU). */
+  f32_prelu(x: Ptr, HW: number, C: number, alpha: Ptr): void;
   /**
    * Affine warp of a u8 image to f32 RGB: dst = mean of ss x ss bilinear sub-samples * scale + bias;
    * constant border.
@@ -118,6 +120,7 @@ export const KERNEL_NAMES = [
   "f32_conv5x5s2_c3",
   "f32_dwconv3x3",
   "f32_pad_channels",
+  "f32_prelu",
   "f32_warp_affine_u8",
   "heap_base",
 ] as const satisfies readonly (keyof Kernels)[];
@@ -146,5 +149,6 @@ export const KERNEL_ARGS: Record<KernelName, readonly string[]> = {
   f32_conv5x5s2_c3: ["x", "H", "W", "w", "b", "y", "Cout", "act"],
   f32_dwconv3x3: ["x", "H", "W", "C", "w", "b", "y", "stride", "act"],
   f32_pad_channels: ["x", "H", "W", "Cin", "y", "Cout", "pool"],
+  f32_prelu: ["x", "HW", "C", "alpha"],
   f32_warp_affine_u8: ["src", "srcW", "srcH", "srcC", "dst", "dstW", "dstH", "m0", "m1", "m2", "m3", "m4", "m5", "ss", "scale", "bias", "border"],
 };

@@ -51,9 +51,10 @@ interface PendingBn {
   count: number;
 }
 
-function actFn(x: tf.Tensor, act: Act): tf.Tensor {
+function actFn(x: tf.Tensor, act: Act, alpha?: tf.Tensor): tf.Tensor {
   if (act === 'relu') return tf.relu(x);
   if (act === 'hswish') return hardSwish(x);
+  if (act === 'prelu') return tf.prelu(x, alpha!);
   return x;
 }
 
@@ -92,8 +93,15 @@ export class DaaModel {
       add(`${name}.b`, tf.zeros([cout]));
     };
     for (const op of this.graph.ops) {
-      if (op.kind === 'conv') convInit(op.name, op.k, op.cin, op.cout, op.bias, op.bn);
-      else if (op.kind === 'se') {
+      if (op.kind === 'conv') {
+        convInit(op.name, op.k, op.cin, op.cout, op.bias, op.bn);
+        if (op.act === 'prelu') add(`${op.name}.alpha`, tf.fill([op.cout], 0.25));
+      } else if (op.kind === 'dwconv') {
+        // Kaiming normal, fan_out of a depthwise filter (9 taps); [3, 3, c, 1] as tf.depthwiseConv2d takes it
+        add(`${op.name}.w`, tf.randomNormal([3, 3, op.c, 1], 0, Math.sqrt(2 / 9), 'float32', nextSeed()));
+        if (op.bias) add(`${op.name}.b`, tf.zeros([op.c]));
+        if (op.act === 'prelu') add(`${op.name}.alpha`, tf.fill([op.c], 0.25));
+      } else if (op.kind === 'se') {
         fcInit(`${op.name}.fc1`, op.c, op.mid, Math.sqrt(2 / op.mid));
         fcInit(`${op.name}.fc2`, op.mid, op.c, Math.sqrt(2 / op.c));
       }
@@ -198,6 +206,11 @@ export class DaaModel {
 
   /** E = f(X): x [B,S,S,3] in [0,1] -> [B,h,w,C] */
   encode(x: tf.Tensor4D, training = false): tf.Tensor4D {
+    return this.encodeBuffers(x, training).get(this.graph.out) as tf.Tensor4D;
+  }
+
+  /** Every activation of the encoder by its graph name (tests compare intermediate maps). */
+  encodeBuffers(x: tf.Tensor4D, training = false): Map<string, tf.Tensor> {
     const bufs = new Map<string, tf.Tensor>([['x', x]]);
     for (const op of this.graph.ops) {
       if (op.kind === 'conv') {
@@ -205,7 +218,15 @@ export class DaaModel {
         if (op.bias) y = tf.add(y, this.v(`${op.name}.b`));
         if (op.bn) y = this.batchNorm(y, op.name, training);
         if (op.add) y = tf.add(y, bufs.get(op.add)!);
-        bufs.set(op.dst, actFn(y, op.act));
+        bufs.set(op.dst, actFn(y, op.act, op.act === 'prelu' ? this.v(`${op.name}.alpha`) : undefined));
+      } else if (op.kind === 'dwconv') {
+        let y: tf.Tensor = tf.depthwiseConv2d(bufs.get(op.src) as tf.Tensor4D, this.v(`${op.name}.w`) as tf.Tensor4D, op.stride, 'same');
+        if (op.bias) y = tf.add(y, this.v(`${op.name}.b`));
+        bufs.set(op.dst, actFn(y, op.act, op.act === 'prelu' ? this.v(`${op.name}.alpha`) : undefined));
+      } else if (op.kind === 'maxpool2pad') {
+        const p = tf.maxPool(bufs.get(op.src) as tf.Tensor4D, 2, 2, 'valid');
+        const c = p.shape[3];
+        bufs.set(op.dst, op.cout > c ? tf.pad(p, [[0, 0], [0, 0], [0, 0], [0, op.cout - c]]) : p);
       } else if (op.kind === 'avgpool2') {
         bufs.set(op.dst, tf.avgPool(bufs.get(op.src) as tf.Tensor4D, 2, 2, 'valid'));
       } else {
@@ -216,7 +237,7 @@ export class DaaModel {
         bufs.set(op.buf, tf.mul(xin, tf.reshape(sc, [-1, 1, 1, op.c])));
       }
     }
-    return bufs.get(this.graph.out) as tf.Tensor4D;
+    return bufs;
   }
 
   /** per-channel mean and std (unbiased variance over h*w, plus statsEps) of E: [B,1,1,C] each */

@@ -3,6 +3,8 @@
  * (labels.csv or UTKFace-style names), checkpoints often (small files, meant to be committed), resumes
  * with --resume, and exports the best-on-validation weights as fp32 and int8 weight files.
  * `--init RUN_DIR` starts from another run's last weights with a fresh schedule (a warm restart).
+ * `--pretrained facemesh` starts the `facemesh` encoder from MediaPipe's face mesh trunk
+ * (train/pretrained/facemesh.ts; the head starts from its seeded initialisation).
  * `--split-seed S` draws the validation part apart from `--seed` (initial weights, order, augmentation).
  *
  * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
@@ -20,6 +22,7 @@ import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
 import { configFromFlags } from './config-flags.ts';
 import { registerTrainingKernels } from './kernels/index.ts';
+import { FACEMESH_GRAPH, loadFacemeshTrunk } from './pretrained/facemesh.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -51,6 +54,7 @@ const { values: a } = parseArgs({
     'save-every': { type: 'string', default: '5' },
     'template-loss': { type: 'string', default: '0' },
     init: { type: 'string' },
+    pretrained: { type: 'string' },
   },
 });
 
@@ -156,6 +160,11 @@ if (state) {
   meanAge /= trainIdx.length;
   if (config.daa === 'none') model.v('reg.fc.b').assign(tf.tensor1d([meanAge]));
   else model.v('dec.fc.b').assign(tf.tensor1d([(config.numTemplates - 1) / 2 - meanAge]));
+  if (a.pretrained) {
+    if (a.pretrained !== 'facemesh') throw new Error(`--pretrained ${a.pretrained}: only facemesh`);
+    const n = loadFacemeshTrunk(model);
+    console.error(`encoder initialised from ${FACEMESH_GRAPH} (${n} values)`);
+  }
   if (a.init) {
     // --init RUN_DIR: start from another run's model weights (its last checkpoint; Adam's moments
     // and the schedule start afresh), e.g. a warm restart of the cosine schedule at a lower lr

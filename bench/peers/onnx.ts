@@ -196,18 +196,46 @@ export function buildOnnx(cfg: ModelConfig, weights: Map<string, Float32Array>, 
 
   const graph = encoderGraph(cfg);
   const buf = new Map<string, string>([['x', x]]);
+  const act = (y: string, name: string, a: string, c: number): string => {
+    if (a === 'relu') return g.node('Relu', [y]);
+    if (a === 'hswish') return g.node('HardSwish', [y]);
+    if (a === 'prelu') return g.node('PRelu', [y, g.f32(`${name}.alpha`, w(`${name}.alpha`), [c, 1, 1])]);
+    return y;
+  };
+  // TF "SAME" pads [top, left, bottom, right] of a K x K / stride s window over an h x w map
+  const samePads = (h: number, ww: number, k: number, s: number): number[] => {
+    const th = Math.max((Math.ceil(h / s) - 1) * s + k - h, 0), tw = Math.max((Math.ceil(ww / s) - 1) * s + k - ww, 0);
+    return [th >> 1, tw >> 1, th - (th >> 1), tw - (tw >> 1)];
+  };
   for (const op of graph.ops) {
     if (op.kind === 'conv') {
       const W = g.f32(`${op.name}.w`, hwioToOihw(w(`${op.name}.w`), op.k, op.cin, op.cout), [op.cout, op.cin, op.k, op.k]);
       const B = g.f32(`${op.name}.b`, w(`${op.name}.b`), [op.cout]);
+      const [ih, iw] = graph.shapes[op.src];
       let y = g.node('Conv', [buf.get(op.src)!, W, B], {
         kernel_shape: [op.k, op.k],
         strides: [op.stride, op.stride],
-        pads: [op.pad, op.pad, op.pad, op.pad],
+        pads: op.pad === 'same' ? samePads(ih, iw, op.k, op.stride) : [op.pad, op.pad, op.pad, op.pad],
       });
       if (op.add) y = g.node('Add', [y, buf.get(op.add)!]);
-      if (op.act === 'relu') y = g.node('Relu', [y]);
-      else if (op.act === 'hswish') y = g.node('HardSwish', [y]);
+      buf.set(op.dst, act(y, op.name, op.act, op.cout));
+    } else if (op.kind === 'dwconv') {
+      // [3, 3, C] -> [C, 1, 3, 3], one group per channel
+      const hwc = w(`${op.name}.w`);
+      const oihw = new Float32Array(9 * op.c);
+      for (let t = 0; t < 9; t++) for (let c = 0; c < op.c; c++) oihw[c * 9 + t] = hwc[t * op.c + c];
+      const [ih, iw] = graph.shapes[op.src];
+      const y = g.node('Conv', [buf.get(op.src)!, g.f32(`${op.name}.w`, oihw, [op.c, 1, 3, 3]), g.f32(`${op.name}.b`, w(`${op.name}.b`), [op.c])], {
+        kernel_shape: [3, 3],
+        strides: [op.stride, op.stride],
+        pads: samePads(ih, iw, 3, op.stride),
+        group: op.c,
+      });
+      buf.set(op.dst, act(y, op.name, op.act, op.c));
+    } else if (op.kind === 'maxpool2pad') {
+      const c = graph.shapes[op.src][2];
+      let y = g.node('MaxPool', [buf.get(op.src)!], { kernel_shape: [2, 2], strides: [2, 2] });
+      if (op.cout > c) y = g.node('Pad', [y, g.i64(`${op.dst}.pads`, [0, 0, 0, 0, 0, op.cout - c, 0, 0])]);
       buf.set(op.dst, y);
     } else if (op.kind === 'avgpool2') {
       buf.set(op.dst, g.node('AveragePool', [buf.get(op.src)!], { kernel_shape: [2, 2], strides: [2, 2] }));

@@ -5,8 +5,7 @@
  * fp32 path never loads it.
  */
 import { codeStride, packedQ8Bytes, packQ8Weights, packQ8WinogradWeights, q8WinogradPackedLength, q8WinogradScratchBytes } from '../quant.ts';
-import { ACT } from '../kernels.ts';
-import { shapeStr, type ConvOp, type Int8Lowering, type Lowering, type Op, type OpGraph, type Q8Model } from './ops.ts';
+import { kernelAct, shapeStr, type ConvOp, type Int8Lowering, type Lowering, type Op, type OpGraph, type Q8Model } from './ops.ts';
 import { ref, type Arg, type BufferSpec, type Step } from './plan.ts';
 
 /** A u7 code tensor: H x W x C stored with a zero border of `border` pixels and `cs` bytes per pixel. */
@@ -31,13 +30,14 @@ class CodePlan implements Int8Lowering {
   constructor(private readonly lowering: Lowering, ops: readonly Op[], out: string, private readonly q8: Q8Model) {
     const convs = ops.filter((o): o is ConvOp => o.kind === 'conv');
     const border = new Map<string, number>();
-    for (const op of convs) if (this.isQ(op)) border.set(op.src, Math.max(border.get(op.src) ?? 0, op.pad));
+    for (const op of convs) if (this.isQ(op)) border.set(op.src, Math.max(border.get(op.src) ?? 0, op.pad as number));
     const seOn = new Set(ops.flatMap((o) => (o.kind === 'se' ? [o.buf] : [])));
-    const qProduced = new Set(convs.filter((o) => this.isQ(o)).map((o) => o.dst));
+    // a PReLU runs after its conv on the f32 output: such a conv cannot write its consumer's codes
+    const qProduced = new Set(convs.filter((o) => this.isQ(o) && o.act !== 'prelu').map((o) => o.dst));
     for (const b of border.keys()) if (qProduced.has(b) && !seOn.has(b)) this.direct.add(b);
     this.f32Used.add(out);
     for (const o of ops) {
-      if (o.kind === 'avgpool2') this.f32Used.add(o.src);
+      if (o.kind === 'avgpool2' || o.kind === 'dwconv' || o.kind === 'maxpool2pad') this.f32Used.add(o.src);
       else if (o.kind === 'se') this.f32Used.add(o.buf);
       else {
         if (o.add) this.f32Used.add(o.add);
@@ -58,7 +58,8 @@ class CodePlan implements Int8Lowering {
   /** int8 when the file has codes for it, it has >= 8 input channels (RGB stems stay f32: a 4-byte
    *  code quad would hold at most 3 real channels) and its zero padding can be stored as codes */
   isQ(op: ConvOp): boolean {
-    if (op.cin < 8 || !this.q8.codes(`${op.name}.w`)) return false;
+    // TF "SAME" convs (RGB stems so far) stay f32: their asymmetric padding is a view of an f32 copy
+    if (op.cin < 8 || op.pad === 'same' || !this.q8.codes(`${op.name}.w`)) return false;
     const p = this.q8.scales[op.src];
     // an offset tensor has no zero code, so its zero padding cannot be stored as codes: f32 conv
     return !!p && !(p[1] !== 0 && op.pad > 0);
@@ -101,7 +102,8 @@ function lowerQ8Conv(lowering: Lowering, cp: CodePlan, op: ConvOp): void {
   const b = lowering.builder;
   const [H, W, Cin] = lowering.shapes[op.src];
   const [OH, OW] = lowering.shapes[op.dst];
-  const { k: K, stride, pad, cout } = op;
+  const { k: K, stride, cout } = op;
+  const pad = op.pad as number; // isQ excludes 'same'
   lowering.steps.push(...cp.quantiseSteps(op.src));
   const xt = cp.code.get(op.src)!;
   const { codes, scales: wsc } = q8.codes(`${op.name}.w`)!;
@@ -124,7 +126,7 @@ function lowerQ8Conv(lowering: Lowering, cp: CodePlan, op: ConvOp): void {
   const y = cp.f32Used.has(op.dst) ? ref(lowering.tensor(op.dst)) : 0;
   const res = op.add ? ref(lowering.tensor(op.add)) : 0;
   const head: Arg[] = [ref(xt.buf, cp.origin(xt, pad)), H + 2 * pad, W + 2 * pad, xt.pitch, xt.cs];
-  const tail: Arg[] = [ACT[op.act], res, y, ...q8Output(cp, q8, op.dst)];
+  const tail: Arg[] = [kernelAct(op.act), res, y, ...q8Output(cp, q8, op.dst)];
   const step = { name: op.name, macs: OH * OW * K * K * Cin * cout, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, cout)} k${K}s${stride}p${pad} int8` };
   const direct = wq ? { kernel: 'qs8_conv2d' as const, args: [...head, ref(wq), cout, K, stride, ref(ms), ref(bs), ...tail] } : undefined;
   lowering.int8Convs++;

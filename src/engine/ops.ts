@@ -19,6 +19,10 @@ import { ref, type Arg, type BufferSpec, type PlanBuilder, type Step } from './p
 
 export type Shape3 = [h: number, w: number, c: number];
 
+/** a fused kernel activation, or `prelu`: x > 0 ? x : alpha_c x with weight `${name}.alpha` [C], run
+ *  as its own in-place step (f32_prelu) after the op, whose kernel then applies no activation */
+export type OpAct = ActName | 'prelu';
+
 export interface ConvOp {
   kind: 'conv';
   /** weight prefix: `${name}.w` (HWIO) and `${name}.b` */
@@ -27,17 +31,25 @@ export interface ConvOp {
   dst: string;
   k: number;
   stride: number;
-  pad: number;
+  /** symmetric zero padding, or TF "SAME" (`same`: stride 2 on an even side pads bottom / right only) */
+  pad: number | 'same';
   cin: number;
   cout: number;
-  act: ActName;
+  act: OpAct;
   /** tensor added before the activation (a residual) */
   add?: string;
 }
 export interface AvgPool2Op { kind: 'avgpool2'; src: string; dst: string }
 /** squeeze-excitation, in place on `buf`: x *= sigmoid(fc2(hswish(fc1(gap(x))))); weights `${name}.fc1.w` ... */
 export interface SeOp { kind: 'se'; name: string; buf: string; c: number; mid: number }
-export type Op = ConvOp | AvgPool2Op | SeOp;
+/** depthwise 3x3, stride 1 | 2, TF "SAME" padding; weights `${name}.w` [3, 3, c] and `${name}.b` [c] */
+export interface DwConvOp { kind: 'dwconv'; name: string; src: string; dst: string; stride: number; c: number; act: OpAct }
+/** 2x2 / 2 max pool with channels zero-padded to `cout` (a downsampling BlazeBlock's shortcut) */
+export interface MaxPool2PadOp { kind: 'maxpool2pad'; src: string; dst: string; cout: number }
+export type Op = ConvOp | AvgPool2Op | SeOp | DwConvOp | MaxPool2PadOp;
+
+/** The kernel activation code of an op (prelu runs as a step of its own: none in the kernel). */
+export const kernelAct = (act: OpAct): number => (act === 'prelu' ? ACT.none : ACT[act]);
 
 export interface OpGraph {
   ops: readonly Op[];
@@ -141,7 +153,7 @@ export interface F32Conv {
   Cout: number;
   K: number;
   stride: number;
-  pad: number;
+  pad: number | 'same';
   act: number;
   res: Arg;
 }
@@ -149,21 +161,43 @@ export interface F32Conv {
 export const shapeStr = (H: number, W: number, C: number) => `${H}x${W}x${C}`;
 const outSize = (n: number, K: number, stride: number, pad: number) => Math.floor((n + 2 * pad - K) / stride) + 1;
 
+/**
+ * TF "SAME" padding as a view into a symmetric zero-bordered copy: pad `p` = the larger side's, and
+ * the view starts (p - top) rows and (p - left) columns into the copy. The view keeps the copy's row
+ * pitch (Wi = W + 2p columns), so a view row's last (p - left) columns are the next row's border:
+ * the kernel's output width from Wi must then equal SAME's, and its taps never reach those columns
+ * (checked here). The height is cut to top + H + bottom rows.
+ */
+function sameView(H: number, W: number, K: number, stride: number): { pad: number; offsetPixels: number; Hi: number; Wi: number; OH: number; OW: number } {
+  const OH = Math.ceil(H / stride), OW = Math.ceil(W / stride);
+  const th = Math.max((OH - 1) * stride + K - H, 0), tw = Math.max((OW - 1) * stride + K - W, 0);
+  const top = th >> 1, left = tw >> 1;
+  const pad = Math.max(th - top, tw - left);
+  const Wi = W + 2 * pad, Hi = H + top + (th - top);
+  // the kernel computes its output size from (Hi, Wi) with no padding of its own; the last tap of
+  // the last output column must stay inside the view's first W + left + right columns
+  if (outSize(Hi, K, stride, 0) !== OH || outSize(Wi, K, stride, 0) !== OW || (OW - 1) * stride + K > W + tw)
+    throw new Error(`plan: TF "SAME" ${H}x${W} k${K}s${stride} cannot run as a view of a padded copy`);
+  return { pad, offsetPixels: (pad - top) * Wi + (pad - left), Hi, Wi, OH, OW };
+}
+
 /** y = act(conv(x) + b + res), f32: Winograd where it applies, else the packed direct kernel; pad > 0 through a zero-bordered copy. */
 export function f32ConvSteps(lowering: Lowering, conv: F32Conv): Step[] {
-  const { H, W, Cin, Cout, K, stride, pad } = conv;
-  const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
+  const { H, W, Cin, Cout, K, stride } = conv;
+  const same = conv.pad === 'same' ? sameView(H, W, K, stride) : null;
+  const pad = same ? same.pad : (conv.pad as number);
+  const OH = same ? same.OH : outSize(H, K, stride, pad), OW = same ? same.OW : outSize(W, K, stride, pad);
   const macs = OH * OW * K * K * Cin * Cout;
-  const shapes = `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, Cout)} k${K}s${stride}p${pad}`;
+  const shapes = `${shapeStr(H, W, Cin)} -> ${shapeStr(OH, OW, Cout)} k${K}s${stride}p${conv.pad}`;
   const steps: Step[] = [];
   let x: Arg = ref(conv.x);
   if (pad > 0) {
     const xpad = lowering.padded(H, W, Cin, pad);
     steps.push({ name: `${conv.name}/pad`, kernel: 'f32_copy_padded', args: [x, H, W, Cin, pad, ref(xpad)], macs: 0, shapes: `${shapeStr(H, W, Cin)} -> ${shapeStr(H + 2 * pad, W + 2 * pad, Cin)}` });
-    x = ref(xpad);
+    x = ref(xpad, same ? 4 * same.offsetPixels * Cin : 0);
   }
-  const Hi = H + 2 * pad, Wi = W + 2 * pad;
-  if (lowering.winogradOk(K, stride, Cin, Cout)) {
+  const Hi = same ? same.Hi : H + 2 * pad, Wi = same ? same.Wi : W + 2 * pad;
+  if (!same && lowering.winogradOk(K, stride, Cin, Cout)) {
     const n = winogradPackedFloats(Cin, Cout);
     const u = lowering.builder.buffer(`${conv.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(conv.weights(), Cin, Cout, new Float32Array(mem, p, n)));
     const ws = lowering.scratch('f32 winograd scratch', 4 * winogradScratchFloats(Cin, Cout));
@@ -180,8 +214,30 @@ function lowerF32Conv(lowering: Lowering, op: ConvOp): void {
   const [H, W, Cin] = lowering.shapes[op.src];
   lowering.steps.push(...f32ConvSteps(lowering, {
     name: op.name, x: lowering.tensor(op.src), H, W, Cin, weights: lowering.values(`${op.name}.w`), bias: ref(lowering.weight(`${op.name}.b`, op.cout)),
-    y: ref(lowering.tensor(op.dst)), Cout: op.cout, K: op.k, stride: op.stride, pad: op.pad, act: ACT[op.act], res: op.add ? ref(lowering.tensor(op.add)) : 0,
+    y: ref(lowering.tensor(op.dst)), Cout: op.cout, K: op.k, stride: op.stride, pad: op.pad, act: kernelAct(op.act), res: op.add ? ref(lowering.tensor(op.add)) : 0,
   }));
+}
+
+/** The in-place PReLU step of an op whose activation is `prelu` (none otherwise). */
+function preluSteps(lowering: Lowering, name: string, dst: string, act: OpAct): Step[] {
+  if (act !== 'prelu') return [];
+  const [H, W, C] = lowering.shapes[dst];
+  return [{ name: `${name}/prelu`, kernel: 'f32_prelu', args: [ref(lowering.tensor(dst)), H * W, C, ref(lowering.weight(`${name}.alpha`, C))], macs: H * W * C, shapes: shapeStr(H, W, C) }];
+}
+
+function lowerDwConv(lowering: Lowering, op: DwConvOp): void {
+  const [H, W, C] = lowering.shapes[op.src];
+  const [OH, OW] = lowering.shapes[op.dst];
+  lowering.steps.push({
+    name: op.name, kernel: 'f32_dwconv3x3',
+    args: [ref(lowering.tensor(op.src)), H, W, C, ref(lowering.weight(`${op.name}.w`, 9 * C)), ref(lowering.weight(`${op.name}.b`, C)), ref(lowering.tensor(op.dst)), op.stride, kernelAct(op.act)],
+    macs: OH * OW * 9 * C, shapes: `${shapeStr(H, W, C)} -> ${shapeStr(OH, OW, C)} dw3x3s${op.stride} same`,
+  }, ...preluSteps(lowering, op.name, op.dst, op.act));
+}
+
+function lowerMaxPool2Pad(lowering: Lowering, op: MaxPool2PadOp): void {
+  const [H, W, C] = lowering.shapes[op.src];
+  lowering.steps.push({ name: `maxpool ${op.src}`, kernel: 'f32_pad_channels', args: [ref(lowering.tensor(op.src)), H, W, C, ref(lowering.tensor(op.dst)), op.cout, 2], macs: H * W * C, shapes: `${shapeStr(H, W, C)} -> ${shapeStr(H >> 1, W >> 1, op.cout)}` });
 }
 
 function lowerAvgPool(lowering: Lowering, op: AvgPool2Op): void {
@@ -207,9 +263,15 @@ function lowerSe(lowering: Lowering, op: SeOp): void {
 }
 
 const LOWER: { [K in Op['kind']]: (lowering: Lowering, op: Extract<Op, { kind: K }>) => void } = {
-  conv: (lowering, op) => (lowering.codes?.isQ(op) ? lowering.codes.lower(lowering, op) : lowerF32Conv(lowering, op)),
+  conv: (lowering, op) => {
+    if (lowering.codes?.isQ(op)) lowering.codes.lower(lowering, op);
+    else lowerF32Conv(lowering, op);
+    lowering.steps.push(...preluSteps(lowering, op.name, op.dst, op.act));
+  },
   avgpool2: lowerAvgPool,
   se: lowerSe,
+  dwconv: lowerDwConv,
+  maxpool2pad: lowerMaxPool2Pad,
 };
 
 /** Lowers an op graph: its tensors, weights and steps go into `b`; returns the lowering (steps, tensors, counts). */

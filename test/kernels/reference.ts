@@ -71,6 +71,17 @@ export function scaleChannels(x: ArrayLike<number>, HW: number, C: number, s: Ar
   return y;
 }
 
+/** In place per-channel PReLU as a copy: x > 0 ? x : alpha[c] * x, the product rounded to f32 once
+ *  (exact in f64 for f32 operands, so Math.fround gives f32.mul's bits; NaN stays NaN, signed zeros as the multiply gives). */
+export function prelu(x: ArrayLike<number>, HW: number, C: number, alpha: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(HW * C);
+  for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) {
+    const v = x[p * C + c];
+    y[p * C + c] = v > 0 ? v : Math.fround(alpha[c] * v);
+  }
+  return y;
+}
+
 export function fc(x: ArrayLike<number>, Cin: number, w: ArrayLike<number>, b: ArrayLike<number>, Cout: number, actCode: number): Float64Array {
   const y = new Float64Array(Cout);
   for (let co = 0; co < Cout; co++) {

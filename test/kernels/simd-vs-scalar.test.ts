@@ -39,6 +39,13 @@ both("f32_scale_channels", (h, seed) => {
   h.k.f32_scale_channels(px, HW, C, ps);
   return h.read(px, HW * C);
 });
+both("f32_prelu", (h, seed) => {
+  const { r, HW, C } = shape(seed);
+  const x = r.fill(new Float32Array(HW * C), -3, 3).map((v, i) => (i % 7 === 0 ? (i % 2 ? -0 : 0) : v));
+  const px = h.f32(x), pa = h.f32(r.fill(new Float32Array(C), -1, 1));
+  h.k.f32_prelu(px, HW, C, pa);
+  return h.read(px, HW * C);
+});
 both("f32_fc (all activations)", (h, seed) => {
   const r = rng(seed), Cin = r.int(1, 80), Cout = r.int(1, 80), a = seed % 4;
   const px = h.f32(r.fill(new Float32Array(Cin), -1, 1)), pw = h.f32(r.fill(new Float32Array(Cin * Cout), -1, 1));

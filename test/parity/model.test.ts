@@ -1,6 +1,6 @@
 /**
  * The WebAssembly runtime against the TensorFlow.js reference (train/model.ts), same random weights
- * exported through the weight file: both encoders, every DAA variant, both kernel builds, both heads,
+ * exported through the weight file: every encoder, every DAA variant, both kernel builds, both heads,
  * every interval, and int8 against fp32.
  *
  * Tolerances: age and perTemplate within 1e-3 years (the issue's bar); encoder features E within
@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, INTERVALS, type ModelConfig } from '../../src/arch.ts';
 import { Estimator } from '../../src/estimator.ts';
 import { exportWeights } from '../../train/export.ts';
 import { DaaModel } from '../../train/model.ts';
+import { loadFacemeshTrunk } from '../../train/pretrained/facemesh.ts';
 import { makeRng } from '../../train/data.ts';
 
 await tf.setBackend('cpu');
@@ -24,6 +25,8 @@ const CONFIGS: Array<[string, ModelConfig]> = [
   ['c3ae template_channel', { ...DEFAULT_CONFIG, daa: 'template_channel' }],
   ['c3ae none', { ...DEFAULT_CONFIG, daa: 'none' }],
   ['resnet18 (width 8) binary 128', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 128, width: 8, featDim: 16 }],
+  // depthwise convs, PReLU, max-pool shortcuts and a TF "SAME" stride-2 stem
+  ['facemesh binary 128', { ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 128, width: 16, featDim: 16 }],
 ];
 
 /** A random model whose head outputs actually vary with the input (the default init keeps Delta ~ 0). */
@@ -37,6 +40,10 @@ function randomModel(cfg: ModelConfig, seed: number): DaaModel {
   big('dec.fc.w', 1);
   big('reg.fc.w', 5);
   big('map.fc3.w', 0.5);
+  // random weights through 14 residual blocks without BN grow E to ~1e3 and the ages to ~1e4
+  // years, past an absolute 1e-3 tolerance: the facemesh encoder runs its pretrained trunk (PReLU
+  // slopes per channel, some negative) with the random head
+  if (cfg.encoder === 'facemesh') loadFacemeshTrunk(m);
   if (m.vars.has('tmpl.t')) {
     m.v('tmpl.t').assign(tf.randomNormal(m.v('tmpl.t').shape, 0, 0.5, 'float32', s++));
     m.v('tmpl.s').assign(tf.randomUniform(m.v('tmpl.s').shape, 0.2, 2, 'float32', s++));

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerConv2dBackpropFilterJs, registerConv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
+import { registerDepthwiseGradJs, registerDepthwiseGradWasm } from './depthwise-grad.ts';
 import { registerAcceleratedOps, unregisterAcceleratedOps } from './ops.ts';
 import { loadTrainRuntime, TRAIN_WASM_PATH, type WasmBackend } from './runtime.ts';
 
@@ -15,14 +16,17 @@ export async function registerTrainingKernels(): Promise<string[]> {
   if (!rt) {
     process.stderr.write(`registerTrainingKernels: ${TRAIN_WASM_PATH} is missing (run node scripts/build-train-wasm.mjs); using the plain JS Conv2DBackpropFilter only\n`);
     registerConv2dBackpropFilterJs();
-    return ['Conv2DBackpropFilter(js)'];
+    registerDepthwiseGradJs();
+    return ['Conv2DBackpropFilter(js)', 'DepthwiseConv2dNativeBackprop{Input,Filter}(js)'];
   }
   registerConv2dBackpropFilterWasm(rt);
-  return [`Conv2DBackpropFilter(simd,${rt.mode})`, ...registerAcceleratedOps(rt)];
+  registerDepthwiseGradWasm(rt);
+  return [`Conv2DBackpropFilter(simd,${rt.mode})`, `DepthwiseConv2dNativeBackprop{Input,Filter}(simd,${rt.mode})`, ...registerAcceleratedOps(rt)];
 }
 
 /** Back to the stock tfjs-wasm kernels and gradients plus the plain JS filter gradient (benchmarks, tests). */
 export function unregisterTrainingKernels(): void {
   unregisterAcceleratedOps();
   registerConv2dBackpropFilterJs();
+  registerDepthwiseGradJs();
 }
