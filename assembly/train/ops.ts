@@ -231,3 +231,43 @@ export function batchnorm_fwd(
     }
   }
 }
+
+/**
+ * The gradients of a per-channel PReLU y = x > 0 ? x : alpha[c] x over x [P, C]:
+ *   dx[p, c] = x > 0 ? dy : alpha[c] dy,   dalpha[c] = sum_p (x > 0 ? 0 : x dy).
+ * dalpha sums chunks of 256 pixels in f32 (scratch: C f32) and the chunks in f64 (scratch + 4C: C f64,
+ * 8-byte aligned when scratch is 16-aligned and C is even, else read unaligned: wasm allows it).
+ */
+export function prelu_grad(x: usize, alpha: usize, dy: usize, dx: usize, dalpha: usize, scratch: usize, P: i32, C: i32): void {
+  const cB = <usize>C << 2;
+  const part = scratch, total = scratch + cB;
+  const C4 = C & ~3;
+  const z = f32x4.splat(0);
+  memory.fill(total, 0, <usize>C << 3);
+  for (let p0 = 0; p0 < P; p0 += 256) {
+    const p1 = min(P, p0 + 256);
+    memory.fill(part, 0, cB);
+    for (let p = p0; p < p1; p++) {
+      const row = <usize>p * cB;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const xv = v128.load(x + row + o), d = v128.load(dy + row + o);
+        const pos = f32x4.gt(xv, z);
+        v128.store(dx + row + o, v128.bitselect(d, f32x4.mul(d, v128.load(alpha + o)), pos));
+        v128.store(part + o, f32x4.add(v128.load(part + o), v128.andnot(f32x4.mul(d, xv), pos)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        const xv = load<f32>(x + row + o), d = load<f32>(dy + row + o);
+        if (xv > 0) store<f32>(dx + row + o, d);
+        else {
+          store<f32>(dx + row + o, d * load<f32>(alpha + o));
+          store<f32>(part + o, load<f32>(part + o) + d * xv);
+        }
+      }
+    }
+    for (let c = 0; c < C; c++) store<f64>(total + (<usize>c << 3), load<f64>(total + (<usize>c << 3)) + <f64>load<f32>(part + (<usize>c << 2)));
+  }
+  for (let c = 0; c < C; c++) store<f32>(dalpha + (<usize>c << 2), <f32>load<f64>(total + (<usize>c << 3)));
+}

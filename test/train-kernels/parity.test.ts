@@ -1,7 +1,7 @@
 // Every accelerated kernel / gradient (registerTrainingKernels) against the stock tfjs-wasm path
 // (unregisterTrainingKernels: stock kernels, tfjs-core gradients, plain JS filter gradient):
 // op-level forward outputs and gradients, then loss + the gradient of every trainable variable of a
-// small DaaModel (C3AE + binary DAA). Tolerances: ops |a - b| <= 1e-5 * (1 + max|b|); model loss
+// small DaaModel (C3AE + binary DAA; facemesh + binary DAA). Tolerances: ops |a - b| <= 1e-5 * (1 + max|b|); model loss
 // relative 1e-5, each variable's gradient max|a - b| <= 2e-3 * max|b| + 1e-5 * (largest |gradient|
 // of any variable) (the batch-norm
 // gradients cancel large sums, so f32 summation-order differences are amplified there; our
@@ -14,7 +14,7 @@ import { loadTrainRuntime, type WasmBackend } from '../../train/kernels/runtime.
 import { registerAcceleratedOps, unregisterAcceleratedOps } from '../../train/kernels/ops.ts';
 import { registerConv2dBackpropFilterWasm } from '../../train/kernels/conv2d-backprop-filter.ts';
 import { DaaModel, smoothL1 } from '../../train/model.ts';
-import { DEFAULT_CONFIG } from '../../src/arch.ts';
+import { DEFAULT_CONFIG, type ModelConfig } from '../../src/arch.ts';
 import { wasmBackend } from './setup.ts';
 
 const SEED = 7;
@@ -126,14 +126,30 @@ test('relu6 / hard-swish gradient, AvgPoolGrad, Conv2DBackpropInput, Identity, C
   close('elementwise/pool/conv', r.acc, r.stock);
 });
 
-async function modelParity(mode: 'shared' | 'copy') {
-  const cfg = { ...DEFAULT_CONFIG, inputSize: 64 };
+test('PReLU gradients (x and per-channel alpha), channel tails, x exactly 0', async () => {
+  const r = await both(() => {
+    const out: tf.Tensor[] = [];
+    for (const [shape, seed] of [[[2, 5, 7, 6], 1], [[3, 17], 2], [[1, 9, 9, 16], 3], [[2, 300, 5], 4]] as Array<[number[], number]>) {
+      const C = shape[shape.length - 1];
+      // a third of the inputs exactly 0 (the kink: its gradient is the negative side's)
+      const x = tf.mul(rnd(shape, SEED + seed, -3, 3), tf.cast(tf.greater(rnd(shape, SEED + seed + 50), -0.33), 'float32'));
+      const alpha = rnd([C], SEED + seed + 100, -0.5, 0.8);
+      const dyW = rnd(shape, SEED + seed + 200);
+      const [gx, ga] = tf.grads((x: tf.Tensor, a: tf.Tensor) => tf.sum(tf.mul(tf.prelu(x, a), dyW)))([x, alpha]);
+      out.push(gx, ga);
+    }
+    return out;
+  });
+  close('prelu', r.acc, r.stock);
+});
+
+async function modelParity(mode: 'shared' | 'copy', cfg: ModelConfig = { ...DEFAULT_CONFIG, inputSize: 64 }) {
   let names: string[] = [];
   const r = await both(() => {
     const m = new DaaModel(cfg, SEED);
     m.randomizeBatchNorm(SEED);
     const vars = m.trainableVariables();
-    const x = rnd([4, 64, 64, 3], SEED + 10, 0, 1) as tf.Tensor4D;
+    const x = rnd([4, cfg.inputSize, cfg.inputSize, 3], SEED + 10, 0, 1) as tf.Tensor4D;
     const y = rnd([4], SEED + 11, 1, 90);
     const { value, grads } = tf.variableGrads(() => smoothL1(m.forward(x, { training: true }).age, y), vars);
     const age = m.forward(x, { training: false }).age;
@@ -163,5 +179,7 @@ async function modelParity(mode: 'shared' | 'copy') {
 
 test('DaaModel (C3AE + binary DAA): loss, eval output and every variable gradient, shared memory', () => modelParity('shared'));
 test('DaaModel: same through the copying fallback runtime', () => modelParity('copy'));
+// depthwise convs (stride 1 and 2, 'same'), PReLU, max-pool + channel-pad shortcuts, a SAME stem
+test('DaaModel (facemesh + binary DAA, 32 px): loss, eval output and every variable gradient', () => modelParity('shared', { ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 32, width: 16 }));
 
 test.run();

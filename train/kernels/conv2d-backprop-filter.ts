@@ -4,7 +4,7 @@
  *   dW[ky, kx, ci, co] = sum_{b, oy, ox} x[b, oy*sh + ky - pt, ox*sw + kx - pl, ci] * dy[b, oy, ox, co]
  * Two implementations:
  *  - conv2dBackpropFilterJs: plain JavaScript on the backend's heap (the "stock" minimum needed to
- *    train on wasm at all; symmetric numeric padding only);
+ *    train on wasm at all; numeric, 'valid', or 'same' with equal top and left padding);
  *  - the AssemblyScript SIMD kernel of build/daa.train.wasm (assembly/train/conv-filter-grad.ts),
  *    any padding tfjs resolves (numeric, 'valid', 'same', explicit), strides, kernel sizes, channels.
  */
@@ -40,10 +40,19 @@ export function conv2dBackpropFilterJs(
       }
 }
 
-export function padOf(pad: unknown, K: number): number {
+/**
+ * The top / left padding of a conv as the symmetric `pad` of conv2dBackpropFilterJs (only the top and
+ * left padding move the taps; the bottom and right only decide the output size, which dy carries).
+ * TF "SAME" resolves through tfjs's own geometry; unequal top and left padding is not supported.
+ */
+export function padOf(pad: unknown, K: number, x?: number[], dy?: number[], stride = 1): number {
   if (typeof pad === 'number') return pad;
   if (pad === 'valid') return 0;
-  throw new Error(`Conv2DBackpropFilter: padding ${String(pad)} is not supported (use a number)`);
+  if (pad === 'same' && x && dy) {
+    const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], [K, K, x[3], dy[3]], stride, 1, 'same');
+    if (info.padInfo.top === info.padInfo.left) return info.padInfo.top;
+  }
+  throw new Error(`Conv2DBackpropFilter: padding ${String(pad)} is not supported (a number, 'valid', or 'same' with equal top and left padding)`);
 }
 
 type Attrs = { strides: number | [number, number]; pad: unknown; filterShape: number[]; dataFormat?: string; dimRoundingMode?: string };
@@ -59,7 +68,7 @@ function jsKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; b
   const out = be.makeOutput(filterShape, 'float32');
   const heap = be.wasm.HEAPF32;
   const view = (t: tf.TensorInfo, n: number) => heap.subarray(be.dataIdMap.get(t.dataId).memoryOffset / 4, be.dataIdMap.get(t.dataId).memoryOffset / 4 + n);
-  conv2dBackpropFilterJs(view(x, B * H * W * Cin), B, H, W, Cin, view(dy, B * OH * OW * Cout), OH, OW, Cout, K, s, padOf(pad, K), view(out, K * K * Cin * Cout));
+  conv2dBackpropFilterJs(view(x, B * H * W * Cin), B, H, W, Cin, view(dy, B * OH * OW * Cout), OH, OW, Cout, K, s, padOf(pad, K, x.shape, dy.shape, s), view(out, K * K * Cin * Cout));
   return out;
 }
 

@@ -196,6 +196,39 @@ function relu6Grad(stock: Grad): Grad {
   };
 }
 
+function preluGradKernel(rt: TrainRuntime) {
+  return ({ inputs, backend }: KArgs) => {
+    const be = backend as WasmBackend;
+    const { x, alpha, dy } = inputs as Record<string, tf.TensorInfo>;
+    const C = alpha.shape[0];
+    const dx = be.makeOutput(x.shape, 'float32');
+    const da = be.makeOutput(alpha.shape, 'float32');
+    const c = rt.begin(be);
+    try {
+      rt.exports.prelu_grad(c.input(x), c.input(alpha), c.input(dy), c.output(dx), c.output(da), c.scratch(12 * C), size(x.shape) / C, C);
+    } finally {
+      c.end();
+    }
+    return [dx, da];
+  };
+}
+
+/** PReLU with one slope per channel (alpha [C], x [..., C]): both gradients from one DaaPreluGrad call. */
+function preluGrad(stock: Grad): Grad {
+  return {
+    kernelName: stock.kernelName,
+    inputsToSave: ['x', 'alpha'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, alpha] = saved;
+      const ok = tf.getBackend() === 'wasm' && alpha.rank === 1 && alpha.shape[0] === x.shape[x.shape.length - 1] &&
+        isF32(x, alpha, dy as tf.Tensor) && tf.util.arraysEqual(x.shape, (dy as tf.Tensor).shape);
+      if (!ok) return stock.gradFunc(dy, saved, attrs);
+      const r = tf.engine().runKernel('DaaPreluGrad', { x, alpha, dy: dy as tf.Tensor }) as unknown as tf.Tensor[];
+      return { x: () => r[0], alpha: () => r[1] };
+    },
+  };
+}
+
 function avgPoolGradKernel(rt: TrainRuntime, stock: tf.KernelFunc) {
   return (args: KArgs) => {
     const { inputs, backend, attrs } = args;
@@ -357,10 +390,12 @@ export function registerAcceleratedOps(rt: TrainRuntime): string[] {
   setWasmKernel('DaaBroadcastTo', broadcastKernel(rt) as tf.KernelFunc); names.push('DaaBroadcastTo');
   setWasmKernel('DaaBatchNormGrad', batchNormGradKernel(rt) as tf.KernelFunc); names.push('DaaBatchNormGrad');
   setWasmKernel('DaaRelu6Grad', relu6GradKernel(rt) as tf.KernelFunc); names.push('DaaRelu6Grad');
+  setWasmKernel('DaaPreluGrad', preluGradKernel(rt) as tf.KernelFunc); names.push('DaaPreluGrad');
   g('Mean', (s) => meanSumGrad(s, true));
   g('Sum', (s) => meanSumGrad(s, false));
   g('FusedBatchNorm', batchNormGrad);
   g('Relu6', relu6Grad);
+  g('Prelu', preluGrad);
   return names;
 }
 
@@ -371,7 +406,7 @@ export function unregisterAcceleratedOps(): void {
     if (cfg) tf.registerKernel(cfg);
   }
   savedKernels.clear();
-  for (const name of ['DaaBroadcastTo', 'DaaBatchNormGrad', 'DaaRelu6Grad']) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  for (const name of ['DaaBroadcastTo', 'DaaBatchNormGrad', 'DaaRelu6Grad', 'DaaPreluGrad']) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   for (const [, g] of savedGrads) silently(() => tf.registerGradient(g));
   savedGrads.clear();
 }
