@@ -12,12 +12,12 @@ import { dequantize, modelCost, readWeightFile } from "../../src/format.ts";
 import { instantiateKernels, KERNEL_ARGS } from "../../src/kernels.ts";
 import { DaaModel, headSteps, planDaa } from "../../src/models/daa/index.ts";
 import { compileBackend } from "../../src/wasm.ts";
-import { SMALL_CONFIGS, weightFile } from "../reliability/util.ts";
+import { FACEMESH_SMALL, SMALL_CONFIGS, weightFile } from "../reliability/util.ts";
 
 const RESNET = SMALL_CONFIGS.find(([n]) => n === "resnet18-binary")!;
 
 test("every step of every small config's plan (fp32 and int8, both heads) names a kernel and passes all its arguments", () => {
-  for (const [label, cfg] of SMALL_CONFIGS)
+  for (const [label, cfg] of [...SMALL_CONFIGS, FACEMESH_SMALL])
     for (const precision of ["fp32", "int8"] as const) {
       const file = readWeightFile(weightFile(cfg, precision, 2));
       const weights = new Map([...file.tensors].map(([n, t]) => [n, dequantize(t)]));
@@ -35,7 +35,7 @@ test("every step of every small config's plan (fp32 and int8, both heads) names 
 });
 
 test("modelCost is the plan's own size: an fp32 SIMD-build model places exactly modelCost bytes", async () => {
-  for (const [label, cfg] of [...SMALL_CONFIGS, ["c3ae-daa 64", { ...SMALL_CONFIGS[0][1], inputSize: 64, width: 32, featDim: 64 }] as const]) {
+  for (const [label, cfg] of [...SMALL_CONFIGS, FACEMESH_SMALL, ["c3ae-daa 64", { ...SMALL_CONFIGS[0][1], inputSize: 64, width: 32, featDim: 64 }] as const]) {
     const file = readWeightFile(weightFile(cfg, "fp32", 2));
     const weights = new Map([...file.tensors].map(([n, t]) => [n, dequantize(t)]));
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096 });

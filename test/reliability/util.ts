@@ -38,6 +38,10 @@ export const SMALL_CONFIGS: Array<[string, ModelConfig]> = [
   ['resnet18-binary', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 16, width: 2, featDim: 4 }],
 ];
 
+/** The facemesh encoder at its smallest input (4 halvings: E 2x2x128). Its widths are fixed, so its
+ *  files are ~470 KB: not in the fuzz corpus, whose reads must stay ~1 ms. */
+export const FACEMESH_SMALL: [string, ModelConfig] = ['facemesh-binary', { ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 32, width: 16, featDim: 4 }];
+
 /** Re-seal a file after an edit: the declared size (optionally) and the CRC-32 (when it has a header). */
 export function reseal(b: Uint8Array, fixSize = true): Uint8Array {
   if (b.length >= 16) {
