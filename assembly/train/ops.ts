@@ -271,3 +271,57 @@ export function prelu_grad(x: usize, alpha: usize, dy: usize, dx: usize, dalpha:
   }
   for (let c = 0; c < C; c++) store<f32>(dalpha + (<usize>c << 2), <f32>load<f64>(total + (<usize>c << 3)));
 }
+
+/**
+ * The gradient of a 2x2 / stride 2 / valid max pool: dx [B,H,W,C] from dy [B,OH,OW,C] and the
+ * input x. Each window's dy goes to its first maximum in the order (0,0), (0,1), (1,0), (1,1), as
+ * tfjs's cpu backend picks it (a later tap takes it only when strictly greater; a NaN tap never
+ * does). tfjs-backend-wasm 4.22's own MaxPoolGrad sends the gradient of a window whose values are
+ * all negative to its first tap, maximum or not (test/train-kernels/parity.test.ts shows it).
+ */
+export function maxpool2_grad(x: usize, dy: usize, dx: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  const cB = <usize>C << 2;
+  const C4 = C & ~3;
+  memory.fill(dx, 0, <usize>B * <usize>H * <usize>W * cB);
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < OH; oy++) {
+      const rowOff = (<usize>((b * H + 2 * oy) * W)) * cB;
+      const x0 = x + rowOff, x1 = x0 + <usize>W * cB;
+      const d0 = dx + rowOff, d1 = d0 + <usize>W * cB;
+      const dr = dy + (<usize>((b * OH + oy) * OW)) * cB;
+      for (let ox = 0; ox < OW; ox++) {
+        const d = dr + <usize>ox * cB;
+        const o00 = <usize>(2 * ox) * cB, o01 = o00 + cB;
+        let c = 0;
+        for (; c < C4; c += 4) {
+          const o = <usize>c << 2;
+          const a = v128.load(x0 + o00 + o), bq = v128.load(x0 + o01 + o), cq = v128.load(x1 + o00 + o), dq = v128.load(x1 + o01 + o);
+          // running maximum and which tap holds it, lane by lane
+          const gb = f32x4.gt(bq, a);
+          const m1 = v128.bitselect(bq, a, gb);
+          const gc = f32x4.gt(cq, m1);
+          const m2 = v128.bitselect(cq, m1, gc);
+          const gd = f32x4.gt(dq, m2);
+          // tap d wins where gd; else c where gc; else b where gb; else a
+          const selD = gd, selC = v128.andnot(gc, gd), selB = v128.andnot(gb, v128.or(gc, gd)), selA = v128.not(v128.or(gb, v128.or(gc, gd)));
+          const g = v128.load(d + o);
+          v128.store(d0 + o00 + o, v128.and(g, selA));
+          v128.store(d0 + o01 + o, v128.and(g, selB));
+          v128.store(d1 + o00 + o, v128.and(g, selC));
+          v128.store(d1 + o01 + o, v128.and(g, selD));
+        }
+        for (; c < C; c++) {
+          const o = <usize>c << 2;
+          let best = load<f32>(x0 + o00 + o);
+          let at: usize = d0 + o00;
+          const v1 = load<f32>(x0 + o01 + o);
+          if (v1 > best) { best = v1; at = d0 + o01; }
+          const v2 = load<f32>(x1 + o00 + o);
+          if (v2 > best) { best = v2; at = d1 + o00; }
+          const v3 = load<f32>(x1 + o01 + o);
+          if (v3 > best) { best = v3; at = d1 + o01; }
+          store<f32>(at + o, load<f32>(d + o));
+        }
+      }
+    }
+}

@@ -143,9 +143,43 @@ test('PReLU gradients (x and per-channel alpha), channel tails, x exactly 0', as
   close('prelu', r.acc, r.stock);
 });
 
-async function modelParity(mode: 'shared' | 'copy', cfg: ModelConfig = { ...DEFAULT_CONFIG, inputSize: 64 }) {
+/** f on tfjs's cpu backend (the reference), then on wasm with the project's kernels */
+async function cpuThenWasm(f: () => tf.Tensor[]): Promise<{ ref: Float32Array[]; acc: Float32Array[] }> {
+  const read = (ts: tf.Tensor[]) => ts.map((t) => { const d = t.dataSync() as Float32Array; t.dispose(); return d; });
+  await tf.setBackend('cpu');
+  const ref = read(tf.tidy(f));
+  await tf.setBackend('wasm');
+  await registerTrainingKernels();
+  try {
+    return { ref, acc: read(tf.tidy(f)) };
+  } finally {
+    unregisterAcceleratedOps();
+    unregisterTrainingKernels();
+  }
+}
+
+test('MaxPoolGrad (2x2 / 2) == tfjs cpu backend; the stock wasm kernel misroutes all-negative windows', async () => {
+  // odd sizes (the last row / column dropped), channel tails, ties and all-negative windows (values
+  // on a coarse grid around 0: the first maximum of a window takes the gradient)
+  const f = () => ([[3, 9, 11, 6], [2, 8, 8, 17], [1, 6, 4, 4]] as number[][]).map((shape, i) => {
+    const xm = tf.round(rnd(shape, SEED + 20 + i, -2, 2)) as tf.Tensor4D;
+    const dyW = rnd([shape[0], shape[1] >> 1, shape[2] >> 1, shape[3]], SEED + 30 + i);
+    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), dyW)))(xm);
+  });
+  const r = await cpuThenWasm(f);
+  close('maxpool grad', r.acc, r.ref);
+  // why the replacement: stock tfjs-backend-wasm 4.22 sends [-2, -1, -1, -2]'s gradient to the -2
+  unregisterTrainingKernels();
+  const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d([-2, -1, -1, -2], [1, 2, 2, 1])).dataSync());
+  assert.equal(Array.from(g), [1, 0, 0, 0], 'stock wasm MaxPoolGrad on an all-negative window (if this fails, tfjs fixed it)');
+});
+
+/** the model's loss, eval ages and gradients: stock wasm ('shared' / 'copy': against the project's
+ *  kernels on that runtime) or tfjs's cpu backend ('cpu': against the project's kernels, shared) */
+async function modelParity(mode: 'shared' | 'copy' | 'cpu', cfg: ModelConfig = { ...DEFAULT_CONFIG, inputSize: 64 }) {
   let names: string[] = [];
-  const r = await both(() => {
+  const run = (f: () => tf.Tensor[]) => (mode === 'cpu' ? cpuThenWasm(f).then(({ ref, acc }) => ({ stock: ref, acc })) : both(f, mode));
+  const r = await run(() => {
     const m = new DaaModel(cfg, SEED);
     m.randomizeBatchNorm(SEED);
     const vars = m.trainableVariables();
@@ -157,7 +191,7 @@ async function modelParity(mode: 'shared' | 'copy', cfg: ModelConfig = { ...DEFA
     const out = [value, age, ...vars.map((v) => grads[v.name])];
     m.dispose();
     return out;
-  }, mode);
+  });
   close('loss', [r.acc[0]], [r.stock[0]], 1e-5);
   console.log(`  ${mode}: loss stock ${r.stock[0][0]} accelerated ${r.acc[0][0]}`);
   close('eval ages', [r.acc[1]], [r.stock[1]], 1e-5);
@@ -179,7 +213,8 @@ async function modelParity(mode: 'shared' | 'copy', cfg: ModelConfig = { ...DEFA
 
 test('DaaModel (C3AE + binary DAA): loss, eval output and every variable gradient, shared memory', () => modelParity('shared'));
 test('DaaModel: same through the copying fallback runtime', () => modelParity('copy'));
-// depthwise convs (stride 1 and 2, 'same'), PReLU, max-pool + channel-pad shortcuts, a SAME stem
-test('DaaModel (facemesh + binary DAA, 32 px): loss, eval output and every variable gradient', () => modelParity('shared', { ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 32, width: 16 }));
+// depthwise convs (stride 1 and 2, 'same'), PReLU, max-pool + channel-pad shortcuts, a SAME stem;
+// against the cpu backend (the stock wasm MaxPoolGrad is wrong on all-negative windows, above)
+test('DaaModel (facemesh + binary DAA, 32 px) against the cpu backend: loss, eval output and every variable gradient', () => modelParity('cpu', { ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 32, width: 16 }));
 
 test.run();
