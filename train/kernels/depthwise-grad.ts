@@ -70,42 +70,18 @@ function heapView(be: WasmBackend, t: tf.TensorInfo): Float32Array {
   return be.wasm.HEAPF32.subarray(off, off + n);
 }
 
-function filterKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const be = backend as unknown as WasmBackend;
-  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const a = attrs as unknown as Attrs;
-  const g = geometry(x.shape, a.filterShape!, a, 'DepthwiseConv2dNativeBackpropFilter');
-  const out = be.makeOutput(a.filterShape!, 'float32');
-  // views after makeOutput: an allocation can grow the heap and detach earlier views
-  depthwiseFilterGradJs(heapView(be, x), heapView(be, dy), g, heapView(be, out));
-  return out;
-}
+/** What a kernel computes once its output exists: `a` and `b` are (x, dy) for the filter gradient, (dy, filter) for the input gradient. */
+type Compute = (be: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, g: DepthwiseGeometry, out: tf.TensorInfo) => void;
 
-function inputKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const be = backend as unknown as WasmBackend;
-  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const a = attrs as unknown as Attrs;
-  const g = geometry(a.inputShape!, filter.shape, a, 'DepthwiseConv2dNativeBackpropInput');
-  const out = be.makeOutput(a.inputShape!, 'float32');
-  depthwiseInputGradJs(heapView(be, dy), heapView(be, filter), g, heapView(be, out));
-  return out;
-}
-
-/** The SIMD kernels on an explicit runtime (exported for tests and benchmarks). */
-export function depthwiseGradWasm(rt: TrainRuntime): { filter: tf.KernelFunc; input: tf.KernelFunc } {
+/** The two tfjs kernels around an implementation: attributes, geometry, the output tensor. */
+function depthwiseKernels(filterGrad: Compute, inputGrad: Compute): { filter: tf.KernelFunc; input: tf.KernelFunc } {
   const filter = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const be = backend as unknown as WasmBackend;
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const a = attrs as unknown as Attrs;
     const g = geometry(x.shape, a.filterShape!, a, 'DepthwiseConv2dNativeBackpropFilter');
     const out = be.makeOutput(a.filterShape!, 'float32');
-    const c = rt.begin(be);
-    try {
-      const acc = c.scratch(g.KH * g.KW * g.C * 4);
-      rt.exports.depthwise_backprop_filter(c.input(x), c.input(dy), c.output(out), acc, g.B, g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.pt, g.pl);
-    } finally {
-      c.end();
-    }
+    filterGrad(be, x, dy, g, out);
     return out;
   };
   const input = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
@@ -114,24 +90,48 @@ export function depthwiseGradWasm(rt: TrainRuntime): { filter: tf.KernelFunc; in
     const a = attrs as unknown as Attrs;
     const g = geometry(a.inputShape!, w.shape, a, 'DepthwiseConv2dNativeBackpropInput');
     const out = be.makeOutput(a.inputShape!, 'float32');
-    const c = rt.begin(be);
-    try {
-      rt.exports.depthwise_backprop_input(c.input(dy), c.input(w), c.output(out), g.B, g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.pt, g.pl);
-    } finally {
-      c.end();
-    }
+    inputGrad(be, dy, w, g, out);
     return out;
   };
   return { filter: filter as tf.KernelFunc, input: input as tf.KernelFunc };
 }
 
-export function registerDepthwiseGradWasm(rt: TrainRuntime): void {
-  const k = depthwiseGradWasm(rt);
+/** The SIMD kernels on an explicit runtime (exported for tests and benchmarks). */
+export function depthwiseGradWasm(rt: TrainRuntime): { filter: tf.KernelFunc; input: tf.KernelFunc } {
+  return depthwiseKernels(
+    (be, x, dy, g, out) => {
+      const c = rt.begin(be);
+      try {
+        const acc = c.scratch(g.KH * g.KW * g.C * 4);
+        rt.exports.depthwise_backprop_filter(c.input(x), c.input(dy), c.output(out), acc, g.B, g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.pt, g.pl);
+      } finally {
+        c.end();
+      }
+    },
+    (be, dy, w, g, out) => {
+      const c = rt.begin(be);
+      try {
+        rt.exports.depthwise_backprop_input(c.input(dy), c.input(w), c.output(out), g.B, g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.pt, g.pl);
+      } finally {
+        c.end();
+      }
+    },
+  );
+}
+
+function register(k: { filter: tf.KernelFunc; input: tf.KernelFunc }): void {
   setWasmKernel('DepthwiseConv2dNativeBackpropFilter', k.filter);
   setWasmKernel('DepthwiseConv2dNativeBackpropInput', k.input);
 }
 
+export function registerDepthwiseGradWasm(rt: TrainRuntime): void {
+  register(depthwiseGradWasm(rt));
+}
+
+/** The plain-TS kernels (views taken after makeOutput: an allocation can grow the heap and detach earlier views). */
 export function registerDepthwiseGradJs(): void {
-  setWasmKernel('DepthwiseConv2dNativeBackpropFilter', filterKernel as tf.KernelFunc);
-  setWasmKernel('DepthwiseConv2dNativeBackpropInput', inputKernel as tf.KernelFunc);
+  register(depthwiseKernels(
+    (be, x, dy, g, out) => depthwiseFilterGradJs(heapView(be, x), heapView(be, dy), g, heapView(be, out)),
+    (be, dy, w, g, out) => depthwiseInputGradJs(heapView(be, dy), heapView(be, w), g, heapView(be, out)),
+  ));
 }

@@ -229,7 +229,11 @@ function preluGrad(stock: Grad): Grad {
   };
 }
 
-function avgPoolGradKernel(rt: TrainRuntime, stock: tf.KernelFunc) {
+/**
+ * AvgPoolGrad / MaxPoolGrad of a 2x2 / 2 valid pool in one SIMD pass (other configs: stock). `max`:
+ * each window's gradient to its first maximum, as tfjs's cpu backend picks it.
+ */
+function pool2GradKernel(rt: TrainRuntime, stock: tf.KernelFunc, max: boolean) {
   return (args: KArgs) => {
     const { inputs, backend, attrs } = args;
     const { dy, input } = inputs as Record<string, tf.TensorInfo>;
@@ -241,25 +245,12 @@ function avgPoolGradKernel(rt: TrainRuntime, stock: tf.KernelFunc) {
     const [, OH, OW] = dy.shape;
     const out = be.makeOutput(input.shape, 'float32');
     const c = rt.begin(be);
-    try { rt.exports.avgpool2_grad(c.input(dy), c.output(out), B, H, W, C, OH, OW); } finally { c.end(); }
-    return out;
-  };
-}
-
-/** MaxPoolGrad of a 2x2 / 2 valid pool in one SIMD pass (other configs: stock). */
-function maxPoolGradKernel(rt: TrainRuntime, stock: tf.KernelFunc) {
-  return (args: KArgs) => {
-    const { inputs, backend, attrs } = args;
-    const { dy, input } = inputs as Record<string, tf.TensorInfo>;
-    const { filterSize, strides, pad } = attrs as unknown as { filterSize: number | number[]; strides: number | number[]; pad: unknown };
-    const two = (v: number | number[]) => (Array.isArray(v) ? v.every((q) => q === 2) : v === 2);
-    if (!two(filterSize) || !two(strides) || !(pad === 'valid' || pad === 0) || !isF32(dy, input) || input.shape.length !== 4) return stock(args as never);
-    const be = backend as WasmBackend;
-    const [B, H, W, C] = input.shape;
-    const [, OH, OW] = dy.shape;
-    const out = be.makeOutput(input.shape, 'float32');
-    const c = rt.begin(be);
-    try { rt.exports.maxpool2_grad(c.input(input), c.input(dy), c.output(out), B, H, W, C, OH, OW); } finally { c.end(); }
+    try {
+      if (max) rt.exports.maxpool2_grad(c.input(input), c.input(dy), c.output(out), B, H, W, C, OH, OW);
+      else rt.exports.avgpool2_grad(c.input(dy), c.output(out), B, H, W, C, OH, OW);
+    } finally {
+      c.end();
+    }
     return out;
   };
 }
@@ -400,8 +391,8 @@ export function registerAcceleratedOps(rt: TrainRuntime): string[] {
   const g = (name: string, make: (stock: Grad) => Grad) => { if (skip.has(`${name}(grad)`)) return; overrideGrad(name, make); names.push(`${name}(grad)`); };
   k('Sum', (s) => reduction(rt, false, s) as tf.KernelFunc);
   k('Mean', (s) => reduction(rt, true, s) as tf.KernelFunc);
-  k('AvgPoolGrad', (s) => avgPoolGradKernel(rt, s) as tf.KernelFunc);
-  k('MaxPoolGrad', (s) => maxPoolGradKernel(rt, s) as tf.KernelFunc);
+  k('AvgPoolGrad', (s) => pool2GradKernel(rt, s, false) as tf.KernelFunc);
+  k('MaxPoolGrad', (s) => pool2GradKernel(rt, s, true) as tf.KernelFunc);
   k('Conv2DBackpropInput', (s) => conv2dBackpropInputKernel(s) as tf.KernelFunc);
   k('Identity', (s) => identityKernel(s) as tf.KernelFunc);
   k('Cast', (s) => castKernel(s) as tf.KernelFunc);

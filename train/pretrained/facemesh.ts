@@ -24,11 +24,12 @@ export const FACEMESH_PROVENANCE = {
 const PREFIX = 'StatefulPartitionedCall/model_1/';
 
 interface GraphJson {
+  modelTopology: {};
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
 }
 
-/** The graph's named weights, dequantised to float32. */
-export function readGraphWeights(jsonPath = FACEMESH_GRAPH): tf.NamedTensorMap {
+/** A tfjs graph model's files as model artifacts: `tf.loadGraphModel({ load: async () => graphArtifacts(path) })`. */
+export function graphArtifacts(jsonPath = FACEMESH_GRAPH): tf.io.ModelArtifacts & { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } {
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as GraphJson;
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
@@ -42,7 +43,13 @@ export function readGraphWeights(jsonPath = FACEMESH_GRAPH): tf.NamedTensorMap {
     all.set(b, o);
     o += b.length;
   }
-  return tf.io.decodeWeights(all.buffer, specs);
+  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: all.buffer };
+}
+
+/** The graph's named weights, dequantised to float32. */
+export function readGraphWeights(jsonPath = FACEMESH_GRAPH): tf.NamedTensorMap {
+  const { weightSpecs, weightData } = graphArtifacts(jsonPath);
+  return tf.io.decodeWeights(weightData, weightSpecs);
 }
 
 /** Graph weight name of every encoder variable (`enc.*`) of a facemesh model. */
