@@ -5,9 +5,9 @@
 // import in assets.ts, so that a bundler splits them into chunks and a browser fetches only the build and
 // precision it uses; a bundle without code splitting (dist/workerd.js) inlines them all into one file.
 // Every other weight file ships as a file only (the package's `daa-wasm/weights/*`): embedding all of them
-// would put megabytes into every package and into workerd's one-file bundle. The default's ensemble partner
-// (weights/models.json `ensemble`: { model, weight }, src/estimator.ts EstimatorOptions.ensemble) is embedded
-// in the same precisions as the default, each its own module too. The face detector
+// would put megabytes into every package and into workerd's one-file bundle. The default's ensemble partners
+// (weights/models.json `ensemble`: { model, weight } or a list of them, src/estimator.ts
+// EstimatorOptions.ensemble) are embedded in the same precisions as the default, each its own module too. The face detector
 // (weights/detector/face_detection_short_range.fp32.daaw) is a chunk of its own too, loaded by the
 // estimators that detect faces (an all-chip estimator never fetches it).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,10 +29,11 @@ const spec = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')) :
 const def = spec.default ?? null;
 const embedded = spec.embedded ?? ['fp32', 'int8'];
 const models = {};
-const ensemble = def && spec.ensemble ? spec.ensemble : null;
-if (ensemble && !(typeof ensemble.model === 'string' && ensemble.weight > 0 && ensemble.weight < 1))
-  throw new Error(`weights/models.json: ensemble must be { model: name, weight: number in (0, 1) }, got ${JSON.stringify(ensemble)}`);
-for (const name of def ? [def, ...(ensemble ? [ensemble.model] : [])] : []) {
+// `ensemble`: one partner { model, weight } or a list of them; their weights sum below 1 (the default keeps the rest)
+const ensemble = def && spec.ensemble ? [spec.ensemble].flat() : [];
+if (!ensemble.every((e) => typeof e?.model === 'string' && e.weight > 0 && e.weight < 1) || !(ensemble.reduce((s, e) => s + e.weight, 0) < 1))
+  throw new Error(`weights/models.json: ensemble must be { model: name, weight: number in (0, 1) } or a list of them with weights summing below 1, got ${JSON.stringify(spec.ensemble)}`);
+for (const name of def ? [def, ...ensemble.map((e) => e.model)] : []) {
   for (const p of embedded) {
     const f = join('weights', `${name}.${p}.daaw`);
     if (!['fp32', 'int8'].includes(p) || !existsSync(join(root, f))) throw new Error(`weights/models.json embeds ${name} ${p}, but ${f} is missing`);
@@ -56,8 +57,8 @@ const out = [
   'export const MODELS: Record<string, { fp32?: () => Promise<string>; int8?: () => Promise<string> }> = {',
   ...Object.entries(models).map(([name, ps]) => `  ${JSON.stringify(name)}: { ${ps.map((p) => `${p}: ${load(`model.${name}.${p}.ts`)}`).join(', ')} },`),
   '};',
-  '/** the built-in model mixed into the default model\'s ages (EstimatorOptions.ensemble), and its share */',
-  `export const DEFAULT_ENSEMBLE: { model: string; weight: number } | null = ${JSON.stringify(ensemble && { model: ensemble.model, weight: ensemble.weight })};`,
+  '/** the built-in models mixed into the default model\'s ages (EstimatorOptions.ensemble), and their shares */',
+  `export const DEFAULT_ENSEMBLE: readonly { model: string; weight: number }[] = ${JSON.stringify(ensemble.map((e) => ({ model: e.model, weight: e.weight })))};`,
   '/** the precision a built-in model loads when none is asked for: the first one embedded */',
   `export const DEFAULT_PRECISION: 'fp32' | 'int8' = ${JSON.stringify(embedded[0])};`,
   '/** base64 of the face detector\'s weight file (BlazeFace short-range, weights/detector/), loaded on first use */',
@@ -65,4 +66,4 @@ const out = [
   '',
 ].join('\n');
 writeFileSync(join(dir, 'assets.ts'), out);
-console.log(`assets: default model ${def ?? '(none)'}${ensemble ? ` + ${ensemble.model} (ensemble, weight ${ensemble.weight})` : ''}, embedded: ${def ? embedded.join(', ') : '-'}; one module per kernel build and weight file`);
+console.log(`assets: default model ${def ?? '(none)'}${ensemble.map((e) => ` + ${e.model} (ensemble, weight ${e.weight})`).join('')}, embedded: ${def ? embedded.join(', ') : '-'}; one module per kernel build and weight file`);

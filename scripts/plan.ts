@@ -52,7 +52,7 @@ console.log(formatSteps('steps of one estimate (after the image resize):', [...e
 if (values.args) console.log('\n' + [...encoder.steps, ...head.steps].map((s, i) => `${i} ${s.name}: ${s.kernel}(${describeCall(s, model.at)})`).join('\n'));
 if (model.plan.head) console.log('\n' + formatSteps('setup (once, at load):', model.plan.head.setup));
 console.log('\n' + formatMemory(model.plan.builder.buffers));
-if (est.ensemble) console.log(`\nensemble: every age also runs a ${est.ensemble.config.encoder} ${est.ensemble.config.inputSize} px model (${est.ensemble.precision}, weight ${est.ensemble.weight}); its plan: \`npm run plan -- --model <its name or file>\``);
+for (const m of est.ensemble) console.log(`\nensemble: every age also runs a ${m.config.encoder} ${m.config.inputSize} px model (${m.precision}, weight ${m.weight}); its plan: \`npm run plan -- --model <its name or file>\``);
 
 if (values.profile) {
   const S = 128;

@@ -51,13 +51,14 @@ export interface EstimatorOptions {
    */
   crop?: CropMode;
   /**
-   * A second age model mixed into every age: age = (1 - weight) x this model's + weight x the
-   * second's (perTemplate likewise; both models must have the same template ages). Default: the
-   * built-in pair for the built-in model (weights/models.json `ensemble`: c3ae-daa at weight 0.25,
-   * in the precision of the main model), none for a model you pass. `false`: no second model.
-   * Per call, EstimateOptions.ensemble: false skips it.
+   * Age models mixed into every age, one or a list: age = (1 - w_1 - ... - w_n) x this model's +
+   * w_1 x the first partner's + ... (perTemplate likewise; every model must have this model's
+   * template ages; the weights sum below 1). Default: the built-in partners of the built-in model
+   * (weights/models.json `ensemble`, in the precision of the main model; Estimator.ensemble lists
+   * them), none for a model you pass. `false` (or an empty list): this model alone.
+   * Per call, EstimateOptions.ensemble: false skips them.
    */
-  ensemble?: false | EnsembleOptions;
+  ensemble?: false | EnsembleOptions | readonly EnsembleOptions[];
   /**
    * The largest window of the whole-image search, in pixels (width x height). The face detector's
    * buffers are sized for it and placed at load. Default 196,608 (512 x 384, a 640 x 480 frame's
@@ -68,7 +69,7 @@ export interface EstimatorOptions {
   detectorWindow?: number;
 }
 
-/** The second model of an ensemble (EstimatorOptions.ensemble). */
+/** One partner model of an ensemble (EstimatorOptions.ensemble). */
 export interface EnsembleOptions {
   /** a built-in model name, a URL or file path, or the bytes of a weight file */
   model: string | Uint8Array | ArrayBuffer;
@@ -118,9 +119,9 @@ export interface EstimateOptions extends DetectFacesOptions {
    */
   flip?: boolean;
   /**
-   * With an estimator that has a second model (EstimatorOptions.ensemble; the built-in default
-   * has one): false estimates with the main model alone (cheaper, less accurate). Default true;
-   * true on an estimator without a second model is an OptionsError.
+   * With an estimator that has ensemble partners (EstimatorOptions.ensemble; the built-in default
+   * has them): false estimates with the main model alone (cheaper, less accurate). Default true;
+   * true on an estimator without partners is an OptionsError.
    */
   ensemble?: boolean;
 }
@@ -194,7 +195,7 @@ export interface Estimate {
   age: number;
   /** per-template estimates y - Delta_y, one per template age in use */
   perTemplate: Float32Array;
-  /** standard deviation of perTemplate (with an ensemble, of both models' per-template estimates, weighted): a free uncertainty signal */
+  /** standard deviation of perTemplate (with an ensemble, of every model's per-template estimates, weighted): a free uncertainty signal */
   spread: number;
   /** the face the age is for, when estimate() detected it (absent for crop 'chip' and chip-framed images) */
   face?: Face;
@@ -330,37 +331,56 @@ interface AgeModel {
 }
 
 /**
- * The second model of an estimator (EstimatorOptions.ensemble): the options' one, the built-in pair
- * of the built-in model (in the main file's precision), or null. Its template ages must be the main
- * model's, so that the two perTemplate lists mix entry by entry.
+ * The ensemble partners of an estimator (EstimatorOptions.ensemble): the options' ones, the built-in
+ * partners of the built-in model (in the main file's precision; none unless every one of them is
+ * embedded in it, since their weights were chosen together), or none. Their template ages must be
+ * the main model's, so that the perTemplate lists mix entry by entry; their weights sum below 1.
  */
-async function loadEnsemble(opts: EstimatorOptions, main: WeightFile): Promise<{ file: WeightFile; weight: number } | null> {
+async function loadEnsemble(opts: EstimatorOptions, main: WeightFile): Promise<{ file: WeightFile; weight: number }[]> {
   const e = opts.ensemble;
-  if (e === false) return null;
-  let model: EnsembleOptions['model'];
-  let weight: number;
+  if (e === false) return [];
+  let members: { model: EnsembleOptions['model']; weight: number }[];
   let precision: Precision | undefined;
   if (e === undefined) {
     const builtin = opts.model === undefined || opts.model === 'default' || opts.model === DEFAULT_MODEL;
-    if (!builtin || !DEFAULT_ENSEMBLE || !MODELS[DEFAULT_ENSEMBLE.model]?.[main.precision]) return null;
-    ({ model, weight } = DEFAULT_ENSEMBLE);
+    if (!builtin || !DEFAULT_ENSEMBLE.every((m) => MODELS[m.model]?.[main.precision])) return [];
+    members = DEFAULT_ENSEMBLE.map((m) => ({ ...m }));
     precision = main.precision;
   } else {
-    if (e === null || typeof e !== 'object') throw new OptionsError('ensemble must be false or { model, weight }');
-    checkOptionNames(e, ['model', 'weight'], 'ensemble options');
+    if (e === null || typeof e !== 'object') throw new OptionsError('ensemble must be false, { model, weight } or a list of them');
+    const list = Array.isArray(e);
+    let entries: unknown[];
     try {
-      ({ model, weight } = e);
+      entries = list ? Array.from(e as readonly unknown[]) : [e];
     } catch (err) {
-      throw new OptionsError(`reading ensemble options threw: ${(err as Error)?.message ?? String(err)}`);
+      throw new OptionsError(`reading the ensemble list threw: ${(err as Error)?.message ?? String(err)}`);
     }
-    if (typeof weight !== 'number' || !(weight > 0 && weight < 1)) throw new OptionsError(`ensemble.weight must be a number in (0, 1), got ${String(weight)}`);
-    if (model === undefined) throw new OptionsError('ensemble.model is required (a built-in model name, a URL or path, or weight file bytes)');
+    members = entries.map((m, i) => {
+      const name = list ? `ensemble[${i}]` : 'ensemble';
+      if (m === null || typeof m !== 'object') throw new OptionsError(`${name} must be { model, weight }, got ${String(m)}`);
+      checkOptionNames(m, ['model', 'weight'], `${name} options`);
+      let model: unknown, weight: unknown;
+      try {
+        ({ model, weight } = m as EnsembleOptions);
+      } catch (err) {
+        throw new OptionsError(`reading ${name} options threw: ${(err as Error)?.message ?? String(err)}`);
+      }
+      if (typeof weight !== 'number' || !(weight > 0 && weight < 1)) throw new OptionsError(`${name}.weight must be a number in (0, 1), got ${String(weight)}`);
+      if (model === undefined) throw new OptionsError(`${name}.model is required (a built-in model name, a URL or path, or weight file bytes)`);
+      return { model: model as EnsembleOptions['model'], weight };
+    });
+    const sum = members.reduce((t, m) => t + m.weight, 0);
+    if (!(sum < 1)) throw new OptionsError(`the ensemble weights must sum below 1 (the main model keeps the rest), got ${members.map((m) => m.weight).join(' + ')} = ${sum}`);
   }
-  const file = await loadWeightFile(model, precision);
   const templates = (c: ModelConfig) => (c.daa === 'none' ? 1 : c.numTemplates);
-  if (main.config.daa === 'none' || file.config.daa === 'none' || templates(file.config) !== templates(main.config))
-    throw new OptionsError(`the ensemble model must have the main model's template ages: ${templates(main.config)} templates (daa '${main.config.daa}') against ${templates(file.config)} (daa '${file.config.daa}')`);
-  return { file, weight };
+  const out: { file: WeightFile; weight: number }[] = [];
+  for (const m of members) {
+    const file = await loadWeightFile(m.model, precision);
+    if (main.config.daa === 'none' || file.config.daa === 'none' || templates(file.config) !== templates(main.config))
+      throw new OptionsError(`an ensemble model must have the main model's template ages: ${templates(main.config)} templates (daa '${main.config.daa}') against ${templates(file.config)} (daa '${file.config.daa}')`);
+    out.push({ file, weight: m.weight });
+  }
+  return out;
 }
 
 /** Plans one age model of `file` into `arena` and binds it to `kernels` (MODEL_LOAD errors name `what`). */
@@ -438,17 +458,17 @@ export class Estimator {
   private get model(): DaaModel | null {
     return this.main?.model ?? null;
   }
-  /** the ensemble's second model (EstimatorOptions.ensemble), in the same arena and kernel instance */
-  private second: (AgeModel & { weight: number }) | null;
-  /** the second model of this estimator's ensemble and its share of the age, or null (EstimatorOptions.ensemble) */
-  readonly ensemble: { config: ModelConfig; precision: Precision; weight: number } | null;
+  /** the ensemble's partner models (EstimatorOptions.ensemble), in the same arena and kernel instance */
+  private partners: (AgeModel & { weight: number })[];
+  /** the partner models mixed into this estimator's ages and their shares of the age, in mixing order; empty for the main model alone (EstimatorOptions.ensemble) */
+  readonly ensemble: readonly { config: ModelConfig; precision: Precision; weight: number }[];
   /** the face detector, in this estimator's arena and kernel instance (null for a 'chip' estimator) */
   private detector: FaceDetector | null = null;
   private readonly crop: CropMode;
   /** arena bytes the face detector holds (0 for a 'chip' estimator) */
   readonly detectorMemoryBytes: number = 0;
 
-  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, main: AgeModel, second: (AgeModel & { weight: number }) | null, interval: number, crop: CropMode, detector: DetectorWeights | null, detectorWindow: number) {
+  private constructor(file: WeightFile, backend: Backend, kernels: Kernels, arena: Arena, main: AgeModel, partners: (AgeModel & { weight: number })[], interval: number, crop: CropMode, detector: DetectorWeights | null, detectorWindow: number) {
     this.config = file.config;
     this.precision = file.precision;
     this.meta = file.meta;
@@ -457,8 +477,8 @@ export class Estimator {
     this.arena = arena;
     this.interval = interval;
     this.main = main;
-    this.second = second;
-    this.ensemble = second && { config: second.config, precision: second.precision, weight: second.weight };
+    this.partners = partners;
+    this.ensemble = Object.freeze(partners.map((p) => Object.freeze({ config: p.config, precision: p.precision, weight: p.weight })));
     this.crop = crop;
     if (detector) {
       const before = arena.used;
@@ -488,7 +508,7 @@ export class Estimator {
       detectorWindow = checkNumberOption(opts.detectorWindow, 'detectorWindow', MIN_CUT_SIDE * MIN_CUT_SIDE, MAX_DETECTOR_WINDOW, true);
     }
     const file = await loadWeightFile(opts.model, opts.precision);
-    const pair = await loadEnsemble(opts, file);
+    const ensemble = await loadEnsemble(opts, file);
     // an estimator that detects faces places its detector at load (the whole path's memory is allocated
     // here); a 'chip' estimator never loads the detector's weights
     const detector = crop === 'chip' ? null : await builtinDetector();
@@ -512,8 +532,9 @@ export class Estimator {
     }
     const arena = new Arena(memory, kernels.heap_base(), MAX_MEMORY_BYTES);
     const main = await buildAgeModel(file, backend, module, opts, kernels, arena, interval, 'model');
-    const second = pair ? { ...(await buildAgeModel(pair.file, backend, module, opts, kernels, arena, interval, 'ensemble model')), weight: pair.weight } : null;
-    return new Estimator(file, backend, kernels, arena, main, second, interval, crop, detector, detectorWindow);
+    const partners: (AgeModel & { weight: number })[] = [];
+    for (const [i, p] of ensemble.entries()) partners.push({ ...(await buildAgeModel(p.file, backend, module, opts, kernels, arena, interval, ensemble.length > 1 ? `ensemble model ${i}` : 'ensemble model')), weight: p.weight });
+    return new Estimator(file, backend, kernels, arena, main, partners, interval, crop, detector, detectorWindow);
   }
 
   private live(): { arena: Arena; model: DaaModel; kernels: Kernels } {
@@ -545,11 +566,11 @@ export class Estimator {
     if (age !== undefined && typeof age !== 'boolean') throw new OptionsError(`age must be true or false, got ${String(age)}`);
     if (flip !== undefined && typeof flip !== 'boolean') throw new OptionsError(`flip must be true or false, got ${String(flip)}`);
     if (ensemble !== undefined && typeof ensemble !== 'boolean') throw new OptionsError(`ensemble must be true or false, got ${String(ensemble)}`);
-    if (ensemble === true && !this.second) throw new OptionsError('ensemble: true needs an estimator with a second model (createEstimator({ ensemble: { model, weight } }))');
+    if (ensemble === true && !this.partners.length) throw new OptionsError('ensemble: true needs an estimator with ensemble partners (createEstimator({ ensemble: { model, weight } }))');
     return {
       age: age === true,
       flip: flip === true,
-      ensemble: ensemble !== false && this.second !== null,
+      ensemble: ensemble !== false && this.partners.length > 0,
       interval: interval === undefined ? this.interval : checkInterval(interval, T),
       crop: checkCrop(crop) ?? this.crop,
       minScore: (minScore as number | undefined) ?? DEFAULT_MIN_SCORE,
@@ -593,7 +614,7 @@ export class Estimator {
    * Age of the staged image: the whole image resized (m null) or the chip that `m` maps to it (m is
    * the main model's chip of side inputSize). With `flip`, also of its mirror image (the staged pixels
    * mirrored in place for m null, else the chip warp mirrored: X -> S - X), averaged. With `ensemble`,
-   * each view's age mixes the second model's (ageOfView).
+   * each view's age mixes the partners' (ageOfView).
    */
   private ageOf(img: StagedImage, m: Affine | null, o: { interval: number; flip: boolean; ensemble: boolean }): Estimate {
     const a = this.ageOfView(img, m, o.interval, o.ensemble);
@@ -606,32 +627,47 @@ export class Estimator {
   }
 
   /**
-   * One view's age: the main model's, or with `ensemble` (1 - w) x the main model's + w x the second
-   * model's, entry by entry over perTemplate (the same template ages), age its mean. The spread is
-   * the standard deviation of the two models' per-template estimates together, weighted (1 - w) and
-   * w, around that age: it grows when the models disagree (UTKFace, default pair with the stage 1
-   * weights: its correlation with the absolute error 0.284 on the validation part and 0.298 on the
-   * test split, against 0.202 / 0.248 for the deviation of the mixed list alone;
-   * docs/eval/resnet18w16-daa-stage1/ensemble/). The second model's chip
-   * is the same region of the image at its own input side S2: `m` with its linear part scaled by S / S2.
+   * One view's age: the main model's, or with `ensemble` w_0 x the main model's + w_1 x the first
+   * partner's + ... (w_0 = 1 - the partners' weights), entry by entry over perTemplate (the same
+   * template ages), age its mean. The spread is the standard deviation of every model's per-template
+   * estimates together, weighted w_0, w_1, ..., around that age: it grows when the models disagree
+   * (UTKFace, default pair with the stage 1 weights: its correlation with the absolute error 0.284 on
+   * the validation part and 0.298 on the test split, against 0.202 / 0.248 for the deviation of the
+   * mixed list alone; docs/eval/resnet18w16-daa-stage1/ensemble/). A partner's chip is the same
+   * region of the image at its own input side S2: `m` with its linear part scaled by S / S2. With
+   * one partner of weight w this is (1 - w) x a + w x b, operation for operation.
    */
   private ageOfView(img: StagedImage, m: Affine | null, interval: number, ensemble: boolean): Estimate {
     const { arena, kernels } = this.live();
     const S = this.config.inputSize;
     const main = this.main!;
     const a = this.result(arena, inKernels(() => runAgeModel(kernels, main, img, m, interval)));
-    const second = this.second;
-    if (!ensemble || !second) return a;
-    const k = S / second.config.inputSize;
-    const m2: Affine | null = m && [m[0] * k, m[1] * k, m[2], m[3] * k, m[4] * k, m[5]];
-    const b = this.result(arena, inKernels(() => runAgeModel(kernels, second, img, m2, interval)));
-    const w = second.weight;
-    const age = (1 - w) * a.age + w * b.age;
-    let sa = 0, sb = 0;
-    for (const v of a.perTemplate) sa += (v - age) * (v - age);
-    for (const v of b.perTemplate) sb += (v - age) * (v - age);
+    if (!ensemble || !this.partners.length) return a;
+    const runs = [a];
+    const weights = [0];
+    for (const p of this.partners) {
+      const k = S / p.config.inputSize;
+      const mp: Affine | null = m && [m[0] * k, m[1] * k, m[2], m[3] * k, m[4] * k, m[5]];
+      runs.push(this.result(arena, inKernels(() => runAgeModel(kernels, p, img, mp, interval))));
+      weights.push(p.weight);
+    }
+    weights[0] = 1 - weights.reduce((t, w) => t + w, 0);
+    let age = 0;
+    for (let i = 0; i < runs.length; i++) age += weights[i] * runs[i].age;
     const T = a.perTemplate.length;
-    return { age, perTemplate: a.perTemplate.map((v, t) => (1 - w) * v + w * b.perTemplate[t]), spread: Math.sqrt(((1 - w) * sa + w * sb) / T) };
+    const perTemplate = new Float32Array(T);
+    let ss = 0;
+    for (let i = 0; i < runs.length; i++) {
+      let si = 0;
+      for (const v of runs[i].perTemplate) si += (v - age) * (v - age);
+      ss += weights[i] * si;
+    }
+    for (let t = 0; t < T; t++) {
+      let v = 0;
+      for (let i = 0; i < runs.length; i++) v += weights[i] * runs[i].perTemplate[t];
+      perTemplate[t] = v;
+    }
+    return { age, perTemplate, spread: Math.sqrt(ss / T) };
   }
 
   /**
@@ -786,7 +822,7 @@ export class Estimator {
     this.arena = null;
     this.kernels = null;
     this.main = null;
-    this.second = null;
+    this.partners = [];
     this.detector = null;
     this.stage = 0;
     this.stageBytes = 0;

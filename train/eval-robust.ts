@@ -1,6 +1,6 @@
 /**
  * `npx tsx train/eval-robust.ts [--data DIR] [--split test] [--every K] [--limit N] [--seed 1] [--model PATH
- *                               [--ensemble PATH --ensemble-weight W]] [--out docs/eval/robustness.md]`
+ *                               [--ensemble PATH[,PATH] --ensemble-weight W[,W]]] [--out docs/eval/robustness.md]`
  * What users' photos do to the age: each UTKFace chip of the split is perturbed the way real input
  * differs from the training chips (train/perturb.ts), then read by `estimate(img, { crop: 'chip' })`
  * (the built-in int8 pair, or --model alone or paired with --ensemble as in `npm run eval`) and by face-api's AgeGenderNet (its own preprocessing,
@@ -17,6 +17,7 @@ import { faceApiCropAge, useTfjsWasm } from '../bench/peers/tfjs.ts';
 import { createEstimator } from '../src/index.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, makeRng, readLabels, type RgbImage } from './data.ts';
 import { blurred, channelGains, greyscale, jpegRoundTrip, warp } from './perturb.ts';
+import { ensembleFromFlags, ensembleText } from './ensemble-flags.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -27,7 +28,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     model: { type: 'string' },
     ensemble: { type: 'string' },
-    'ensemble-weight': { type: 'string', default: '0.25' },
+    'ensemble-weight': { type: 'string' },
     out: { type: 'string', default: 'docs/eval/robustness.md' },
   },
 });
@@ -51,11 +52,12 @@ const CONDITIONS: Condition[] = [
 
 await useTfjsWasm();
 const faceApiAge = await faceApiCropAge();
-const est = await createEstimator(a.model ? { model: a.model, ...(a.ensemble ? { ensemble: { model: a.ensemble, weight: Number(a['ensemble-weight']) } } : {}) } : {});
+const ensemble = ensembleFromFlags(a.ensemble, a['ensemble-weight']);
+const est = await createEstimator(a.model ? { model: a.model, ...(ensemble ? { ensemble } : {}) } : {});
 const ours = !a.model
   ? `the built-in pair (${est.precision}, what \`estimate()\` runs)`
   : a.ensemble
-    ? `\`${a.model}\` with \`${a.ensemble}\` (weight ${a['ensemble-weight']}, ${est.precision})`
+    ? `\`${a.model}\` with ${ensembleText(ensemble!)} (${est.precision})`
     : `\`${a.model}\` (${est.precision})`;
 
 const rows = readLabels(a.data!).filter((r) => r.split === a.split).filter((_, i) => i % Number(a.every) === 0);

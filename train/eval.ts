@@ -1,6 +1,6 @@
 /**
  * `npm run eval -- [--data DIR] [--model NAME|PATH] [--precision fp32|int8] [--split test|val|train]
- *                  [--intervals 1,2,5,10,20,50] [--flip] [--ensemble NAME|PATH --ensemble-weight W]
+ *                  [--intervals 1,2,5,10,20,50] [--flip] [--ensemble NAME|PATH[,...] --ensemble-weight W[,...]]
  *                  [--out DIR] [--limit N]`
  * Evaluates a model through the WebAssembly runtime (the package's own estimate path: decode the
  * JPEG, then createEstimator().estimate(img, { crop: 'chip' }) resizes and normalises the whole
@@ -9,8 +9,8 @@
  * correlation between `spread` and the absolute error, and MAE and signed error per race and gender
  * label of the data set, for every requested interval.
  * `--flip` adds test-time flip (mean of the image and its mirror), reported beside, never instead.
- * An estimator with a second model (the built-in default's pair, or `--ensemble` with its weight:
- * EstimatorOptions.ensemble) gets rows with and without it (`+ ensemble`). `--split val` is the
+ * An estimator with ensemble partners (the built-in default's, or `--ensemble` files with one weight
+ * each: EstimatorOptions.ensemble) gets rows with and without them (`+ ensemble`). `--split val` is the
  * trainers' validation part of the train split (splitValidation, 10 %, seed 1: what
  * train/gpu/pack.ts holds out), where an ensemble weight is chosen.
  */
@@ -21,6 +21,7 @@ import { createEstimator, type Precision } from '../src/index.ts';
 import { DEFAULT_DATA_DIR, decodeImage, demographics, evalRows, imageDir, readLabels } from './data.ts';
 import { ageMetrics, metricsMarkdown, type AgeMetrics } from './metrics.ts';
 import { MIRROR, warp } from './perturb.ts';
+import { ensembleFromFlags } from './ensemble-flags.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -31,7 +32,7 @@ const { values: a } = parseArgs({
     intervals: { type: 'string', default: '1' },
     flip: { type: 'boolean', default: false },
     ensemble: { type: 'string' },
-    'ensemble-weight': { type: 'string', default: '0.25' },
+    'ensemble-weight': { type: 'string' },
     out: { type: 'string', default: 'docs/eval' },
     limit: { type: 'string' },
     backend: { type: 'string' },
@@ -47,9 +48,9 @@ const est = await createEstimator({
   model: a.model,
   precision: a.precision as Precision | undefined,
   backend: a.backend as 'simd' | 'scalar' | undefined,
-  ...(a.ensemble ? { ensemble: { model: a.ensemble, weight: Number(a['ensemble-weight']) } } : {}),
+  ...(a.ensemble ? { ensemble: ensembleFromFlags(a.ensemble, a['ensemble-weight']) } : {}),
 });
-const ensembles = est.ensemble ? [false, true] : [false];
+const ensembles = est.ensemble.length ? [false, true] : [false];
 const modelName = a.model ? basename(a.model).replace(/(\.(fp32|int8))?\.daaw$/, '') : 'default';
 const precision = est.precision;
 console.error(`evaluating ${modelName} (${precision}, ${est.backend}) on ${chosen.length} ${a.split} images`);
@@ -88,10 +89,21 @@ chosen.forEach((r, i) => {
   if ((i + 1) % 200 === 0) process.stderr.write(`\r${i + 1}/${chosen.length}`);
 });
 process.stderr.write('\n');
+/** the JSON's `ensemble`: null, one { model, weight } (a pair, as before lists), or the list of them */
+function ensembleRecord(): { model: string; weight: number } | { model: string; weight: number }[] | null {
+  const files = a.ensemble?.split(',');
+  const list = est.ensemble.map((m, i) => ({ model: files?.[i] ?? 'built-in', weight: m.weight }));
+  return list.length === 0 ? null : list.length === 1 ? list[0] : list;
+}
 const results: Record<string, AgeMetrics> = {};
 const md: string[] = [`# Evaluation: ${modelName} (${precision}) on UTKFace ${a.split} (${chosen.length} images)`, ''];
 md.push(`Through the WebAssembly runtime (${est.backend} build). Command: \`npm run eval -- ${process.argv.slice(2).join(' ')}\``, '');
-if (est.ensemble) md.push(`\`+ ensemble\` rows: ${1 - est.ensemble.weight} x this model + ${est.ensemble.weight} x a ${est.ensemble.config.encoder} ${est.ensemble.config.inputSize} px model (${est.ensemble.precision}${a.ensemble ? `, \`${a.ensemble}\`` : ', the built-in pair'}), per template.`, '');
+if (est.ensemble.length) {
+  const files = a.ensemble?.split(',');
+  const rest = 1 - est.ensemble.reduce((t, m) => t + m.weight, 0);
+  const members = est.ensemble.map((m, i) => `${m.weight} x a ${m.config.encoder} ${m.config.inputSize} px model (${m.precision}${files ? `, \`${files[i]}\`` : ', built in'})`);
+  md.push(`\`+ ensemble\` rows: ${+rest.toFixed(6)} x this model + ${members.join(' + ')}, per template.`, '');
+}
 md.push('| setting | MAE | CA(3) % | CA(5) % | CA(7) % | mean signed error | corr(spread, abs err) |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const [name, p] of preds) {
   const m = ageMetrics(p.age, truth, p.spread, groups);
@@ -105,7 +117,7 @@ console.log(text);
 const out = resolve(a.out!);
 mkdirSync(out, { recursive: true });
 const stem = join(out, `${modelName}.${precision}.${a.split}`);
-writeFileSync(`${stem}.json`, JSON.stringify({ model: modelName, precision, ensemble: est.ensemble && { model: a.ensemble ?? 'built-in', weight: est.ensemble.weight }, backend: est.backend, split: a.split, n: chosen.length, meanEstimateMs: estTime / (chosen.length * intervals.length * ensembles.length), seconds: (performance.now() - t0) / 1000, results }, null, 1));
+writeFileSync(`${stem}.json`, JSON.stringify({ model: modelName, precision, ensemble: ensembleRecord(), backend: est.backend, split: a.split, n: chosen.length, meanEstimateMs: estTime / (chosen.length * intervals.length * ensembles.length), seconds: (performance.now() - t0) / 1000, results }, null, 1));
 writeFileSync(`${stem}.md`, text + '\n');
 console.error(`wrote ${stem}.json and .md`);
 est.dispose();

@@ -14,8 +14,11 @@ const { values: a } = parseArgs({ options: { name: { type: 'string' }, 'eval-dir
 const name = a.name ?? (JSON.parse(readFileSync('weights/models.json', 'utf8')).default as string);
 const evalDir = a['eval-dir'] ?? `docs/eval/${name}`;
 // the model mixed into this one's ages by the default estimator, when this is the default (weights/models.json `ensemble`)
-const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } };
-const ens = models.default === name ? models.ensemble : undefined;
+const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } | { model: string; weight: number }[] };
+const partners = models.default === name && models.ensemble ? [models.ensemble].flat() : [];
+// the card describes a pair; a default with more partners needs its own text and tables
+if (partners.length > 1) throw new Error(`weights/models.json mixes ${partners.length} partners into ${name}: the model card describes one partner only`);
+const ens = partners[0];
 const fp32Path = `weights/${name}.fp32.daaw`;
 const int8Path = `weights/${name}.int8.daaw`;
 const f = readWeightFile(readFileSync(fp32Path));

@@ -6,7 +6,7 @@
  * for age on tfjs-backend-wasm: face-api's AgeGenderNet and human's SSR-Net.
  */
 import { readFileSync } from 'node:fs';
-import { createEstimator, type Estimator } from '../../src/index.ts';
+import { createEstimator, type EnsembleOptions, type Estimator } from '../../src/index.ts';
 import type { BenchModel } from '../lib/models.ts';
 import { ortSession, type OrtRunner } from '../peers/ort.ts';
 import { faceApiAgeGender, ssrNetAge, tfjsDaa, tfjsWasmInfo, useTfjsWasm, type TfRunner } from '../peers/tfjs.ts';
@@ -197,22 +197,23 @@ export async function benchE2E(ctx: Ctx): Promise<{ sections: SectionResult[]; e
   }
   // the package's shipped default (trained): what `estimate()` runs out of the box, the default model
   // with its ensemble partner (weights/models.json); int8 is the embedded pair, fp32 the two files
-  const spec = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default: string; ensemble?: { model: string; weight: number } };
+  const spec = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default: string; ensemble?: EnsembleOptions | EnsembleOptions[] };
   const def = spec.default;
-  const pairName = spec.ensemble ? `${def} + ${spec.ensemble.model}` : def;
+  const partners = spec.ensemble ? [spec.ensemble].flat() : [];
+  const pairName = [def, ...partners.map((m) => m.model)].join(' + ');
   const paramsOf = (...cfgs: ModelConfig[]) => cfgs.flatMap((c) => [...weightShapes(c).values()]).reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0);
   for (const [precision, backend] of [['fp32', 'simd'], ['int8', ctx.backends.includes('relaxed') ? 'relaxed' : 'simd']] as const) {
     const est = precision === 'int8'
       ? await createEstimator({ backend, crop: 'chip' })
-      : await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend, crop: 'chip', ...(spec.ensemble ? { ensemble: { model: `weights/${spec.ensemble.model}.${precision}.daaw`, weight: spec.ensemble.weight } } : {}) });
+      : await createEstimator({ model: `weights/${def}.${precision}.daaw`, backend, crop: 'chip', ensemble: partners.map((m) => ({ model: `weights/${m.model}.${precision}.daaw`, weight: m.weight })) });
     keep.push(est);
     settle(est, img, backend, precision);
-    const params = paramsOf(est.config, ...(est.ensemble ? [est.ensemble.config] : []));
-    const input = `128x128 RGBA -> ${est.config.inputSize}${est.ensemble ? ` and ${est.ensemble.config.inputSize}` : ''}`;
+    const params = paramsOf(est.config, ...est.ensemble.map((m) => m.config));
+    const input = `128x128 RGBA -> ${[est.config, ...est.ensemble.map((m) => m.config)].map((c) => c.inputSize).join(' and ')}`;
     const name = `daa-wasm ${backend} ${precision} shipped default (${pairName}, trained)`;
     userInfo[name] = { input, params };
     users.contenders.push({ name, run: () => est.estimate(img) });
-    if (precision === 'int8' && est.ensemble) {
+    if (precision === 'int8' && est.ensemble.length) {
       // the same estimator per call: the default model alone, and the pair with test-time flip
       const alone = `daa-wasm ${backend} int8 shipped default, ${def} alone (ensemble: false)`;
       userInfo[alone] = { input: `128x128 RGBA -> ${est.config.inputSize}`, params: paramsOf(est.config) };

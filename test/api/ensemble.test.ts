@@ -2,8 +2,9 @@
  * The estimator's ensemble (EstimatorOptions.ensemble): the built-in estimator mixes c3ae-daa into
  * resnet18w16-daa's ages (weights/models.json); every age is (1 - w) x the main model's + w x the
  * second's, per template, and `spread` is the weighted deviation of both models' per-template
- * estimates around it. Checked against two single-model estimators on the same image, for chips
- * (generated image), the per-call and the estimator-level switch, custom pairs, and the errors.
+ * estimates around it; a list of partners mixes the same way with one weight each. Checked against
+ * single-model estimators on the same image, for chips (generated image), the per-call and the
+ * estimator-level switch, custom pairs and triples, and the errors.
  * The whole-photo path (estimateAll: the second model's chip at its own input side) needs UTKFace and
  * skips (counted as skipped) without it.
  */
@@ -28,12 +29,16 @@ const second = await createEstimator({ crop: 'chip', backend: 'simd', model: 'c3
 
 /** the ensemble of two single-model estimates, as the estimator computes it */
 function mix(a: Estimate, b: Estimate, w: number): { age: number; perTemplate: Float32Array; spread: number } {
-  const age = (1 - w) * a.age + w * b.age;
-  let sa = 0, sb = 0;
-  for (const v of a.perTemplate) sa += (v - age) ** 2;
-  for (const v of b.perTemplate) sb += (v - age) ** 2;
+  return mixAll(a, [[b, w]]);
+}
+
+/** the main estimate with partner estimates of weights w_i mixed in: weights 1 - sum w_i, w_1, ... */
+function mixAll(a: Estimate, partners: [Estimate, number][]): { age: number; perTemplate: Float32Array; spread: number } {
+  const all: [Estimate, number][] = [[a, 1 - partners.reduce((t, [, w]) => t + w, 0)], ...partners];
+  const age = all.reduce((t, [e, w]) => t + w * e.age, 0);
   const T = a.perTemplate.length;
-  return { age, perTemplate: a.perTemplate.map((v, t) => (1 - w) * v + w * b.perTemplate[t]), spread: Math.sqrt(((1 - w) * sa + w * sb) / T) };
+  const ss = all.reduce((t, [e, w]) => t + w * e.perTemplate.reduce((u, v) => u + (v - age) ** 2, 0), 0);
+  return { age, perTemplate: a.perTemplate.map((_, t) => all.reduce((u, [e, w]) => u + w * e.perTemplate[t], 0)), spread: Math.sqrt(ss / T) };
 }
 
 function expectMix(got: Estimate, want: ReturnType<typeof mix>, tol: number, what: string): void {
@@ -45,12 +50,12 @@ function expectMix(got: Estimate, want: ReturnType<typeof mix>, tol: number, wha
 }
 
 test('the built-in estimator holds c3ae-daa at weight 0.25 (weights/models.json); ensemble: false holds none', () => {
-  assert.ok(pair.ensemble, 'pair.ensemble');
-  assert.is(pair.ensemble!.weight, 0.25);
-  assert.is(pair.ensemble!.config.encoder, 'c3ae');
-  assert.is(pair.ensemble!.precision, pair.precision);
-  assert.is(main.ensemble, null);
-  assert.is(second.ensemble, null, 'a model passed by name gets no partner');
+  assert.is(pair.ensemble.length, 1, 'pair.ensemble');
+  assert.is(pair.ensemble[0].weight, 0.25);
+  assert.is(pair.ensemble[0].config.encoder, 'c3ae');
+  assert.is(pair.ensemble[0].precision, pair.precision);
+  assert.equal(main.ensemble, []);
+  assert.equal(second.ensemble, [], 'a model passed by name gets no partner');
   assert.ok(pair.memoryBytes() > main.memoryBytes(), 'the second model is placed in the same arena at load');
 });
 
@@ -88,11 +93,39 @@ test('a custom pair: two weight files and a weight of your own', async () => {
   const est = await createEstimator({ crop: 'chip', backend: 'simd', model: 'weights/c3ae-daa.fp32.daaw', ensemble: { model: 'weights/resnet18w16-daa.int8.daaw', weight: 0.6 } });
   const a = await createEstimator({ crop: 'chip', backend: 'simd', model: 'weights/c3ae-daa.fp32.daaw' });
   const img = makeImage(90, 90, 77);
-  assert.is(est.ensemble!.weight, 0.6);
-  assert.is(est.ensemble!.precision, 'int8');
+  assert.is(est.ensemble[0].weight, 0.6);
+  assert.is(est.ensemble[0].precision, 'int8');
   expectMix(est.estimate(img), mix(a.estimate(img), main.estimate(img), 0.6), 1e-9, 'c3ae fp32 + 0.6 resnet18 int8');
   est.dispose();
   a.dispose();
+});
+
+test('a list of partners: three models, each weighted, in the order given; a list of one is the pair; an empty list is none', async () => {
+  const c3ae32 = 'weights/c3ae-daa.fp32.daaw';
+  const r18fp32 = 'weights/resnet18w16-daa.fp32.daaw';
+  const triple = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: [{ model: c3ae32, weight: 0.2 }, { model: r18fp32, weight: 0.15 }] });
+  const one = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: [{ model: 'c3ae-daa', weight: 0.25 }] });
+  const none = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: [] });
+  const c3 = await createEstimator({ crop: 'chip', backend: 'simd', model: c3ae32 });
+  const r18 = await createEstimator({ crop: 'chip', backend: 'simd', model: r18fp32 });
+  assert.equal(triple.ensemble.map((m) => [m.config.encoder, m.precision, m.weight]), [['c3ae', 'fp32', 0.2], ['resnet18', 'fp32', 0.15]]);
+  assert.equal(none.ensemble, []);
+  assert.ok(triple.memoryBytes() > pair.memoryBytes(), 'every partner is placed in the arena at load');
+  for (const [i, size] of [[0, [80, 72]], [1, [128, 128]]] as const) {
+    const img = makeImage(size[0], size[1], 900 + i);
+    for (const interval of [1, 5]) {
+      const what = `image ${i} (${size.join('x')}), interval ${interval}`;
+      expectMix(triple.estimate(img, { interval }), mixAll(main.estimate(img, { interval }), [[c3.estimate(img, { interval }), 0.2], [r18.estimate(img, { interval }), 0.15]]), 1e-9, `triple, ${what}`);
+      const [p, q] = [pair.estimate(img, { interval }), one.estimate(img, { interval })];
+      assert.is(q.age, p.age, `a list of one is the pair, bit for bit: ${what}`);
+      assert.is(q.spread, p.spread);
+      assert.equal(Array.from(q.perTemplate), Array.from(p.perTemplate));
+    }
+    const alone = triple.estimate(img, { ensemble: false });
+    assert.is(alone.age, main.estimate(img).age, 'ensemble: false per call drops every partner');
+    assert.is(none.estimate(img).age, main.estimate(img).age, 'an empty list is the main model alone');
+  }
+  for (const e of [triple, one, none, c3, r18]) e.dispose();
 });
 
 test('bad ensembles are OptionsErrors that name the problem; the estimator stays usable', async () => {
@@ -103,7 +136,11 @@ test('bad ensembles are OptionsErrors that name the problem; the estimator stays
     [{ model: 'c3ae-daa' }, /weight must be a number/],
     [{ weight: 0.3 }, /ensemble.model is required/],
     [{ model: 'c3ae-daa', weight: 0.3, wieght: 1 }, /unknown option 'wieght'/],
-    [true, /ensemble must be false or \{ model, weight \}/],
+    [true, /ensemble must be false, \{ model, weight \} or a list of them/],
+    [[{ model: 'c3ae-daa', weight: 0.5 }, { model: 'c3ae-daa', weight: 0.5 }], /weights must sum below 1 .*0.5 \+ 0.5 = 1/],
+    [[{ model: 'c3ae-daa', weight: 0.2 }, { model: 'c3ae-daa', weight: 1.5 }], /ensemble\[1\].weight must be a number in \(0, 1\), got 1.5/],
+    [[{ model: 'c3ae-daa', weight: 0.2 }, 'c3ae-daa'], /ensemble\[1\] must be \{ model, weight \}/],
+    [[{ weight: 0.2 }], /ensemble\[0\].model is required/],
     [{ model: makeWeights({ ...DEFAULT_CONFIG, numTemplates: 50 }), weight: 0.3 }, /same template ages|template ages/],
   ];
   for (const [ensemble, re] of bad) {
@@ -116,7 +153,7 @@ test('bad ensembles are OptionsErrors that name the problem; the estimator stays
     }
   }
   const img = makeImage();
-  for (const [opts, re] of [[{ ensemble: true }, /needs an estimator with a second model/], [{ ensemble: 1 }, /ensemble must be true or false/]] as const) {
+  for (const [opts, re] of [[{ ensemble: true }, /needs an estimator with ensemble partners/], [{ ensemble: 1 }, /ensemble must be true or false/]] as const) {
     try {
       main.estimate(img, opts as { ensemble: boolean });
       assert.unreachable(`${JSON.stringify(opts)} was accepted`);
