@@ -164,5 +164,5 @@ console.log(text);
 const out = resolve(a.out!);
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'mix.md'), text + '\n');
-writeFileSync(join(out, 'mix.json'), JSON.stringify({ models: models.map((m, k) => ({ ...m, int8GzipBytes: int8Gzip[k] })), capBytes, step, val: splits.val.length, test: splits.test.length, rows }, null, 1));
+writeFileSync(join(out, 'mix.json'), JSON.stringify({ command: `npx tsx train/eval-mix.ts ${process.argv.slice(2).join(' ')}`, models: models.map((m, k) => ({ ...m, int8GzipBytes: int8Gzip[k] })), capBytes, step, val: splits.val.length, test: splits.test.length, rows }, null, 1));
 console.error(`wrote ${join(out, 'mix.md')} and mix.json`);

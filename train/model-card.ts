@@ -16,9 +16,24 @@ const evalDir = a['eval-dir'] ?? `docs/eval/${name}`;
 // the model mixed into this one's ages by the default estimator, when this is the default (weights/models.json `ensemble`)
 const models = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default?: string; ensemble?: { model: string; weight: number } | { model: string; weight: number }[] };
 const partners = models.default === name && models.ensemble ? [models.ensemble].flat() : [];
-// the card describes a pair; a default with more partners needs its own text and tables
-if (partners.length > 1) throw new Error(`weights/models.json mixes ${partners.length} partners into ${name}: the model card describes one partner only`);
+// the first partner: the one every earlier default was paired with (c3ae-daa)
 const ens = partners[0];
+/** train/eval-mix.ts's mix.json: every mix of the candidate models, weights chosen on validation */
+interface MixJson {
+  command?: string;
+  step: number;
+  models: { name: string; file: string }[];
+  rows: { models: string[]; weights: number[]; flip: boolean; int8GzipBytes: number; valMae: number; testMae: number }[];
+}
+// what an estimate costs with every partner, quoted from the bench run that measured it (README "Speed")
+const ENSEMBLE_SPEED = 'Each estimate runs every model.';
+/** One partner of the default, from its own weight file: architecture, input, initialisation and licence. */
+function partnerText(model: string): string {
+  const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
+  const meta = pm.meta as Record<string, any>;
+  const init = meta.pretrained ? `; its encoder was initialised from ${meta.pretrained.model}, licensed ${meta.pretrained.licence}` : '';
+  return `${ENCODER_TEXT[pm.config.encoder] ?? pm.config.encoder} encoder, ${pm.config.inputSize} px, trained with DAA on UTKFace under the same non-commercial terms${init}; \`npx tsx train/model-card.ts --name ${model} --eval-dir docs/eval/${model}\` prints its own card.`;
+}
 const fp32Path = `weights/${name}.fp32.daaw`;
 const int8Path = `weights/${name}.int8.daaw`;
 const f = readWeightFile(readFileSync(fp32Path));
@@ -94,7 +109,9 @@ const ENCODER_TEXT: Record<string, string> = {
 L.push(`- Architecture: ${ENCODER_TEXT[f.config.encoder] ?? f.config.encoder} encoder (width ${f.config.width}, ${f.config.inputSize}x${f.config.inputSize} RGB input in [0, 1]) + DAA with ${f.config.daa} template styles over ${f.config.numTemplates} template ages + AgeDecoder (conv 3x3 to ${f.config.featDim}, BN, ReLU, GAP, linear). BatchNorm folded. Config: \`${JSON.stringify(f.config)}\`.`);
 L.push(`- Files: \`${fp32Path}\` ${size(fp32Path)}; \`${int8Path}\` ${size(int8Path)} (per-output-channel int8 weights, activation scales calibrated on ${m8.calibration ?? 'synthetic images at load'}).`);
 L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips; other crops, poses or framing give worse estimates.`);
-const pairText = ens ? ` and ${ens.model}'s int8 file, its partner in the ensemble that \`estimate()\` runs (below)` : ' (`estimate()` runs it)';
+const pairText = partners.length > 1
+  ? ` and the int8 files of ${partners.map((p) => p.model).join(' and ')}, its partners in the ensemble that \`estimate()\` runs (below)`
+  : ens ? ` and ${ens.model}'s int8 file, its partner in the ensemble that \`estimate()\` runs (below)` : ' (`estimate()` runs it)';
 L.push(`- Precisions: the package embeds the int8 file${pairText}; the fp32 file ships beside it in \`weights/\` (pass its path or URL as \`{ model }\`).`, '');
 const tl = Number(m.options?.['template-loss'] ?? m.options?.template_loss ?? 0);
 const init = m.initialisedFrom as { run: string; epochsDone: number; bestEpoch?: number; bestValMae: number; options?: Record<string, string>; history: Array<{ trainSeconds?: number }> } | undefined;
@@ -168,12 +185,21 @@ if (e32 && (faceApi || prev)) {
 const ensTest8 = ens ? evalOf('docs/eval/ensemble/default.int8.test.json') : null;
 const ensTest32 = ens ? evalOf(`docs/eval/ensemble/${name}.fp32.test.json`) : null;
 if (ens && ensTest8) {
-  L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
-  L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
+  if (partners.length === 1) {
+    L.push('', `## What \`estimate()\` runs: ${name} with ${ens.model} (an ensemble of two)`, '');
+    L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
+  } else {
+    const rest = +(1 - partners.reduce((t, p) => t + p.weight, 0)).toFixed(6);
+    L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${partners.length + 1})`, '');
+    L.push(`The package's default estimator mixes ${partners.length} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
+    for (const p of partners) L.push(`- \`${p.model}\`: ${partnerText(p.model)}`);
+    L.push('');
+  }
   // every weight evaluated on validation: docs/eval/ensemble/val-w<W>/, in order of W
   const valWeights = existsSync('docs/eval/ensemble') ? readdirSync('docs/eval/ensemble').filter((d) => d.startsWith('val-w')).map((d) => d.slice(5)).sort((x, y) => Number(x) - Number(y)) : [];
   const vals = valWeights.map((w) => [w, evalOf(`docs/eval/ensemble/val-w${w}/${name}.int8.val.json`)] as const).filter(([, e]) => e);
-  if (vals.length) {
+  const mix = partners.length > 1 ? evalOf('docs/eval/ensemble/mix.json') as unknown as MixJson | null : null;
+  if (partners.length === 1 && vals.length) {
     L.push(`The weight was chosen on the validation part of the train split (\`npm run eval -- --model weights/${name}.int8.daaw --split val --flip --ensemble weights/${ens.model}.int8.daaw --ensemble-weight W --out docs/eval/ensemble/val-wW\`, int8), never on the test split:`, '');
     L.push('| weight of the second model | val MAE | + flip | corr(spread, abs err) |', '|---:|---:|---:|---:|');
     const alone = vals[0][1]!.results;
@@ -185,8 +211,20 @@ if (ens && ensTest8) {
     if (shipped && Number(best[0]) !== ens.weight)
       L.push('', `For these weights validation prefers ${best[0]} by ${fmt(valMae(shipped[1]) - valMae(best[1]))} years; the shipped weight stays ${ens.weight}${initGpu ? ', chosen for stage 1 on the same validation part' : ''} (weights/models.json).`);
     L.push('');
+  } else if (mix) {
+    // the mixes of the shipped members, weights chosen on validation by train/eval-mix.ts
+    const ours = new Set([name, ...partners.map((p) => p.model)]);
+    const short = new Map(mix.models.map((x) => [x.name, x.file.replace(/^weights\//, '').replace(/\.fp32\.daaw$/, '')]));
+    const rows = mix.rows.filter((r) => r.models.every((x) => ours.has(short.get(x) ?? x)));
+    L.push(`The weights were chosen on the validation part of the train split by \`${mix.command ?? 'npx tsx train/eval-mix.ts'}\` (fp32, a grid of ${mix.step} over the weights; [docs/eval/ensemble/mix.md](../docs/eval/ensemble/mix.md) has every mix it tried), never on the test split; the mixes of these models:`, '');
+    L.push('| models | weights | flip | int8 download KB | val MAE | test MAE |', '|---|---|---|---:|---:|---:|');
+    for (const r of rows) L.push(`| ${r.models.map((x) => short.get(x) ?? x).join(' + ')} | ${r.weights.map((w) => w.toFixed(2)).join(' / ')} | ${r.flip ? 'yes' : 'no'} | ${(r.int8GzipBytes / 1000).toFixed(0)} | ${fmt(r.valMae)} | ${fmt(r.testMae)} |`);
+    L.push('');
   }
-  L.push(`UTKFace test split: \`npm run eval -- --flip --out docs/eval/ensemble\` (int8, the built-in pair) and \`npm run eval -- --model weights/${name}.fp32.daaw --flip --ensemble weights/${ens.model}.fp32.daaw --ensemble-weight ${ens.weight} --out docs/eval/ensemble\` (fp32):`, '');
+  const fp32Flags = partners.length > 1
+    ? `--ensemble ${partners.map((p) => `weights/${p.model}.fp32.daaw`).join(',')} --ensemble-weight ${partners.map((p) => p.weight).join(',')}`
+    : `--ensemble weights/${ens.model}.fp32.daaw --ensemble-weight ${ens.weight}`;
+  L.push(`UTKFace test split: \`npm run eval -- --flip --out docs/eval/ensemble\` (int8, the built-in ${partners.length > 1 ? 'ensemble' : 'pair'}) and \`npm run eval -- --model weights/${name}.fp32.daaw --flip ${fp32Flags} --out docs/eval/ensemble\` (fp32):`, '');
   const bandNames = ensTest8.results['interval 1'].bands.map((x) => x.band);
   L.push(`| precision | setting | MAE | CA(5) % | mean signed error | corr(spread, abs err) | ${bandNames.join(' | ')} |`, `|---|---|---:|---:|---:|---:|${bandNames.map(() => '---:').join('|')}|`);
   for (const [p, e] of [['int8', ensTest8], ['fp32', ensTest32]] as const)
