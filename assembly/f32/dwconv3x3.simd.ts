@@ -5,7 +5,8 @@
 // Interior rows (all three kernel rows inside x) are swept in chunks of up to CHUNK output pixels
 // between the row's left and right border pixels: per chunk, the channels go in f32x4 blocks
 // outermost, so a block's nine weights and its bias are loaded once and held while the chunk's pixels
-// are swept two at a time (two independent accumulation chains). A chunk's three input rows (at most
+// are swept: at stride 1 four at a time (four accumulation chains sharing each row's six input loads),
+// then two at a time (two chains), then one. A chunk's three input rows (at most
 // (2 CHUNK + 1) pixels each) stay in L1 while its channel blocks are swept. The border pixels of those
 // rows, the border rows and the C % 4 channel tail go one pixel at a time with the tap range clipped.
 // Same accumulation order as the scalar twin (bias, then ky, kx ascending, mul then add, no fused
@@ -73,6 +74,61 @@ export function f32_dwconv3x3__wasmsimd(x: usize, H: i32, W: i32, C: i32, w: usi
         const bias = v128.load(b + o);
         let p = xc + o, q = yc + o;
         let ox = ox0;
+        // stride 1, four pixels at a time: four independent accumulation chains (a pixel's chain is
+        // nine dependent adds), and neighbouring pixels share taps, so a kernel row's six input
+        // vectors are loaded once each and every product is added as soon as its input is loaded.
+        // Each pixel still sums its taps in (ky, kx) order: input j of a row meets pixel i's tap
+        // kx = j - i, and j only grows.
+        if (stride == 1)
+          for (; ox + 4 <= ox1; ox += 4) {
+            let a = bias, e = bias, f = bias, g = bias;
+            let v: v128;
+            const r0 = p;
+            v = v128.load(r0);
+            a = f32x4.add(a, f32x4.mul(v, w00));
+            v = v128.load(r0 + cB);
+            a = f32x4.add(a, f32x4.mul(v, w01)); e = f32x4.add(e, f32x4.mul(v, w00));
+            v = v128.load(r0 + 2 * cB);
+            a = f32x4.add(a, f32x4.mul(v, w02)); e = f32x4.add(e, f32x4.mul(v, w01)); f = f32x4.add(f, f32x4.mul(v, w00));
+            v = v128.load(r0 + 3 * cB);
+            e = f32x4.add(e, f32x4.mul(v, w02)); f = f32x4.add(f, f32x4.mul(v, w01)); g = f32x4.add(g, f32x4.mul(v, w00));
+            v = v128.load(r0 + 4 * cB);
+            f = f32x4.add(f, f32x4.mul(v, w02)); g = f32x4.add(g, f32x4.mul(v, w01));
+            v = v128.load(r0 + 5 * cB);
+            g = f32x4.add(g, f32x4.mul(v, w02));
+            const r1 = p + rowB;
+            v = v128.load(r1);
+            a = f32x4.add(a, f32x4.mul(v, w10));
+            v = v128.load(r1 + cB);
+            a = f32x4.add(a, f32x4.mul(v, w11)); e = f32x4.add(e, f32x4.mul(v, w10));
+            v = v128.load(r1 + 2 * cB);
+            a = f32x4.add(a, f32x4.mul(v, w12)); e = f32x4.add(e, f32x4.mul(v, w11)); f = f32x4.add(f, f32x4.mul(v, w10));
+            v = v128.load(r1 + 3 * cB);
+            e = f32x4.add(e, f32x4.mul(v, w12)); f = f32x4.add(f, f32x4.mul(v, w11)); g = f32x4.add(g, f32x4.mul(v, w10));
+            v = v128.load(r1 + 4 * cB);
+            f = f32x4.add(f, f32x4.mul(v, w12)); g = f32x4.add(g, f32x4.mul(v, w11));
+            v = v128.load(r1 + 5 * cB);
+            g = f32x4.add(g, f32x4.mul(v, w12));
+            const r2 = p + 2 * rowB;
+            v = v128.load(r2);
+            a = f32x4.add(a, f32x4.mul(v, w20));
+            v = v128.load(r2 + cB);
+            a = f32x4.add(a, f32x4.mul(v, w21)); e = f32x4.add(e, f32x4.mul(v, w20));
+            v = v128.load(r2 + 2 * cB);
+            a = f32x4.add(a, f32x4.mul(v, w22)); e = f32x4.add(e, f32x4.mul(v, w21)); f = f32x4.add(f, f32x4.mul(v, w20));
+            v = v128.load(r2 + 3 * cB);
+            e = f32x4.add(e, f32x4.mul(v, w22)); f = f32x4.add(f, f32x4.mul(v, w21)); g = f32x4.add(g, f32x4.mul(v, w20));
+            v = v128.load(r2 + 4 * cB);
+            f = f32x4.add(f, f32x4.mul(v, w22)); g = f32x4.add(g, f32x4.mul(v, w21));
+            v = v128.load(r2 + 5 * cB);
+            g = f32x4.add(g, f32x4.mul(v, w22));
+            v128.store(q, actv(a, act));
+            v128.store(q + cB, actv(e, act));
+            v128.store(q + 2 * cB, actv(f, act));
+            v128.store(q + 3 * cB, actv(g, act));
+            p += cB << 2;
+            q += cB << 2;
+          }
         for (; ox + 2 <= ox1; ox += 2) {
           const p1 = p + rowB, p2 = p1 + rowB;
           let a = bias, e = bias;
