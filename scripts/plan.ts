@@ -44,7 +44,7 @@ if (values.detector) {
 }
 // the estimator's placed model (a private field: this tool reads the runtime's own plan and calls)
 const model = (est as unknown as { model: DaaModel; head: HeadMode }).model;
-const run = { interval: Number(values.interval), head: (est as unknown as { head: HeadMode }).head };
+const run = { interval: Number(values.interval), head: (est as unknown as { main: { head: HeadMode } }).main.head };
 const [encoder, head] = model.programs(run);
 const cfg = est.config;
 console.log(`${cfg.encoder} ${cfg.inputSize} px, width ${cfg.width}, daa ${cfg.daa}; ${est.precision}, ${est.backend} build; head ${run.head}, interval ${run.interval}\n`);
