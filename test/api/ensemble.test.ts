@@ -1,11 +1,11 @@
 /**
- * The estimator's ensemble (EstimatorOptions.ensemble): the built-in estimator mixes c3ae-daa into
- * resnet18w16-daa's ages (weights/models.json); every age is (1 - w) x the main model's + w x the
- * second's, per template, and `spread` is the weighted deviation of both models' per-template
- * estimates around it; a list of partners mixes the same way with one weight each. Checked against
+ * The estimator's ensemble (EstimatorOptions.ensemble): the built-in estimator mixes its partners
+ * (weights/models.json `ensemble`) into resnet18w16-daa's ages; every age is w_0 x the main model's +
+ * w_1 x the first partner's + ... (w_0 = 1 - the partners' weights), per template, and `spread` is
+ * the weighted deviation of every model's per-template estimates around it. Checked against
  * single-model estimators on the same image, for chips (generated image), the per-call and the
  * estimator-level switch, custom pairs and triples, and the errors.
- * The whole-photo path (estimateAll: the second model's chip at its own input side) needs UTKFace and
+ * The whole-photo path (estimateAll: each partner's chip at its own input side) needs UTKFace and
  * skips (counted as skipped) without it.
  */
 import { test } from 'uvu';
@@ -23,9 +23,21 @@ const root = utkRoot();
 if (!root) console.log('  SKIP: no UTKFace data (DAA_DATA or ../shared/data/utkface): the whole-photo test of test/api/ensemble.test.ts is skipped');
 const withData = root ? test : test.skip;
 
-const pair = await createEstimator({ crop: 'chip', backend: 'simd' });
+const MODELS = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default: string; ensemble: { model: string; weight: number } | { model: string; weight: number }[] };
+/** the built-in partners and their weights, as weights/models.json names them */
+const BUILTIN = [MODELS.ensemble].flat();
+const builtin = await createEstimator({ crop: 'chip', backend: 'simd' });
 const main = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: false });
+/** each built-in partner alone, by name (the embedded int8 file) */
+const partners = await Promise.all(BUILTIN.map((p) => createEstimator({ crop: 'chip', backend: 'simd', model: p.model })));
+/** an explicit pair: the main model with c3ae-daa at 0.25 */
+const pair = await createEstimator({ crop: 'chip', backend: 'simd', ensemble: { model: 'c3ae-daa', weight: 0.25 } });
 const second = await createEstimator({ crop: 'chip', backend: 'simd', model: 'c3ae-daa' });
+
+/** the built-in estimator's mix of the single-model estimates that `run` gives for each of its models */
+function mixBuiltin(run: (e: typeof main) => Estimate): ReturnType<typeof mix> {
+  return mixAll(run(main), partners.map((e, i) => [run(e), BUILTIN[i].weight]));
+}
 
 /** the ensemble of two single-model estimates, as the estimator computes it */
 function mix(a: Estimate, b: Estimate, w: number): { age: number; perTemplate: Float32Array; spread: number } {
@@ -49,29 +61,30 @@ function expectMix(got: Estimate, want: ReturnType<typeof mix>, tol: number, wha
   want.perTemplate.forEach((v, t) => assert.ok(Math.abs(got.perTemplate[t] - v) <= tol, msg(`perTemplate[${t}]`, v, got.perTemplate[t])));
 }
 
-test('the built-in estimator holds c3ae-daa at weight 0.25 (weights/models.json); ensemble: false holds none', () => {
-  assert.is(pair.ensemble.length, 1, 'pair.ensemble');
-  assert.is(pair.ensemble[0].weight, 0.25);
-  assert.is(pair.ensemble[0].config.encoder, 'c3ae');
-  assert.is(pair.ensemble[0].precision, pair.precision);
+test('the built-in estimator holds the partners of weights/models.json, in its precision; ensemble: false holds none', () => {
+  assert.ok(BUILTIN.length >= 1, 'weights/models.json names partners');
+  assert.equal(builtin.ensemble.map((m) => m.weight), BUILTIN.map((p) => p.weight));
+  assert.equal(builtin.ensemble.map((m) => m.config), partners.map((e) => e.config), 'each partner is the built-in model of that name');
+  for (const m of builtin.ensemble) assert.is(m.precision, builtin.precision);
   assert.equal(main.ensemble, []);
   assert.equal(second.ensemble, [], 'a model passed by name gets no partner');
-  assert.ok(pair.memoryBytes() > main.memoryBytes(), 'the second model is placed in the same arena at load');
+  assert.ok(builtin.memoryBytes() > main.memoryBytes(), 'the partners are placed in the same arena at load');
 });
 
-test('chip: age, perTemplate and spread are the weighted mix of the two models (same arithmetic: within 1e-9); flip and intervals too', () => {
+test('chip: age, perTemplate and spread are the weighted mix of the models (same arithmetic: within 1e-9); flip and intervals too', () => {
   for (const [i, size] of [[0, [80, 72]], [1, [128, 128]], [2, [61, 97]]] as const) {
     const img = makeImage(size[0], size[1], 500 + i);
     for (const interval of [1, 5]) {
       const what = `image ${i} (${size.join('x')}), interval ${interval}`;
-      expectMix(pair.estimate(img, { interval }), mix(main.estimate(img, { interval }), second.estimate(img, { interval }), 0.25), 1e-9, what);
+      expectMix(builtin.estimate(img, { interval }), mixBuiltin((e) => e.estimate(img, { interval })), 1e-9, `built-in, ${what}`);
+      expectMix(pair.estimate(img, { interval }), mix(main.estimate(img, { interval }), second.estimate(img, { interval }), 0.25), 1e-9, `pair, ${what}`);
     }
     // flip: each view mixed, then the views averaged as for one model
-    const f = pair.estimate(img, { flip: true });
-    const [a, b] = [mix(main.estimate(img), second.estimate(img), 0.25), (() => {
+    const f = builtin.estimate(img, { flip: true });
+    const [a, b] = [mixBuiltin((e) => e.estimate(img)), (() => {
       const m = makeImage(size[0], size[1], 500 + i);
       for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) for (let c = 0; c < 4; c++) m.data[(y * m.width + x) * 4 + c] = img.data[(y * m.width + (m.width - 1 - x)) * 4 + c];
-      return mix(main.estimate(m), second.estimate(m), 0.25);
+      return mixBuiltin((e) => e.estimate(m));
     })()];
     assert.ok(Math.abs(f.age - (a.age + b.age) / 2) <= 1e-9, `image ${i} flip: age ${f.age} against ${(a.age + b.age) / 2}`);
     assert.ok(Math.abs(f.spread - Math.sqrt((a.spread ** 2 + b.spread ** 2) / 2)) <= 1e-9, `image ${i} flip: spread`);
@@ -80,13 +93,13 @@ test('chip: age, perTemplate and spread are the weighted mix of the two models (
 
 test('ensemble: false per call is the main model alone, bit for bit; the next call mixes again', () => {
   const img = makeImage();
-  const alone = pair.estimate(img, { ensemble: false });
+  const alone = builtin.estimate(img, { ensemble: false });
   const ref = main.estimate(img);
   assert.is(alone.age, ref.age);
   assert.is(alone.spread, ref.spread);
   assert.equal(Array.from(alone.perTemplate), Array.from(ref.perTemplate));
-  assert.is.not(pair.estimate(img).age, ref.age);
-  assert.is(pair.estimate(img, { ensemble: true }).age, pair.estimate(img).age);
+  assert.is.not(builtin.estimate(img).age, ref.age);
+  assert.is(builtin.estimate(img, { ensemble: true }).age, builtin.estimate(img).age);
 });
 
 test('a custom pair: two weight files and a weight of your own', async () => {
@@ -166,10 +179,10 @@ test('bad ensembles are OptionsErrors that name the problem; the estimator stays
   assert.ok(Number.isFinite(pair.estimate(img).age));
 });
 
-withData('whole photo: each face of estimateAll is the mix of the two models on their own chips of that face (within 1e-3 years)', async () => {
+withData('whole photo: each face of estimateAll is the mix of the models on their own chips of that face (within 1e-3 years)', async () => {
   const full = await createEstimator({ backend: 'simd' });
   const one = await createEstimator({ backend: 'simd', ensemble: false });
-  const c3ae = await createEstimator({ backend: 'simd', model: 'c3ae-daa' });
+  const others = await Promise.all(BUILTIN.map((p) => createEstimator({ backend: 'simd', model: p.model })));
   const rows = readLabels(root!).filter((r) => r.split === 'test');
   for (const [k, row] of [rows[3], rows[300]].entries()) {
     const chip = decodeImage(new Uint8Array(readFileSync(join(imageDir(root!), row.file))), row.file);
@@ -179,13 +192,13 @@ withData('whole photo: each face of estimateAll is the mix of the two models on 
     const faces = full.estimateAll(frame);
     assert.ok(faces.length >= 1, `chip ${row.file}: no face found`);
     const f = faces[0];
-    // the second model's chip is the first's region at its own side (a scaled matrix, not recomputed
+    // a partner's chip is the main model's region at its own side (a scaled matrix, not recomputed
     // from the keypoints): the same pixels up to rounding of the map
-    expectMix(f, mix(one.estimateFace(frame, f), c3ae.estimateFace(frame, f), 0.25), 1e-3, `chip ${row.file}`);
+    expectMix(f, mixAll(one.estimateFace(frame, f), others.map((e, i) => [e.estimateFace(frame, f), BUILTIN[i].weight])), 1e-3, `chip ${row.file}`);
     const r = full.refineFace(frame, f, { age: true, ensemble: false });
     assert.ok(r && Number.isFinite(r.age), 'refineFace with ensemble: false');
   }
-  for (const e of [full, one, c3ae]) e.dispose();
+  for (const e of [full, one, ...others]) e.dispose();
 });
 
 test.run();
