@@ -5,6 +5,10 @@
  * stays in the run's checkpoint.json) and, for int8, activation scales calibrated on real training images
  * (min/max over --calib seeded train-split images, times src/models/daa/calibrate.ts HEADROOM) so that loading
  * skips the synthetic-image calibration. --default names it the package default (weights/models.json).
+ * --age-offset val|YEARS adds a constant to every per-template estimate (and so to the age) by moving the
+ * AgeDecoder's output bias dec.fc.b: `val` takes the median of (true age - estimate) over the validation
+ * part of the train split (the trainers' splitValidation, seed 1) read through the runtime, fp32, the
+ * constant that minimises that part's MAE; the test split is never read. Recorded in meta.ageOffset.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +20,8 @@ import { DEFAULT_DATA_DIR, loadDataset, makeRng, shuffle } from './data.ts';
 import { writeWeightFile } from './format-writer.ts';
 import { compactProvenance } from './provenance.ts';
 import { FACEMESH_PROVENANCE } from './pretrained/facemesh.ts';
+import { createEstimator } from '../src/index.ts';
+import { decodeImage, evalRows, imageDir, readLabels } from './data.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -24,6 +30,7 @@ const { values: a } = parseArgs({
     calib: { type: 'string', default: '512' },
     data: { type: 'string', default: DEFAULT_DATA_DIR },
     default: { type: 'boolean', default: false },
+    'age-offset': { type: 'string' },
   },
 });
 if (!a.run) throw new Error('--run DIR is required');
@@ -31,6 +38,30 @@ const state = JSON.parse(readFileSync(join(a.run, 'checkpoint.json'), 'utf8'));
 const fp32 = readWeightFile(readFileSync(join(a.run, 'best.fp32.daaw')));
 const int8 = readWeightFile(readFileSync(join(a.run, 'best.int8.daaw')));
 const cfg = fp32.config;
+const ageOffset = a['age-offset'] === undefined ? null : await chooseAgeOffset(a['age-offset']);
+if (ageOffset) for (const f of [fp32, int8]) shiftAge(f, ageOffset.years);
+
+/** The offset of --age-offset: a number as given, or `val`: the validation part's median residual (0.01 years). */
+async function chooseAgeOffset(arg: string): Promise<{ years: number; chosenOn: string }> {
+  if (arg !== 'val') {
+    const years = Number(arg);
+    if (!Number.isFinite(years)) throw new Error(`--age-offset must be 'val' or a number of years, got ${arg}`);
+    return { years, chosenOn: 'given on the command line' };
+  }
+  const rows = evalRows(readLabels(a.data!), 'val');
+  const est = await createEstimator({ model: readFileSync(join(a.run!, 'best.fp32.daaw')), ensemble: false, crop: 'chip' });
+  const residuals = rows.map((r) => r.age - est.estimate(decodeImage(new Uint8Array(readFileSync(join(imageDir(a.data!), r.file))), r.file)).age).sort((x, y) => x - y);
+  est.dispose();
+  const years = Math.round(residuals[residuals.length >> 1] * 100) / 100;
+  return { years, chosenOn: `median of (true age - estimate) over the ${rows.length} validation chips, fp32 through the runtime` };
+}
+
+/** Adds `years` to every per-template estimate y - Delta_y: Delta_y = fc(.) + dec.fc.b, so the bias moves by -years. */
+function shiftAge(file: typeof fp32, years: number): void {
+  const t = file.tensors.get('dec.fc.b');
+  if (!t || t.dtype !== 'f32' || t.data.length !== 1) throw new Error(`--age-offset needs an f32 dec.fc.b of one value; ${a.run} has ${t ? `${t.dtype} x ${t.data.length}` : 'none'}`);
+  t.data[0] = Math.fround(t.data[0] - years);
+}
 function initProvenance(run: string) {
   const st = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8'));
   return { run, epochsDone: st.history.length, bestEpoch: st.bestEpoch, bestValMae: st.bestValMae, options: st.options, history: st.history };
@@ -51,6 +82,7 @@ const provenance = compactProvenance({
   ...(state.options.pretrained === 'facemesh' ? { pretrained: FACEMESH_PROVENANCE } : {}),
   // a warm restart (--init) names the run it started from, with that run's own history
   ...(state.options.init ? { initialisedFrom: initProvenance(String(state.options.init)) } : {}),
+  ...(ageOffset ? { ageOffset } : {}),
   shipped: new Date().toISOString(),
   data: 'UTKFace aligned & cropped chips (non-commercial research use only); train split minus a seeded 10% validation part',
 });
