@@ -37,7 +37,10 @@ for (const name of def ? [def, ...ensemble.map((e) => e.model)] : []) {
   for (const p of embedded) {
     const f = join('weights', `${name}.${p}.daaw`);
     if (!['fp32', 'int8'].includes(p) || !existsSync(join(root, f))) throw new Error(`weights/models.json embeds ${name} ${p}, but ${f} is missing`);
-    chunk(`model.${name}.${p}.ts`, f);
+    // a model initialised from third-party weights ships a NOTICE beside it (weights/<name>.NOTICE): its
+    // chunk names it in a legal comment, which bundlers keep
+    const notice = `weights/${name}.NOTICE`;
+    chunk(`model.${name}.${p}.ts`, f, existsSync(join(root, notice)) ? `/*! ${name} weights: initialised from Apache-2.0 weights (Google LLC); see daa-wasm/${notice}. Trained on UTKFace: non-commercial research use only. */\n` : '');
     (models[name] ??= []).push(p);
   }
 }

@@ -31,7 +31,8 @@ const ENSEMBLE_SPEED = 'Each estimate runs every model.';
 function partnerText(model: string): string {
   const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
   const meta = pm.meta as Record<string, any>;
-  const init = meta.pretrained ? `; its encoder was initialised from ${meta.pretrained.model}, licensed ${meta.pretrained.licence}` : '';
+  const notice = `weights/${model}.NOTICE`;
+  const init = meta.pretrained ? `; its encoder was initialised from ${meta.pretrained.model}, licensed ${meta.pretrained.licence}${existsSync(notice) ? ` (\`${notice}\`)` : ''}` : '';
   return `${ENCODER_TEXT[pm.config.encoder] ?? pm.config.encoder} encoder, ${pm.config.inputSize} px, trained with DAA on UTKFace under the same non-commercial terms${init}; \`npx tsx train/model-card.ts --name ${model} --eval-dir docs/eval/${model}\` prints its own card.`;
 }
 const fp32Path = `weights/${name}.fp32.daaw`;
@@ -190,7 +191,7 @@ if (ens && ensTest8) {
     L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
   } else {
     const rest = +(1 - partners.reduce((t, p) => t + p.weight, 0)).toFixed(6);
-    L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${partners.length + 1})`, '');
+    L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${['', '', 'two', 'three', 'four'][partners.length + 1] ?? partners.length + 1})`, '');
     L.push(`The package's default estimator mixes ${partners.length} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
     for (const p of partners) L.push(`- \`${p.model}\`: ${partnerText(p.model)}`);
     L.push('');

@@ -19,7 +19,7 @@ test('tarball: built JS, types and wasm; no sources, tests, training code or bui
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   for (const f of files) assert.not.match(f, /^(src|train|test|bench|build|assembly|scripts|examples)\//, `${f} should not be shipped`);
   // exactly the package's "files" (README "What the package ships"): nothing else slips in
-  const shipped = /^(package\.json|README\.md|LICENSE|dist\/[a-z-]+(\.node)?\.js|dist\/daa\.[a-z]+\.wasm|dist\/chunks\/[A-Za-z0-9_.-]+\.js|dist\/types\/(index|worker|decode)\.d\.ts|weights\/([a-z0-9-]+\.(fp32|int8)\.daaw|models\.json|README\.md|detector\/(LICENSE|NOTICE))|docs\/.+)$/;
+  const shipped = /^(package\.json|README\.md|LICENSE|dist\/[a-z-]+(\.node)?\.js|dist\/daa\.[a-z]+\.wasm|dist\/chunks\/[A-Za-z0-9_.-]+\.js|dist\/types\/(index|worker|decode)\.d\.ts|weights\/([a-z0-9-]+\.(fp32|int8)\.daaw|[a-z0-9-]+\.NOTICE|models\.json|README\.md|detector\/(LICENSE|NOTICE))|docs\/.+)$/;
   for (const f of files) assert.match(f, shipped, `${f} is not one of the shipped kinds of file`);
   // only the API's declarations: no internal module (arena, kernels, graph, quant, wasm, ...)
   assert.equal(files.filter((f) => f.endsWith('.d.ts')).sort(), ['dist/types/decode.d.ts', 'dist/types/index.d.ts', 'dist/types/worker.d.ts']);
