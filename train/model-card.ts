@@ -1,6 +1,8 @@
 /**
  * Writes weights/README.md (the model card) from the shipped weight files' provenance and the
  * evaluation JSONs that `npm run eval` wrote, so that every figure in it is one a command printed.
+ * `--name` another shipped model (an ensemble partner, an earlier default) prints its card without
+ * writing the package's.
  * `npx tsx train/model-card.ts [--name c3ae-daa] [--eval-dir docs/eval]`
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -302,5 +304,6 @@ if (gpu) {
 } else if (tl > 0) L.push("- The per-template loss is this project's addition; the paper's configuration is reported above for comparison. The S and T curves it learned are in docs/figures/st-curves.svg.");
 else L.push('- The learned template styles are nearly flat over the ages (docs/figures/st-curves.svg): with the paper\'s loss on the mean only, nothing asks Delta_y to depend on y, and this run converged to Delta_y almost the same for every y. The per-template estimates y - Delta_y then spread like the template ages themselves (`spread` is about 29 years, the standard deviation of 0..99), so interval sampling shifts the answer by the mean of the sampled ages (Table 7 in docs/paper.md) and `spread` is a weak uncertainty signal. Use interval 1 (the default). A per-template loss (`npm run train -- --template-loss 1`) is the fix under test.');
 L.push('- Few faces over 80 and in 13-19 in the data: errors are largest there. UTKFace has its own demographic skews; evaluate on your population before relying on it.', '');
-writeFileSync('weights/README.md', L.join('\n'));
+// the package's card is the default's; another model's card (a partner, an earlier default) is printed only
+if (name === models.default) writeFileSync('weights/README.md', L.join('\n'));
 console.log(L.join('\n'));
