@@ -8,7 +8,7 @@
  * - cycles <n>: n create/estimate/dispose cycles, the last 10 disposed estimators kept referenced;
  *   every wasm memory must be collectable (WeakRef cleared after gc) and the heap flat.
  * - many <n>: n estimators alive at once, all agreeing bit for bit; then all disposed.
- * - frames <n>: the whole-image path with the default estimator (detector + the pair of age models):
+ * - frames <n>: the whole-image path with the default estimator (detector + the default's age models):
  *   n frames of a 640 x 480 "video" (the public-domain portrait of test/fixtures/photos/ pasted at
  *   400 px, moving 4 px a frame, 30 frames looped) through a tracker's update() (refine, scan,
  *   detections); every 10th frame also estimateAll() of it (bit-identical each time round the loop),

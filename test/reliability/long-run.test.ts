@@ -104,7 +104,7 @@ test(`${MANY} estimators alive at once agree bit for bit, and give their memory 
   assert.ok(r.after.heapUsed - r.base.heapUsed < 2 * HEAP_SLACK, 'heap back to its level');
 });
 
-test(`${FRAMES} frames of the whole-image path (tracker, detector, both age models): wasm memory and heap flat`, async () => {
+test(`${FRAMES} frames of the whole-image path (tracker, detector, the default's age models): wasm memory and heap flat`, async () => {
   const r = await value(frames);
   const growth = r.after.heapUsed - r.before.heapUsed;
   const peak = Math.max(...r.checkpoints, r.after.heapUsed) - r.before.heapUsed;
@@ -118,7 +118,7 @@ test(`${FRAMES} frames of the whole-image path (tracker, detector, both age mode
   assert.is(r.noFace, Math.ceil(r.n / 10), 'every face-free estimate is a NoFaceError');
   assert.ok(r.followed >= 0.8 * r.n, `the tracker followed the face on ${r.followed} of ${r.n} frames`);
   assert.is(r.memAfter, r.memBefore, 'wasm linear memory is exactly flat');
-  // the engine's warm-up of this many code paths (tracker, scans, looks, both age models) adds a few
+  // the engine's warm-up of this many code paths (tracker, scans, looks, the age models) adds a few
   // hundred KiB over the first thousands of frames and then stops (measured: +467, +514, +547, +546,
   // +548 KiB at 2,000 .. 10,000 tracker frames); flat means: bounded, and no growth in the second half
   const half = r.checkpoints[Math.floor(r.checkpoints.length / 2)];
