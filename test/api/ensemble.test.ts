@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createEstimator, OptionsError, type Estimate } from '../../src/index.ts';
 import { DEFAULT_CONFIG } from '../../src/arch.ts';
 import { makeImage, makeWeights } from '../reliability/determinism-fixture.ts';
-import { decodeImage, imageDir, readLabels } from '../../train/data.ts';
+import { decodeImage, evalRows, imageDir, readLabels } from '../../train/data.ts';
 import { background, pasteChip } from '../../train/canvas.ts';
 import { utkRoot } from '../detect/util.ts';
 
@@ -177,6 +177,24 @@ test('bad ensembles are OptionsErrors that name the problem; the estimator stays
   }
   assert.ok(Number.isFinite(main.estimate(img).age));
   assert.ok(Number.isFinite(pair.estimate(img).age));
+});
+
+withData('every built-in model reads its templates consistently: small spread, interval 10 within 0.3 years of interval 1 (UTKFace validation chips)', async () => {
+  // a model trained on the mean estimate only (--template-loss 0) gives per-template estimates that
+  // spread like the template ages (about 29 years): an ensemble's spread then means little, the
+  // tracker's age filter trusts every frame less, and interval sampling moves the age by years
+  const rows = evalRows(readLabels(root!), 'val').filter((_, i) => i % 60 === 0);
+  const imgs = rows.map((r) => decodeImage(new Uint8Array(readFileSync(join(imageDir(root!), r.file))), r.file));
+  for (const [name, e] of [[MODELS.default, main], ...BUILTIN.map((p, i) => [p.model, partners[i]] as const)] as const) {
+    let spread = 0, shift = 0;
+    for (const img of imgs) {
+      const a = e.estimate(img);
+      spread += a.spread / imgs.length;
+      shift += (e.estimate(img, { interval: 10 }).age - a.age) / imgs.length;
+    }
+    assert.ok(spread < 5, `${name}: mean spread ${spread.toFixed(2)} years on ${imgs.length} chips`);
+    assert.ok(Math.abs(shift) < 0.3, `${name}: interval 10 moves the age by ${shift.toFixed(3)} years on average`);
+  }
 });
 
 withData('whole photo: each face of estimateAll is the mix of the models on their own chips of that face (within 1e-3 years)', async () => {
