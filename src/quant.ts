@@ -129,13 +129,19 @@ export function quantisedTensors(cfg: ModelConfig): string[] {
   return [...s];
 }
 
-/** `meta.activationScales` of a weight file when it is well formed and covers every quantised tensor, else null. */
+/**
+ * `meta.activationScales` of a weight file when it is well formed and covers every quantised tensor, else
+ * null. An entry `null` keeps that tensor f32: the convs that read it compute in f32 on their dequantised
+ * int8 weights (weight-only int8, for inputs whose range 7-bit codes cannot hold, such as depthwise outputs
+ * whose channels differ widely); it is left out of the result.
+ */
 export function scalesFromMeta(meta: Record<string, unknown>, cfg: ModelConfig): ActivationScales | null {
   const m = meta.activationScales as Record<string, unknown> | undefined;
   if (!m || typeof m !== 'object') return null;
   const out: ActivationScales = {};
   for (const n of quantisedTensors(cfg)) {
     const v = m[n];
+    if (v === null && n in m) continue;
     if (!Array.isArray(v) || v.length !== 2) return null;
     const [s, o] = v as unknown[];
     if (typeof s !== 'number' || typeof o !== 'number' || !(s > 0) || !Number.isFinite(s) || !Number.isFinite(o) || o > 0) return null;

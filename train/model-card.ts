@@ -28,7 +28,7 @@ interface MixJson {
   rows: { models: string[]; weights: number[]; flip: boolean; int8GzipBytes: number; valMae: number; testMae: number }[];
 }
 // what an estimate costs with every partner, quoted from the bench run that measured it (README "Speed")
-const ENSEMBLE_SPEED = 'Each estimate runs every model.';
+const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.52 ms int8 against 3.05 ms for the default model alone, 128 x 128 input, and 15.89 ms for face-api\'s AgeGenderNet forward pass in the same run (41 % of its time; the fp32 files: 10.96 ms, 69 %) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 17:10 UTC; README "Speed").';
 /** One partner of the default, from its own weight file: architecture, input, initialisation and licence. */
 function partnerText(model: string): string {
   const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
@@ -110,7 +110,7 @@ const ENCODER_TEXT: Record<string, string> = {
   facemesh: "MediaPipe face mesh trunk (BlazeBlocks: depthwise 3x3, 1x1, PReLU, max-pool shortcuts; 16 to 128 channels, stride 16)",
 };
 L.push(`- Architecture: ${ENCODER_TEXT[f.config.encoder] ?? f.config.encoder} encoder (width ${f.config.width}, ${f.config.inputSize}x${f.config.inputSize} RGB input in [0, 1]) + DAA with ${f.config.daa} template styles over ${f.config.numTemplates} template ages + AgeDecoder (conv 3x3 to ${f.config.featDim}, BN, ReLU, GAP, linear). BatchNorm folded. Config: \`${JSON.stringify(f.config)}\`.`);
-L.push(`- Files: \`${fp32Path}\` ${size(fp32Path)}; \`${int8Path}\` ${size(int8Path)} (per-output-channel int8 weights, activation scales calibrated on ${m8.calibration ?? 'synthetic images at load'}).`);
+L.push(`- Files: \`${fp32Path}\` ${size(fp32Path)}; \`${int8Path}\` ${size(int8Path)} (per-output-channel int8 weights, ${String(m8.calibration ?? '').startsWith('none') ? 'activations in f32: its depthwise outputs do not fit 7-bit codes (`train/ship.ts --weight-only`)' : `activation scales calibrated on ${m8.calibration ?? 'synthetic images at load'}`}).`);
 L.push(`- Input: a face crop like the UTKFace "aligned & cropped" chips; other crops, poses or framing give worse estimates.`);
 const pairText = partners.length > 1
   ? ` and the int8 files of ${partners.map((p) => p.model).join(' and ')}, its partners in the ensemble that \`estimate()\` runs (below)`
@@ -194,7 +194,7 @@ if (ens && ensTest8) {
   } else {
     const rest = +(1 - partners.reduce((t, p) => t + p.weight, 0)).toFixed(6);
     L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${['', '', 'two', 'three', 'four'][partners.length + 1] ?? partners.length + 1})`, '');
-    L.push(`The package's default estimator mixes ${partners.length} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
+    L.push(`The package's default estimator mixes ${['', 'one', 'two', 'three'][partners.length] ?? partners.length} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
     for (const p of partners) L.push(`- \`${p.model}\`: ${partnerText(p.model)}`);
     L.push('');
   }

@@ -100,6 +100,35 @@ test("calibrate(): deterministic, covers every quantised tensor; meta.activation
   assert.is.not(e3.estimate(img).age, e1.estimate(img).age);
 });
 
+test("meta.activationScales null entries keep those tensors f32: all null is the int8 weights in f32 compute, bit for bit; some null, fewer int8 convs", async () => {
+  const cfg = CONFIGS[1][1];
+  const m = new RandomModel(cfg, 21);
+  const file = readWeightFile(exportWeights(m, "int8"));
+  const weights = new Map([...file.tensors].map(([n, t]) => [n, dequantize(t)]));
+  const a = await calibrate(await compileBackend("simd"), cfg, weights);
+  const names = quantisedTensors(cfg);
+  const allNull = Object.fromEntries(names.map((n) => [n, null]));
+  assert.equal(scalesFromMeta({ activationScales: allNull }, cfg), {});
+  const some = { ...a, [names[0]]: null, [names[2]]: null };
+  const partial = scalesFromMeta({ activationScales: some }, cfg)!;
+  assert.equal(Object.keys(partial).sort(), names.slice(1).filter((n) => n !== names[2]).sort());
+  assert.is(scalesFromMeta({ activationScales: { ...a, [names[0]]: undefined } }, cfg), null, "a missing entry is not a null one");
+  // the int8 weights, dequantised, as an fp32 file: what an all-null int8 file must compute
+  const dequantisedFp32 = writeWeightFile(cfg, "fp32", [...file.tensors.values()].map((t) => ({ name: t.name, dtype: "f32" as const, shape: t.shape, data: dequantize(t) })), {});
+  const ref = await Estimator.create({ crop: "chip", model: dequantisedFp32, backend: "simd" });
+  const none = await Estimator.create({ crop: "chip", model: exportWeights(m, "int8", { activationScales: allNull }), backend: "simd" });
+  const half = await Estimator.create({ crop: "chip", model: exportWeights(m, "int8", { activationScales: some }), backend: "simd" });
+  const full = await Estimator.create({ crop: "chip", model: exportWeights(m, "int8", { activationScales: a }), backend: "simd" });
+  const int8Convs = (e: Estimator) => (e as unknown as { model: DaaModel }).model.plan.int8Convs;
+  assert.is(int8Convs(none), 0);
+  assert.ok(int8Convs(half) > 0 && int8Convs(half) < int8Convs(full), `int8 convs: ${int8Convs(half)} of ${int8Convs(full)}`);
+  const r = ref.estimate(img), n = none.estimate(img);
+  assert.is(n.age, r.age, `all null: age ${n.age} against the dequantised fp32 file's ${r.age}`);
+  assert.equal(Array.from(n.perTemplate), Array.from(r.perTemplate));
+  assert.ok(Number.isFinite(half.estimate(img).age));
+  for (const e of [ref, none, half, full]) e.dispose();
+});
+
 test("switchable plan: int8 3x3 convs by qs8_conv3x3_winograd and by qs8_conv2d (the steps' alt) give the same bits", async () => {
   for (const [label, cfg] of CONFIGS) {
     const m = new RandomModel(cfg, 11);
