@@ -199,7 +199,7 @@ export function f32ConvSteps(lowering: Lowering, conv: F32Conv): Step[] {
   const Hi = same ? same.Hi : H + 2 * pad, Wi = same ? same.Wi : W + 2 * pad;
   if (!same && lowering.winogradOk(K, stride, Cin, Cout)) {
     const n = winogradPackedFloats(Cin, Cout);
-    const u = lowering.builder.buffer(`${conv.name} winograd`, 4 * n, 'weights', (mem, p) => packWinogradWeights(conv.weights(), Cin, Cout, new Float32Array(mem, p, n)));
+    const u = lowering.builder.f32Weights(`${conv.name} winograd`, n, (dst) => packWinogradWeights(conv.weights(), Cin, Cout, dst));
     const ws = lowering.scratch('f32 winograd scratch', 4 * winogradScratchFloats(Cin, Cout));
     steps.push({ name: conv.name, kernel: 'f32_conv3x3_winograd', args: [x, Hi, Wi, Cin, ref(u), conv.bias, conv.y, Cout, conv.act, conv.res, ref(ws)], macs, shapes });
     return steps;
