@@ -28,7 +28,7 @@ interface MixJson {
   rows: { models: string[]; weights: number[]; flip: boolean; int8GzipBytes: number; valMae: number; testMae: number }[];
 }
 // what an estimate costs with every partner, quoted from the bench run that measured it (README "Speed")
-const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.52 ms int8 against 3.05 ms for the default model alone, 128 x 128 input, and 15.89 ms for face-api\'s AgeGenderNet forward pass in the same run (41 % of its time; the fp32 files: 10.96 ms, 69 %) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 17:10 UTC; README "Speed").';
+const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.34 ms int8 against 2.93 ms for the default model alone, 128 x 128 input, and 16.12 ms for face-api\'s AgeGenderNet forward pass in the same run (39 % of its time; the fp32 files: 8.23 ms, 51 %) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 17:53 UTC; README "Speed").';
 /** One partner of the default, from its own weight file: architecture, input, initialisation and licence. */
 function partnerText(model: string): string {
   const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
