@@ -28,7 +28,7 @@ interface MixJson {
   rows: { models: string[]; weights: number[]; flip: boolean; int8GzipBytes: number; valMae: number; testMae: number }[];
 }
 // what an estimate costs with every partner, quoted from the bench run that measured it (README "Speed")
-const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.34 ms int8 against 2.93 ms for the default model alone, 128 x 128 input, and 16.12 ms for face-api\'s AgeGenderNet forward pass in the same run (39 % of its time; the fp32 files: 8.23 ms, 51 %) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 17:53 UTC; README "Speed").';
+const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.25 ms int8 against 2.86 ms for the default model alone, 128 x 128 input, and 18.59 ms for face-api\'s AgeGenderNet forward pass in the same run (0.34x its time, paired per round; the fp32 files: 8.03 ms, 0.41x) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 19:22 UTC; README "Speed").';
 /** One partner of the default, from its own weight file: architecture, input, initialisation and licence. */
 function partnerText(model: string): string {
   const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
@@ -166,6 +166,10 @@ const EARLIER_VERSIONS = [
   { tag: 'stage2', short: 'stage 2', what: 'stage 2, the GPU run fine-tuned on CPU' },
   { tag: 'stage1', short: 'stage 1', what: 'stage 1, the GPU run alone' },
 ];
+/** earlier ensembles of the default, their int8 evaluations kept in `dir` (rows of the ensemble table) */
+const EARLIER_ENSEMBLES = [
+  { dir: 'docs/eval/ensemble-fm128', what: 'the previous ensemble (facemesh-daa at 128 px; 0.5 / 0.2 / 0.3)' },
+].filter((v) => existsSync(v.dir));
 const earlier = name === 'c3ae-daa' ? [] : EARLIER_VERSIONS.map((v) => ({ ...v, dir: `docs/eval/${name}-${v.tag}` })).filter((v) => existsSync(v.dir));
 const earlierLabel = (i: number) => (i === 0 ? 'the previous default' : 'an earlier default');
 if (e32 && (faceApi || prev)) {
@@ -240,6 +244,14 @@ if (ens && ensTest8) {
       if (r) L.push(`| int8 | ${earlierLabel(i)}'s pair (${name} ${v.short} + ${ens.model}), ${k} | ${fmt(r.mae)} | ${fmt(r.ca5, 1)} | ${fmt(r.meanSignedError)} | ${fmt(r.spreadErrorCorrelation)} | ${r.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
     }
   });
+  // earlier ensembles of this default (other partner weights), evaluated the same way
+  for (const v of EARLIER_ENSEMBLES) {
+    const e = evalOf(`${v.dir}/default.int8.test.json`);
+    for (const k of ['interval 1 + ensemble', 'interval 1 + flip + ensemble']) {
+      const r = e?.results[k];
+      if (r) L.push(`| int8 | ${v.what} (\`${v.dir}/\`), ${k} | ${fmt(r.mae)} | ${fmt(r.ca5, 1)} | ${fmt(r.meanSignedError)} | ${fmt(r.spreadErrorCorrelation)} | ${r.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
+    }
+  }
   const fa = evalOf('docs/eval/face-api.test.json')?.results['interval 1'];
   if (fa) L.push(`| - | face-api AgeGenderNet | ${fmt(fa.mae)} | ${fmt(fa.ca5, 1)} | ${fmt(fa.meanSignedError)} | - | ${fa.bands.map((x) => fmt(x.mae)).join(' | ')} |`);
   const sel = ensTest8.results['interval 1 + ensemble']?.selective;
