@@ -65,9 +65,9 @@ options:
                             its fp32 weights are a file: --model <package>/weights/<name>.fp32.daaw)
   --interval <k>            use every k-th template age (1..100, default 1): faster, slightly coarser
   --flip                    also read each face mirrored and average: twice the age models' cost,
-                            a little more accurate (UTKFace test MAE 4.97 -> 4.92, int8)
+                            a little more accurate (UTKFace test MAE 5.00 -> 4.93, int8)
   --no-ensemble             the built-in model alone, without its ensemble partners c3ae-daa and
-                            facemesh-daa: faster, less accurate (UTKFace test MAE 4.97 -> 5.13, int8)
+                            facemesh-daa: faster, less accurate (UTKFace test MAE 5.00 -> 5.13, int8)
   --progress                show a progress bar on stderr even when stderr is not a terminal
   --no-progress             never show the progress bar
   -h, --help                this text
