@@ -98,27 +98,30 @@ const provenance = compactProvenance({
   data: 'UTKFace aligned & cropped chips (non-commercial research use only); train split minus a seeded 10% validation part',
 });
 
-// calibration images: real training faces at the model's input size, no augmentation
-const ds = loadDataset(a.data!, { size: cfg.inputSize, split: 'train' });
-const order = shuffle(Int32Array.from({ length: ds.ages.length }, (_, i) => i), makeRng(4242));
-const n = Math.min(Number(a.calib), order.length);
-const px = cfg.inputSize * cfg.inputSize * 3;
-const images = Array.from({ length: n }, (_, k) => {
-  const src = ds.images.subarray(order[k] * px, (order[k] + 1) * px);
-  return Float32Array.from(src, (v) => Math.fround(v / 255));
-});
-const weights = new Map([...fp32.tensors].map(([k, t]) => [k, dequantize(t)]));
-const activationScales = a['weight-only']
-  ? Object.fromEntries(quantisedTensors(cfg).map((t) => [t, null]))
-  : await calibrate(await compileBackend('simd'), cfg, weights, images);
+// calibration images: real training faces at the model's input size, no augmentation (not read with
+// --weight-only, which has no activation scales to calibrate)
+function calibrationImages(): Float32Array[] {
+  const ds = loadDataset(a.data!, { size: cfg.inputSize, split: 'train' });
+  const order = shuffle(Int32Array.from({ length: ds.ages.length }, (_, i) => i), makeRng(4242));
+  const px = cfg.inputSize * cfg.inputSize * 3;
+  return Array.from({ length: Math.min(Number(a.calib), order.length) }, (_, k) => {
+    const src = ds.images.subarray(order[k] * px, (order[k] + 1) * px);
+    return Float32Array.from(src, (v) => Math.fround(v / 255));
+  });
+}
+const images = a['weight-only'] ? null : calibrationImages();
+const activationScales = images
+  ? await calibrate(await compileBackend('simd'), cfg, new Map([...fp32.tensors].map(([k, t]) => [k, dequantize(t)])), images)
+  : Object.fromEntries(quantisedTensors(cfg).map((t) => [t, null]));
+const calibration = images ? `${images.length} train-split images, min/max x HEADROOM` : 'none: int8 weights, f32 activations (--weight-only)';
 
 const out = (p: string, file: typeof fp32, meta: Record<string, unknown>) =>
   writeFileSync(p, writeWeightFile(file.config, file.precision, [...file.tensors.values()], meta));
 out(join('weights', `${a.name}.fp32.daaw`), fp32, provenance);
-out(join('weights', `${a.name}.int8.daaw`), int8, { ...provenance, activationScales, calibration: a['weight-only'] ? 'none: int8 weights, f32 activations (--weight-only)' : `${n} train-split images, min/max x HEADROOM` });
+out(join('weights', `${a.name}.int8.daaw`), int8, { ...provenance, activationScales, calibration });
 // --default names the model in weights/models.json and keeps its other fields (which precisions are embedded)
 if (a.default) {
   const spec = existsSync('weights/models.json') ? JSON.parse(readFileSync('weights/models.json', 'utf8')) : {};
   writeFileSync('weights/models.json', JSON.stringify({ ...spec, default: a.name }, null, 2).replace(/\[\s+"int8"\s+\]/, '["int8"]') + '\n');
 }
-console.log(`shipped ${a.name}: epoch ${state.bestEpoch} (val MAE ${state.bestValMae?.toFixed(3)}), calibrated on ${n} images`, activationScales);
+console.log(`shipped ${a.name}: epoch ${state.bestEpoch} (val MAE ${state.bestValMae?.toFixed(3)}), activations: ${calibration}`, images ? activationScales : '');
