@@ -29,6 +29,8 @@ interface MixJson {
 }
 // what an estimate costs with every partner, quoted from the bench run that measured it (README "Speed")
 const ENSEMBLE_SPEED = 'Each estimate runs all three models: 6.25 ms int8 against 2.86 ms for the default model alone, 128 x 128 input, and 18.59 ms for face-api\'s AgeGenderNet forward pass in the same run (0.34x its time, paired per round; the fp32 files: 8.03 ms, 0.41x) (`npx tsx bench/index.ts --quick --only e2e`, 2026-12-07 19:22 UTC; README "Speed").';
+/** 1..4 as a word, larger counts as digits: for sentences about the ensemble's size */
+const countWord = (n: number) => ['one', 'two', 'three', 'four'][n - 1] ?? String(n);
 /** One partner of the default, from its own weight file: architecture, input, initialisation and licence. */
 function partnerText(model: string): string {
   const pm = readWeightFile(readFileSync(`weights/${model}.fp32.daaw`));
@@ -197,8 +199,8 @@ if (ens && ensTest8) {
     L.push(`The package's default estimator mixes a second built-in model into every age: age = ${1 - ens.weight} x ${name} + ${ens.weight} x ${ens.model} (${f.config.encoder === 'c3ae' ? 'the previous default' : 'an earlier default'}, C3AE 64 px, also trained on UTKFace under the same non-commercial terms; \`npx tsx train/model-card.ts --name ${ens.model} --eval-dir docs/eval/${ens.model}\` prints its own card), per template; \`spread\` is the standard deviation of both models' per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: { model, weight } })\` pairs any two files with the same template ages. Each estimate runs both models: 2.61 ms against 1.84 ms for ${name} alone, int8, 128 x 128 input (\`npx tsx bench/index.ts --quick --only e2e\`, 2026-12-06; README "Speed").`, '');
   } else {
     const rest = +(1 - partners.reduce((t, p) => t + p.weight, 0)).toFixed(6);
-    L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${['', '', 'two', 'three', 'four'][partners.length + 1] ?? partners.length + 1})`, '');
-    L.push(`The package's default estimator mixes ${['', 'one', 'two', 'three'][partners.length] ?? partners.length} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
+    L.push('', `## What \`estimate()\` runs: ${name} with ${partners.map((p) => p.model).join(' and ')} (an ensemble of ${countWord(partners.length + 1)})`, '');
+    L.push(`The package's default estimator mixes ${countWord(partners.length)} more built-in models into every age: age = ${rest} x ${name} + ${partners.map((p) => `${p.weight} x ${p.model}`).join(' + ')}, per template; \`spread\` is the standard deviation of every model's per-template estimates around that age, weighted the same way. \`createEstimator({ ensemble: false })\` or \`estimate(image, { ensemble: false })\` runs ${name} alone; \`createEstimator({ model, ensemble: [{ model, weight }, ...] })\` mixes any files with the same template ages. ${ENSEMBLE_SPEED}`, '');
     for (const p of partners) L.push(`- \`${p.model}\`: ${partnerText(p.model)}`);
     L.push('');
   }
