@@ -1,7 +1,7 @@
 /**
  * The video tracker's measurements (docs/video.md):
  *
- *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N --scan-windows N (0: no scan) --look-side N --no-others]
+ *   npx tsx bench/track.ts [--only cost,policy,e2e,sweep] [--data DIR] [e2e: --kinds drift,cross --seeds 201-203 --detect-every N --scan-windows N (0: no scan) --look-side N --no-others --ensemble-every 1,3]
  *
  * - cost: what the tracker itself costs a frame: observe() with 1, 2, 5 and 10 faces, update() with
  *   functions that return at once (the policy's own work), the near-duplicate measure on 640 x 480
@@ -14,7 +14,8 @@
  * - e2e: the whole path on rendered 640 x 480 sequences of UTKFace test chips (seeds 201-203, every
  *   scene kind): createTracker({ estimator }) (a full detection on the first frame; then refineFace with its
  *   age per face and 3 windows of scanFaces a frame) against estimateAll on every frame: ms per frame, identity switches, frame-to-frame sd
- *   of the reported age, MAE against the labels. Needs the data.
+ *   of the reported age, MAE against the labels. `--ensemble-every 1,3` runs a tracker per value on
+ *   each sequence, one after the other, and adds their paired comparison. Needs the data.
  * - sweep: the age filter's processNoise on the default model's own ages over rendered sequences of
  *   UTKFace test chips (seeds 101-108, not the tests' seeds): tracked MAE, frame-to-frame sd ratio,
  *   settling; how DEFAULT_AGE_NOISE.processNoise was chosen. Needs the data.
@@ -44,6 +45,7 @@ const { values: a } = parseArgs({
     'scan-windows': { type: 'string' },
     'look-side': { type: 'string' },
     'no-others': { type: 'boolean', default: false },
+    'ensemble-every': { type: 'string' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -134,6 +136,9 @@ if (only.has('e2e')) {
       ...(a['detect-every'] ? { detectEvery: Number(a['detect-every']) } : {}),
       ...(a['scan-windows'] !== undefined ? { scanWindows: Number(a['scan-windows']) } : {}),
     };
+    // --ensemble-every 1,3: one tracker per value on every sequence (no value: the default)
+    const settings = a['ensemble-every'] ? a['ensemble-every'].split(',').map(Number) : [undefined];
+    const label = (v: number | undefined) => (v === undefined ? '' : ` ensembleEvery ${v}`);
     // --no-others: refineFace without the other faces' boxes (always the small window), to compare
     const e = est;
     const refineAlone = { refine: (f: PixelFrame, seed: FaceObservation) => e.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true }) };
@@ -148,20 +153,21 @@ if (only.has('e2e')) {
         const scene = makeScene(kind, seed, { frames: 60, ...(kind === 'leave' ? { away: 8 } : {}) });
         const chips = loadTestChips(a.data!, 2, 1000 * seed + allKinds.indexOf(kind));
         const r = new SceneRenderer(scene, chips);
-        const tracker = createTracker({ estimator: est, ...trackerOpts, ...(a['no-others'] ? refineAlone : {}) });
-        // per ground-truth face: the tracked id seen last, per-frame raw ages and tracked ages
-        const lastId = new Map<number, number>();
-        const series = scene.faces.map(() => ({ raw: [] as number[], trk: [] as number[] }));
-        const T = row(kind);
-        // the tracker over the whole sequence first, then estimateAll: interleaved per frame, the
+        // each tracker over the whole sequence first, then estimateAll: interleaved per frame, the
         // whole-image search's large window (16 MiB of buffers) evicts the tracker's from the caches
-        const trackedAt: TrackedFace[][] = [];
-        for (let t = 0; t < scene.frames; t++) {
-          const frame = { data: r.render(t), width: scene.width, height: scene.height };
-          const t0 = performance.now();
-          trackedAt.push(tracker.update(frame));
-          T.ms.push(performance.now() - t0);
-        }
+        const runs = settings.map((v) => {
+          const tracker = createTracker({ estimator: e, ...trackerOpts, ...(v === undefined ? {} : { ensembleEvery: v }), ...(a['no-others'] ? refineAlone : {}) });
+          const T = row(`${kind}${label(v)}`);
+          const trackedAt: TrackedFace[][] = [];
+          for (let t = 0; t < scene.frames; t++) {
+            const frame = { data: r.render(t), width: scene.width, height: scene.height };
+            const t0 = performance.now();
+            trackedAt.push(tracker.update(frame));
+            T.ms.push(performance.now() - t0);
+          }
+          // per ground-truth face: the tracked id seen last, per-frame raw ages and tracked ages
+          return { T, trackedAt, lastId: new Map<number, number>(), series: scene.faces.map(() => ({ raw: [] as number[], trk: [] as number[] })) };
+        });
         for (let t = 0; t < scene.frames; t++) {
           const frame = { data: r.render(t), width: scene.width, height: scene.height };
           const truth = truthAt(scene, t).filter((f) => f.visible);
@@ -169,56 +175,71 @@ if (only.has('e2e')) {
           const t0 = performance.now();
           const all = est.estimateAll(frame);
           P.ms.push(performance.now() - t0);
-          const tracked = trackedAt[t];
-          T.frames++;
           // each visible face to the reported face that overlaps it most (IoU >= 0.3, one each): the
           // box that merely contains its centre may be the face in front of it
-          const tmatch = matchByIoU(truth, tracked), pmatch = matchByIoU(truth, all);
-          for (const [i, f] of truth.entries()) {
-            const label = chips[scene.faces[f.face].subject].age;
-            T.truth++;
-            const tf = tmatch[i];
-            if (tf) {
-              T.found++;
-              const prev = lastId.get(f.face);
-              if (prev !== undefined && prev !== tf.id) T.switches++;
-              lastId.set(f.face, tf.id);
-              if (tf.age !== null) series[f.face].trk.push(tf.age);
-            }
-            const pf = pmatch[i];
-            if (pf) {
-              P.found++;
-              series[f.face].raw.push(pf.age);
-            }
-            // MAE on the frames where both report the face (a face followed where estimateAll misses
-            // it, blurred or half hidden, is a harder frame than the baseline is measured on)
-            if (tf && tf.age !== null && pf) {
-              T.trkE.push(Math.abs(tf.age - label));
-              if (tf.ageRaw !== null) T.ownE.push(Math.abs(tf.ageRaw - label));
-              T.rawE.push(Math.abs(pf.age - label));
+          const pmatch = matchByIoU(truth, all);
+          for (const [i] of truth.entries()) if (pmatch[i]) P.found++;
+          for (const { T, trackedAt, lastId, series } of runs) {
+            T.frames++;
+            const tmatch = matchByIoU(truth, trackedAt[t]);
+            for (const [i, f] of truth.entries()) {
+              const label = chips[scene.faces[f.face].subject].age;
+              T.truth++;
+              const tf = tmatch[i];
+              if (tf) {
+                T.found++;
+                const prev = lastId.get(f.face);
+                if (prev !== undefined && prev !== tf.id) T.switches++;
+                lastId.set(f.face, tf.id);
+                if (tf.age !== null) series[f.face].trk.push(tf.age);
+              }
+              const pf = pmatch[i];
+              if (pf) series[f.face].raw.push(pf.age);
+              // MAE on the frames where both report the face (a face followed where estimateAll misses
+              // it, blurred or half hidden, is a harder frame than the baseline is measured on)
+              if (tf && tf.age !== null && pf) {
+                T.trkE.push(Math.abs(tf.age - label));
+                if (tf.ageRaw !== null) T.ownE.push(Math.abs(tf.ageRaw - label));
+                T.rawE.push(Math.abs(pf.age - label));
+              }
             }
           }
         }
-        for (const sr of series) if (sr.raw.length > 10 && sr.trk.length > 10) { T.rawJ.push(jitter(sr.raw)); T.trkJ.push(jitter(sr.trk)); }
+        for (const { T, series } of runs) for (const sr of series) if (sr.raw.length > 10 && sr.trk.length > 10) { T.rawJ.push(jitter(sr.raw)); T.trkJ.push(jitter(sr.trk)); }
       }
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-    console.log(`## e2e: createTracker(${JSON.stringify({ estimator: 'est', ...trackerOpts }).replace(/"/g, '')}) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)}${a['look-side'] ? `, refineFace window ${a['look-side']} px` : ''}${a['no-others'] ? ', refine without others' : ''})\n`);
-    console.log("| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) | MAE, the tracker's own readings (same frames) |");
-    console.log('|---|---|---|---|---|---|---|---|');
     const msCell = (v: number[]) => `${median(v).toFixed(1)} / ${mean(v).toFixed(1)} / ${quantile(v, 0.9).toFixed(1)}`;
     const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(1)} %`;
-    const all: Row = { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], ownE: [], found: 0, truth: 0 };
-    const allP: number[] = [];
-    let allPFound = 0;
-    for (const k of kinds) {
-      const R = rows[k], P = rows[`per-frame ${k}`];
-      console.log(`| ${k} | ${msCell(R.ms)} | ${median(P.ms).toFixed(1)} / ${mean(P.ms).toFixed(1)} | ${pct(R.found, R.truth)} / ${pct(P.found, R.truth)} | ${R.switches} | ${mean(R.rawJ).toFixed(2)} -> ${mean(R.trkJ).toFixed(2)} | ${mean(R.rawE).toFixed(2)} -> ${mean(R.trkE).toFixed(2)} | ${mean(R.ownE).toFixed(2)} |`);
-      for (const key of ['ms', 'rawJ', 'trkJ', 'rawE', 'trkE', 'ownE'] as const) all[key].push(...R[key]);
-      all.switches += R.switches; all.found += R.found; all.truth += R.truth;
-      allP.push(...P.ms);
-      allPFound += P.found;
+    const totals: Row[] = [];
+    for (const v of settings) {
+      console.log(`## e2e: createTracker(${JSON.stringify({ estimator: 'est', ...trackerOpts, ...(v === undefined ? {} : { ensembleEvery: v }) }).replace(/"/g, '')}) on rendered 640 x 480 sequences (seeds ${s0}-${s1} x 60 frames per kind, ${new Date().toISOString().slice(0, 10)}${a['look-side'] ? `, refineFace window ${a['look-side']} px` : ''}${a['no-others'] ? ', refine without others' : ''})\n`);
+      console.log("| scene | ms per frame, tracker: median / mean / p90 | ms per frame, estimateAll every frame: median / mean | faces found: tracker / estimateAll | id switches | frame-to-frame sd, per-frame -> tracked | MAE per-frame -> tracked (frames both found) | MAE, the tracker's own readings (same frames) |");
+      console.log('|---|---|---|---|---|---|---|---|');
+      const all: Row = { ms: [], frames: 0, switches: 0, rawJ: [], trkJ: [], rawE: [], trkE: [], ownE: [], found: 0, truth: 0 };
+      const allP: number[] = [];
+      let allPFound = 0;
+      for (const k of kinds) {
+        const R = rows[`${k}${label(v)}`], P = rows[`per-frame ${k}`];
+        console.log(`| ${k} | ${msCell(R.ms)} | ${median(P.ms).toFixed(1)} / ${mean(P.ms).toFixed(1)} | ${pct(R.found, R.truth)} / ${pct(P.found, R.truth)} | ${R.switches} | ${mean(R.rawJ).toFixed(2)} -> ${mean(R.trkJ).toFixed(2)} | ${mean(R.rawE).toFixed(2)} -> ${mean(R.trkE).toFixed(2)} | ${mean(R.ownE).toFixed(2)} |`);
+        for (const key of ['ms', 'rawJ', 'trkJ', 'rawE', 'trkE', 'ownE'] as const) all[key].push(...R[key]);
+        all.switches += R.switches; all.found += R.found; all.truth += R.truth;
+        allP.push(...P.ms);
+        allPFound += P.found;
+      }
+      console.log(`| all | ${msCell(all.ms)} | ${median(allP).toFixed(1)} / ${mean(allP).toFixed(1)} | ${pct(all.found, all.truth)} / ${pct(allPFound, all.truth)} | ${all.switches} | ${mean(all.rawJ).toFixed(2)} -> ${mean(all.trkJ).toFixed(2)} | ${mean(all.rawE).toFixed(2)} -> ${mean(all.trkE).toFixed(2)} | ${mean(all.ownE).toFixed(2)} |\n`);
+      totals.push(all);
     }
-    console.log(`| all | ${msCell(all.ms)} | ${median(allP).toFixed(1)} / ${mean(allP).toFixed(1)} | ${pct(all.found, all.truth)} / ${pct(allPFound, all.truth)} | ${all.switches} | ${mean(all.rawJ).toFixed(2)} -> ${mean(all.trkJ).toFixed(2)} | ${mean(all.rawE).toFixed(2)} -> ${mean(all.trkE).toFixed(2)} | ${mean(all.ownE).toFixed(2)} |\n`);
+    if (settings.length > 1) {
+      // the same frames in every run: the per-frame time ratio is paired frame by frame
+      console.log(`## e2e: ensembleEvery compared (the same ${totals[0].ms.length} frames; ratio: median of the per-frame ratios to ensembleEvery ${settings[0]})\n`);
+      console.log('| ensembleEvery | ms per frame, median / mean | time ratio, median (p10-p90) | MAE tracked | MAE, own readings | frame-to-frame sd, tracked | id switches |');
+      console.log('|---|---|---|---|---|---|---|');
+      for (const [i, v] of settings.entries()) {
+        const T = totals[i], ratios = T.ms.map((m, f) => m / totals[0].ms[f]);
+        console.log(`| ${v} | ${median(T.ms).toFixed(2)} / ${mean(T.ms).toFixed(2)} | ${median(ratios).toFixed(3)} (${quantile(ratios, 0.1).toFixed(2)}-${quantile(ratios, 0.9).toFixed(2)}) | ${mean(T.trkE).toFixed(3)} | ${mean(T.ownE).toFixed(3)} | ${mean(T.trkJ).toFixed(3)} | ${T.switches} |`);
+      }
+      console.log('');
+    }
   }
 }
 

@@ -197,6 +197,12 @@ export interface Estimate {
   perTemplate: Float32Array;
   /** standard deviation of perTemplate (with an ensemble, of every model's per-template estimates, weighted): a free uncertainty signal */
   spread: number;
+  /**
+   * with an ensemble (EstimatorOptions.ensemble), each model's own age: the main model's first, then
+   * the partners' in Estimator.ensemble's order (`age` is their weighted mean; with `flip`, each
+   * model's mean of the two views); absent when the main model ran alone
+   */
+  models?: number[];
   /** the face the age is for, when estimate() detected it (absent for crop 'chip' and chip-framed images) */
   face?: Face;
 }
@@ -623,7 +629,9 @@ export class Estimator {
     if (m === null) mirrorRows(this.live().arena.u8(img.ptr, img.width * img.height * img.channels), img.width, img.height, img.channels);
     const b = this.ageOfView(img, m && [-m[0], m[1], m[0] * S + m[2], -m[3], m[4], m[3] * S + m[5]], o.interval, o.ensemble);
     const perTemplate = a.perTemplate.map((v, k) => (v + b.perTemplate[k]) / 2);
-    return { age: (a.age + b.age) / 2, perTemplate, spread: Math.sqrt((a.spread * a.spread + b.spread * b.spread) / 2) };
+    const both: Estimate = { age: (a.age + b.age) / 2, perTemplate, spread: Math.sqrt((a.spread * a.spread + b.spread * b.spread) / 2) };
+    if (a.models && b.models) both.models = a.models.map((v, i) => (v + b.models![i]) / 2);
+    return both;
   }
 
   /**
@@ -667,7 +675,7 @@ export class Estimator {
       for (let i = 0; i < runs.length; i++) v += weights[i] * runs[i].perTemplate[t];
       perTemplate[t] = v;
     }
-    return { age, perTemplate, spread: Math.sqrt(ss / T) };
+    return { age, perTemplate, spread: Math.sqrt(ss / T), models: runs.map((r) => r.age) };
   }
 
   /**

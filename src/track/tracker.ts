@@ -32,6 +32,9 @@
  *   detector's one box astride two faces: the track coasts on its prediction instead (`doubtful`).
  * - each face's age is read at most once per frame: from the face when the detector (or refine)
  *   returned an age with it, else from `estimate(frame, face)`, once.
+ * - with an estimator that mixes partner models: a followed face's refine mixes them every
+ *   `ensembleEvery` frames; in between the main model alone is read, moved by the partners'
+ *   offset on that face (docs/video.md, "Partners every third frame").
  *
  * Tracks, their buffers and the association workspace are reused: a frame allocates nothing but
  * the result it returns (and what the given functions allocate), so memory stays flat over any
@@ -57,12 +60,16 @@ export interface FaceObservation {
   age?: number;
   /** and its spread (the estimator's uncertainty, years) */
   spread?: number;
+  /** each model's own age when an ensemble estimated it, the main model's first (Estimate.models) */
+  models?: readonly number[];
 }
 
 /** An age estimate of one face in one frame. */
 export interface AgeReading {
   age: number;
   spread: number;
+  /** each model's own age when an ensemble estimated it, the main model's first (Estimate.models) */
+  models?: readonly number[];
 }
 
 /** A face of the current frame, as the tracker reports it. */
@@ -90,11 +97,14 @@ export interface TrackingEstimator<F> {
   estimateFace(frame: F, face: FaceObservation): AgeReading;
   /**
    * called with `{ age: true, others }`: the face found with its age, when the estimator can (one
-   * staging of the frame), else without; `others`: the predicted boxes of the other faces followed
+   * staging of the frame), else without; `others`: the predicted boxes of the other faces followed;
+   * `ensemble: false` (only when `ensemble` lists partners): the main model's age alone
    */
-  refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true; others: readonly Box[] }): FaceObservation | null;
+  refineFace(frame: F, seed: FaceObservation & { score: number }, opts: { age: true; others: readonly Box[]; ensemble?: false }): FaceObservation | null;
   /** windows `from` .. `from + count - 1` of the whole-frame search, faces at `known` boxes skipped; `windows`: how many there are */
   scanFaces?(frame: F, opts: { from: number; count: number; known: readonly Box[] }): { faces: readonly FaceObservation[]; windows: number };
+  /** the partner models its ages mix (Estimator.ensemble); with any, followed faces read them every `ensembleEvery` frames */
+  readonly ensemble?: readonly unknown[];
 }
 
 export interface TrackerOptions<F = PixelFrame> {
@@ -143,6 +153,14 @@ export interface TrackerOptions<F = PixelFrame> {
   minIoU?: number;
   /** how far, in face sizes, a face coming back may be from where it was last seen or predicted (default 1) */
   reentryDistance?: number;
+  /**
+   * With an `estimator` that mixes partner models into its ages (the built-in one does) and its own
+   * refineFace: a followed face's refine runs the partners on every this-many-th frame only, and the
+   * main model alone in between, its age moved by the partners' offset on that face (the mixed age
+   * minus the main model's, a running mean over the face's last ENSEMBLE_OFFSET_WINDOW mixed
+   * readings). 1: every frame mixes (default ENSEMBLE_EVERY).
+   */
+  ensembleEvery?: number;
 }
 
 const TRACKER_OPTIONS = [
@@ -162,6 +180,7 @@ const TRACKER_OPTIONS = [
   'spreadNoise',
   'minIoU',
   'reentryDistance',
+  'ensembleEvery',
 ] as const satisfies readonly (keyof TrackerOptions)[];
 
 /** What the tracker did, counted since it was created. */
@@ -225,6 +244,15 @@ interface Track {
   spreadRaw: number;
   /** the variance the filter gave that reading */
   ageVar: number;
+  /** the partners' offset on this face (mixed age - main model's age; ensembleEvery), over offsetCount mixed readings */
+  offset: number;
+  /** the spread of those mixed readings, averaged the same way: the spread a main-model reading moved by the offset is given */
+  mixedSpread: number;
+  offsetCount: number;
+  /** processed frame of the last mixed reading */
+  mixedFrame: number;
+  /** the reading being taken is the main model's alone, moved by the offset (MAIN_ONLY_VARIANCE) */
+  mainOnly: boolean;
   /** the object handed to refine and estimate on a following frame: the prediction */
   seed: { box: Box; keypoints: Point[]; score: number };
   /** a followed face's new observation, held until conflicts between tracks are settled */
@@ -271,8 +299,13 @@ function newTrack(): Track {
     ageRaw: NaN,
     spreadRaw: NaN,
     ageVar: NaN,
+    offset: NaN,
+    mixedSpread: NaN,
+    offsetCount: 0,
+    mixedFrame: 0,
+    mainOnly: false,
     seed: { box: newBox(), keypoints: [], score: 0 },
-    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, found: false, fit: 0, lostTo: null },
+    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, models: undefined, found: false, fit: 0, lostTo: null },
   };
 }
 
@@ -310,6 +343,22 @@ export const COAST_FRAMES = 8;
 export const SCAN_WINDOWS = 3;
 /** Two boxes of one frame that overlap by more IoU than this are one face. */
 export const SAME_FACE_IOU = 0.5;
+/**
+ * Default `ensembleEvery`: a followed face mixes the estimator's partner models into its age on
+ * every third frame; measured with `npx tsx bench/track.ts --only e2e --ensemble-every N` (docs/video.md).
+ */
+export const ENSEMBLE_EVERY = 3;
+/** The partners' offset on a face is the mean of its first mixed readings' offsets, then a running mean over this many. */
+export const ENSEMBLE_OFFSET_WINDOW = 4;
+/**
+ * A main-model reading moved by the offset varies more from frame to frame than a mixed one (one
+ * model's noise, not three averaged): its variance in the age filter is this many times a mixed
+ * reading's with the same spread.
+ */
+export const MAIN_ONLY_VARIANCE = 2;
+
+/** `refine` as the tracker calls it: `mainOnly` (only for the estimator's own refineFace) asks for the main model's age alone. */
+type RefineFn<F> = (frame: F, seed: FaceObservation, others: readonly Box[], mainOnly?: boolean) => FaceObservation | null | undefined;
 const lastSeenFirst = (a: Track, b: Track) => b.seenFrame - a.seenFrame;
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -346,6 +395,11 @@ function checkFace(f: unknown, source: string, index: number): asserts f is Face
   for (let i = 0; i < keypoints.length; i++)
     if (!keypoints[i] || !finite(keypoints[i].x) || !finite(keypoints[i].y)) throw faceError(source, index, `.keypoints[${i}] must be { x, y } with finite numbers`);
   if (!finite(score)) throw faceError(source, index, '.score must be a finite number');
+  const { models } = f as FaceObservation;
+  if (models !== undefined) {
+    if (!Array.isArray(models)) throw faceError(source, index, '.models must be an array of finite numbers when present');
+    for (let i = 0; i < models.length; i++) if (!finite(models[i])) throw faceError(source, index, `.models[${i}] must be a finite number`);
+  }
   if (age !== undefined && !finite(age)) throw faceError(source, index, '.age must be a finite number when present');
   if (spread !== undefined && !(finite(spread) && spread >= 0)) throw faceError(source, index, '.spread must be a finite number >= 0 when present');
 }
@@ -364,7 +418,8 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
     if (!est || typeof est !== 'object' || typeof est.estimateAll !== 'function' || typeof est.estimateFace !== 'function' || typeof est.refineFace !== 'function')
       throw new OptionsError('estimator must be an Estimator (createEstimator()), with estimateAll, estimateFace and refineFace');
     o.detect ??= (f) => est.estimateAll(f);
-    o.refine ??= (f, seed, others) => est.refineFace(f, { ...seed, score: seed.score ?? 1 }, { age: true, others });
+    const refine: RefineFn<F> = (f, seed, others, mainOnly) => est.refineFace(f, { ...seed, score: seed.score ?? 1 }, mainOnly ? { age: true, others, ensemble: false } : { age: true, others });
+    o.refine ??= refine;
     o.estimate ??= (f, face) => est.estimateFace(f, face);
   }
   checkFunction(o.detect, 'detect');
@@ -393,12 +448,15 @@ export function createTracker<F = PixelFrame>(options: TrackerOptions<F> = {}): 
     base: num(o.ageNoise, 'ageNoise', DEFAULT_AGE_NOISE.base, 0.01, 100),
     perSpread: num(o.spreadNoise, 'spreadNoise', DEFAULT_AGE_NOISE.perSpread, 0, 100),
   };
+  const every = num(o.ensembleEvery, 'ensembleEvery', ENSEMBLE_EVERY, 1, 1000, true);
+  // only the estimator's own refineFace is asked for the main model alone (a given refine mixes as it does)
+  const ensembleEvery = est && options.refine === undefined && Array.isArray(est.ensemble) && est.ensemble.length > 0 ? every : 1;
   const assoc: AssociationParams = {
     ...DEFAULT_ASSOCIATION,
     minIoU: num(o.minIoU, 'minIoU', DEFAULT_ASSOCIATION.minIoU, 0.01, 1),
     reentryDistance: num(o.reentryDistance, 'reentryDistance', DEFAULT_ASSOCIATION.reentryDistance, 0, 100),
   };
-  return new TrackerImpl<F>(o.detect, o.estimate, o.refine, o.scan, detectEvery, timeout, minScore, duplicateBelow, maxSkip, noise, assoc);
+  return new TrackerImpl<F>(o.detect, o.estimate, o.refine, o.scan, detectEvery, timeout, minScore, duplicateBelow, maxSkip, noise, assoc, ensembleEvery);
 }
 
 class TrackerImpl<F> implements Tracker<F> {
@@ -434,7 +492,7 @@ class TrackerImpl<F> implements Tracker<F> {
   constructor(
     private readonly detect: TrackerOptions<F>['detect'],
     private readonly estimateFn: TrackerOptions<F>['estimate'],
-    private readonly refine: TrackerOptions<F>['refine'],
+    private readonly refine: RefineFn<F> | undefined,
     private readonly scan: TrackerOptions<F>['scan'],
     private readonly detectEvery: number,
     private readonly timeout: number,
@@ -443,6 +501,8 @@ class TrackerImpl<F> implements Tracker<F> {
     private readonly maxSkip: number,
     private readonly noise: AgeNoise,
     private readonly assoc: AssociationParams,
+    /** a followed face's partners run every this many frames (1: always; see TrackerOptions.ensembleEvery) */
+    private readonly ensembleEvery: number,
   ) {}
 
   update(frame: F): TrackedFace[] {
@@ -572,6 +632,10 @@ class TrackerImpl<F> implements Tracker<F> {
       t.refined = 0;
       t.coasted = 0;
       t.ageFrame = this.time;
+      t.offset = NaN;
+      t.mixedSpread = NaN;
+      t.offsetCount = 0;
+      t.mixedFrame = 0;
       this.live.push(t);
       this.seen(t, faces[this.kept[c]], frame, withFrame);
     }
@@ -592,7 +656,7 @@ class TrackerImpl<F> implements Tracker<F> {
     t.missed = 0;
     t.coasted = 0;
     t.frames++;
-    let age = f.age, spread = f.spread ?? 0;
+    let age = f.age, spread = f.spread ?? 0, models = f.models;
     if (age === undefined && withFrame && this.estimateFn) {
       this.stats.estimates++;
       const r = this.estimateFn(frame as F, f);
@@ -600,9 +664,26 @@ class TrackerImpl<F> implements Tracker<F> {
         if (!finite(r.age) || !(finite(r.spread) && r.spread >= 0)) throw new FaceInputError('estimate must return { age, spread } with finite numbers (spread >= 0), or null');
         age = r.age;
         spread = r.spread;
+        models = r.models;
       }
     }
+    if (age !== undefined && models && models.length > 1 && finite(models[0])) this.mixed(t, age - models[0], spread);
     this.read(t, age, spread);
+    t.mainOnly = false;
+  }
+
+  /** A mixed reading of `t` whose age is `offset` from the main model's: the partners' offset on this face, and its spread (ensembleEvery). */
+  private mixed(t: Track, offset: number, spread: number): void {
+    t.offsetCount++;
+    const w = 1 / Math.min(t.offsetCount, ENSEMBLE_OFFSET_WINDOW);
+    t.offset = t.offsetCount === 1 ? offset : t.offset + w * (offset - t.offset);
+    t.mixedSpread = t.offsetCount === 1 ? spread : t.mixedSpread + w * (spread - t.mixedSpread);
+    t.mixedFrame = this.frame;
+  }
+
+  /** Whether this frame's refine of `t` runs the main model alone: its partners' offset is known and was read within ensembleEvery frames. */
+  private runsMainOnly(t: Track): boolean {
+    return this.ensembleEvery > 1 && t.offsetCount > 0 && this.frame - t.mixedFrame < this.ensembleEvery;
   }
 
   /** One age reading for `t` (or none: age undefined). */
@@ -615,7 +696,7 @@ class TrackerImpl<F> implements Tracker<F> {
     const pose = t.nk >= 3 ? poseOf(t.keypoints, this.pose) : null;
     const b = t.box;
     const inside = this.width > 0 ? intersection(b, { x: 0, y: 0, width: this.width, height: this.height }) / (b.width * b.height) : 1;
-    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside);
+    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside) * (t.mainOnly ? MAIN_ONLY_VARIANCE : 1);
     updateAge(t.age, age, r, this.time - t.ageFrame, this.noise.processNoise);
     t.ageFrame = this.time;
     t.ageRaw = age;
@@ -645,10 +726,12 @@ class TrackerImpl<F> implements Tracker<F> {
       nx.lostTo = null;
       nx.age = undefined;
       nx.spread = undefined;
+      nx.models = undefined;
       if (this.refine) {
         this.stats.refines++;
         t.refined = this.frame;
-        const f = this.refine(frame, seed, this.othersOf(t));
+        const mainOnly = this.runsMainOnly(t);
+        const f = this.refine(frame, seed, this.othersOf(t), mainOnly);
         if (f) {
           checkFace(f, 'refine()', -1);
           if (f.score >= this.minScore) {
@@ -656,8 +739,12 @@ class TrackerImpl<F> implements Tracker<F> {
             copyBox(nx.box, f.box);
             setPoints(nx.keypoints, f.keypoints, Math.min(MAX_KEYPOINTS, f.keypoints.length));
             nx.score = f.score;
-            nx.age = f.age;
-            nx.spread = f.spread;
+            // the main model alone: moved by the partners' offset on this face, read as a mixed age
+            // with the mixed readings' spread (the main model's own is smaller: it would count more)
+            nx.age = mainOnly && f.age !== undefined ? f.age + t.offset : f.age;
+            nx.spread = mainOnly && f.age !== undefined ? t.mixedSpread : f.spread;
+            t.mainOnly = mainOnly;
+            nx.models = mainOnly ? undefined : f.models;
             nx.fit = iou(t.predicted, f.box);
           }
         }
@@ -686,6 +773,8 @@ class TrackerImpl<F> implements Tracker<F> {
     }
     // a face that lost a box to a track that found it doubtful (one box astride both): both coast
     for (const t of active) if (t.next.lostTo?.coastFrame === this.frame) this.coast(t);
+    // (a main-model reading not taken: the next reading, a detection's or a scan's, is mixed)
+    for (const t of active) t.mainOnly = false;
     active.length = 0;
   }
 
@@ -766,14 +855,18 @@ class TrackerImpl<F> implements Tracker<F> {
       seed.score = t.score;
       this.stats.refines++;
       t.refined = this.frame;
-      const f = this.refine(frame, seed, this.othersOf(t));
+      const mainOnly = this.runsMainOnly(t);
+      let f = this.refine(frame, seed, this.othersOf(t), mainOnly);
       if (!f) continue;
       checkFace(f, 'refine()', -1);
+      if (mainOnly && f.age !== undefined) f = { ...f, age: f.age + t.offset, spread: t.mixedSpread };
       if (f.score < this.minScore || this.overlapsSeen(f.box) > SAME_FACE_IOU) continue;
       const cost = pairCost(t, f, NaN, this.assoc);
       if (cost === Infinity || this.fitsCoasting(f, cost)) continue;
+      t.mainOnly = mainOnly;
       if (!this.doubtful(t, f.box)) this.seen(t, f, frame, true);
       else if (t.missed === 0) this.coast(t);
+      t.mainOnly = false;
     }
     lost.length = 0;
   }

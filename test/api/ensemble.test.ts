@@ -91,6 +91,22 @@ test('chip: age, perTemplate and spread are the weighted mix of the models (same
   }
 });
 
+test("models: each model's own age, the main model's first; their weighted mean is the age; none for the main model alone", () => {
+  const img = makeImage(96, 96, 41);
+  const weights = [1 - BUILTIN.reduce((t, p) => t + p.weight, 0), ...BUILTIN.map((p) => p.weight)];
+  for (const flip of [false, true]) {
+    const e = builtin.estimate(img, { flip });
+    const own = [main, ...partners].map((m) => m.estimate(img, { flip }).age);
+    assert.ok(e.models, `flip ${flip}: models present`);
+    assert.is(e.models!.length, own.length, `flip ${flip}: one age per model`);
+    e.models!.forEach((v, i) => assert.ok(Math.abs(v - own[i]) <= 1e-9, `flip ${flip}: models[${i}] expected ${own[i]}, got ${v}`));
+    const mixed = e.models!.reduce((t, v, i) => t + weights[i] * v, 0);
+    assert.ok(Math.abs(mixed - e.age) <= 1e-9, `flip ${flip}: weighted mean ${mixed} against age ${e.age}`);
+  }
+  assert.is(builtin.estimate(img, { ensemble: false }).models, undefined);
+  assert.is(main.estimate(img).models, undefined);
+});
+
 test('ensemble: false per call is the main model alone, bit for bit; the next call mixes again', () => {
   const img = makeImage();
   const alone = builtin.estimate(img, { ensemble: false });

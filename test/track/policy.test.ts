@@ -252,4 +252,70 @@ test('frame difference: 0 on a repeated frame; noise and motion measured (what d
   assert.is(md.measure({ data: new Uint8Array(12), width: 2, height: 2 }), Infinity);
 });
 
+
+/**
+ * A mock estimator with one partner model: at frame t the main model reads 30 + t % 2 and the
+ * partner 42, mixed at weights 2/3 and 1/3 (so the partners' offset on the face is (42 - main) / 3);
+ * `mixed` records, per refineFace call, whether the partners ran.
+ */
+function ensembleEstimator(partners: boolean) {
+  const mixed: boolean[] = [];
+  const main = (f: { t: number }) => 30 + (f.t % 2);
+  const read = (f: { t: number }, mix: boolean): FaceObservation => ({
+    box: { x: 100, y: 100, width: 80, height: 80 },
+    keypoints: [],
+    score: 0.9,
+    spread: 1,
+    ...(mix ? { age: (2 * main(f) + 42) / 3, models: [main(f), 42] } : { age: main(f) }),
+  });
+  return {
+    mixed,
+    mixedAge: (t: number) => (2 * main({ t }) + 42) / 3,
+    estimator: {
+      ensemble: partners ? [{ weight: 1 / 3 }] : [],
+      estimateAll: (f: { t: number }) => [read(f, partners)],
+      estimateFace: (f: { t: number }) => read(f, partners) as { age: number; spread: number },
+      refineFace: (f: { t: number }, _seed: FaceObservation, opts: { ensemble?: false }) => {
+        mixed.push(partners && opts.ensemble !== false);
+        return read(f, partners && opts.ensemble !== false);
+      },
+    },
+  };
+}
+
+test("ensembleEvery: a followed face mixes the partners every 3rd frame; between, the main model's age plus the partners' offset on that face", () => {
+  for (const every of [undefined, 3, 1, 4]) {
+    const m = ensembleEstimator(true);
+    const tracker = createTracker<{ t: number }>({ estimator: m.estimator, detectEvery: 1000, ...(every === undefined ? {} : { ensembleEvery: every }) });
+    const k = every ?? 3;
+    for (let t = 1; t <= 13; t++) {
+      const [face] = tracker.update({ t });
+      // within a third of a year of the mix: the offset is a mean of (42 - main) / 3 over frames where main is 30 or 31
+      assert.ok(Math.abs(face.ageRaw! - m.mixedAge(t)) <= 1 / 3 + 1e-9, `ensembleEvery ${every} frame ${t}: ageRaw ${face.ageRaw} against the mix ${m.mixedAge(t)}`);
+    }
+    // frame 1 is the detection (mixed); refines on frames 2..13 mix when k frames have passed since the last mix
+    const want = Array.from({ length: 12 }, (_, i) => (i + 1) % k === 0);
+    assert.equal(m.mixed, want, `ensembleEvery ${every}: which refines mixed`);
+  }
+});
+
+test('ensembleEvery: an estimator without partners, or a refine of your own, is called as before (never with ensemble: false)', () => {
+  const alone = ensembleEstimator(false);
+  const t1 = createTracker<{ t: number }>({ estimator: alone.estimator, detectEvery: 1000 });
+  for (let t = 1; t <= 6; t++) t1.update({ t });
+  assert.equal(alone.mixed, [false, false, false, false, false], 'no partners: the main model alone, as refineFace gives it');
+  const m = ensembleEstimator(true);
+  const asked: unknown[] = [];
+  const t2 = createTracker<{ t: number }>({
+    estimator: m.estimator,
+    detectEvery: 1000,
+    refine: (f, seed, others) => {
+      asked.push(others);
+      return m.estimator.refineFace(f, seed, {});
+    },
+  });
+  for (let t = 1; t <= 6; t++) assert.ok(Math.abs(t2.update({ t })[0].ageRaw! - m.mixedAge(t)) < 1e-9, `own refine, frame ${t}: the mixed age as it came`);
+  assert.equal(m.mixed, [true, true, true, true, true]);
+  assert.throws(() => createTracker({ estimator: m.estimator as never, ensembleEvery: 0 }), /ensembleEvery/);
+});
 test.run();
