@@ -10,6 +10,9 @@
  * Smooth-L1 loss on the age; Adam (lr 1e-3, cosine decay to 0 over the run) with L2 weight decay 5e-4
  * added to the gradients (PyTorch's Adam weight_decay); flip/scale/rotation/translation augmentation
  * (`--grey P` adds greyscale on a fraction P of the images, `--photo P` exposure, white balance and blur).
+ * `--teacher FILE` (train/teacher.ts: a teacher's age for every train-split chip) distils: each
+ * training image's target is (1 - W) x its label + W x the teacher's age (`--teacher-weight W`,
+ * default 0.5); validation always reads the labels, and the logged train MAE is against the targets.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -55,6 +58,8 @@ const { values: a } = parseArgs({
     'template-loss': { type: 'string', default: '0' },
     init: { type: 'string' },
     pretrained: { type: 'string' },
+    teacher: { type: 'string' },
+    'teacher-weight': { type: 'string', default: '0.5' },
   },
 });
 
@@ -111,6 +116,22 @@ const { train: trainIdxAll, val: valIdx } = splitValidation(dsAll.ages.length, s
 const limit = a.limit ? Number(a.limit) : trainIdxAll.length;
 const trainIdx = trainIdxAll.slice(0, limit);
 const stepsPerEpoch = Math.floor(trainIdx.length / batch);
+// --teacher: the training images' targets blend label and teacher age; the validation part keeps its labels
+const dsTrain = ((): typeof dsAll => {
+  const file = opt('teacher');
+  if (!file) return dsAll;
+  const w = Number(opt('teacher-weight') ?? 0.5);
+  if (!(w >= 0 && w <= 1)) throw new Error(`--teacher-weight must be in 0..1, got ${opt('teacher-weight')}`);
+  const teacher = JSON.parse(readFileSync(file, 'utf8')) as { ages: Record<string, number> };
+  const ages = Float32Array.from(dsAll.ages);
+  for (const i of trainIdx) {
+    const t = teacher.ages[dsAll.files[i]];
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new Error(`--teacher ${file}: no age for ${dsAll.files[i]}`);
+    ages[i] = (1 - w) * dsAll.ages[i] + w * t;
+  }
+  console.error(`targets: (1 - ${w}) x label + ${w} x the teacher's age (${file}) on ${trainIdx.length} training images`);
+  return { ...dsAll, ages };
+})();
 const totalSteps = stepsPerEpoch * epochs;
 
 const model = new DaaModel(config, seed);
@@ -242,7 +263,7 @@ for (; st.epoch < epochs && stepsThisRun < maxSteps; st.epoch++, st.stepInEpoch 
   for (; st.stepInEpoch < stepsPerEpoch && stepsThisRun < maxSteps; st.stepInEpoch++) {
     const ts = Date.now();
     const rng = makeRng(seed * 7919 + st.globalStep);
-    const { x, y } = makeBatch(dsAll, order, st.stepInEpoch * batch, batch, rng, augmentOn);
+    const { x, y } = makeBatch(dsTrain, order, st.stepInEpoch * batch, batch, rng, augmentOn);
     const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * st.globalStep) / totalSteps));
     const t = st.globalStep + 1;
     const [lossV, maeV] = tf.tidy(() => {

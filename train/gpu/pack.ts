@@ -7,10 +7,14 @@
  * Step 2, `python3 train/gpu/pack.py <out>.json`, turns those pixels into JPEG mosaics small enough
  * for the 64 MiB a GPU machine is sent.
  *
- * Usage: npx tsx train/gpu/pack.ts [--size 96] [--out .gpu/utk-train-96]
+ * `--teacher FILE` (train/teacher.ts) adds `targets`: (1 - W) x label + W x the teacher's age for every
+ * training image (`--teacher-weight W`, default 0.5; the validation images keep their labels), which
+ * train_daa.py trains on instead of `ages`, as `npm run train -- --teacher` does.
+ *
+ * Usage: npx tsx train/gpu/pack.ts [--size 96] [--out .gpu/utk-train-96] [--teacher FILE --teacher-weight 0.5]
  * The output is derived from UTKFace (non-commercial research use only): keep it out of git.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, loadDataset, splitValidation } from '../data.ts';
@@ -24,6 +28,8 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     'val-fraction': { type: 'string', default: '0.1' },
     out: { type: 'string' },
+    teacher: { type: 'string' },
+    'teacher-weight': { type: 'string', default: '0.5' },
   },
 });
 const size = Number(a.size);
@@ -37,5 +43,26 @@ const { val } = splitValidation(ds.ages.length, valFraction, seed);
 const caches = readdirSync(DEFAULT_CACHE_DIR).filter((f) => f.startsWith(`utkface-train-${size}-`) && f.endsWith('.u8'));
 if (caches.length !== 1) throw new Error(`expected one train cache at ${size}px in ${DEFAULT_CACHE_DIR}, found ${caches.length}`);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(`${out}.json`, JSON.stringify({ size, count: ds.ages.length, seed, valFraction, pixels: join(DEFAULT_CACHE_DIR, caches[0]), ages: Array.from(ds.ages), val: Array.from(val) }));
+let teacher: { file: string; weight: number; targets: number[] } | null = null;
+if (a.teacher) {
+  const w = Number(a['teacher-weight']);
+  if (!(w >= 0 && w <= 1)) throw new Error(`--teacher-weight must be in 0..1, got ${a['teacher-weight']}`);
+  const t = JSON.parse(readFileSync(a.teacher, 'utf8')) as { ages: Record<string, number> };
+  const isVal = new Uint8Array(ds.ages.length);
+  for (const i of val) isVal[i] = 1;
+  const targets = Array.from(ds.ages, (y, i) => {
+    if (isVal[i]) return y;
+    const ta = t.ages[ds.files[i]];
+    if (typeof ta !== 'number' || !Number.isFinite(ta)) throw new Error(`--teacher ${a.teacher}: no age for ${ds.files[i]}`);
+    return (1 - w) * y + w * ta;
+  });
+  teacher = { file: a.teacher, weight: w, targets };
+}
+writeFileSync(
+  `${out}.json`,
+  JSON.stringify({
+    size, count: ds.ages.length, seed, valFraction, pixels: join(DEFAULT_CACHE_DIR, caches[0]), ages: Array.from(ds.ages), val: Array.from(val),
+    ...(teacher ? { teacher: { file: teacher.file, weight: teacher.weight }, targets: teacher.targets } : {}),
+  }),
+);
 console.log(`${out}.json: ${ds.ages.length} train images at ${size}px, ${val.length} in validation`);

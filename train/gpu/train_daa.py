@@ -195,11 +195,13 @@ def load_pack(meta_path, device):
     px = np.concatenate(tiles)[:n]
     x = torch.from_numpy(np.ascontiguousarray(px)).to(device).permute(0, 3, 1, 2).contiguous()  # u8 [N,3,S,S]
     ages = torch.tensor(meta['ages'], dtype=torch.float32, device=device)
+    # pack.ts --teacher: the training targets blend label and teacher age (validation reads `ages`)
+    targets = torch.tensor(meta.get('targets', meta['ages']), dtype=torch.float32, device=device)
     val = torch.tensor(meta['val'], dtype=torch.long, device=device)
     is_val = torch.zeros(n, dtype=torch.bool, device=device)
     is_val[val] = True
     train = torch.nonzero(~is_val).flatten()
-    return x, ages, train, val, meta
+    return x, ages, targets, train, val, meta
 
 
 def geometric(x, gen, scale=(0.9, 1.1), rot_deg=10.0, translate=0.06):
@@ -295,7 +297,7 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     os.makedirs(a.out, exist_ok=True)
     arch = json.load(open(a.arch))
-    x_all, ages_all, train_idx, val_idx, meta = load_pack(a.data, dev)
+    x_all, ages_all, targets_all, train_idx, val_idx, meta = load_pack(a.data, dev)
     if a.limit:
         train_idx = train_idx[:a.limit]
         val_idx = val_idx[:max(1, a.limit // 8)]
@@ -356,7 +358,7 @@ def main():
             xb = geometric(xb, gen)
             if a.colour:
                 xb = colour(xb, gen)
-            yb = ages_all[idx]
+            yb = targets_all[idx]
             lr = 0.5 * a.lr * (1 + math.cos(math.pi * state['step'] / total_steps))
             for pg in opt.param_groups:
                 pg['lr'] = lr
