@@ -75,7 +75,7 @@ const fp32 = exportWeights(model, 'fp32', meta);
 const int8 = exportWeights(model, 'int8', meta);
 // the runtime takes u8 images: probe pixels as bytes give the same values exactly when the image
 // is already at the input size (the resize is then the identity)
-const est = await createEstimator({ model: fp32, backend: 'simd' });
+const est = await createEstimator({ model: fp32, backend: 'simd', crop: 'chip' });
 let dWasm = 0;
 for (let b = 0; b < nProbe; b++) {
   const data = new Uint8Array(S * S * 3);
