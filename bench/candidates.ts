@@ -14,6 +14,8 @@ await tf.setBackend('cpu');
 const models: Array<[string, ModelConfig]> = [
   ['c3ae w32 64', { ...DEFAULT_CONFIG, inputSize: 64 }],
   ['r18 w16 96', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 96, width: 16 }],
+  ['r18 w20 96', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 96, width: 20 }],
+  ['r18 w16 112', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 112, width: 16 }],
   ['r18 w24 96', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 96, width: 24 }],
   ['r18 w32 96', { ...DEFAULT_CONFIG, encoder: 'resnet18', inputSize: 96, width: 32 }],
   ['c3ae w64 96', { ...DEFAULT_CONFIG, inputSize: 96, width: 64 }],
@@ -26,7 +28,8 @@ for (const [label, cfg] of models) {
   m.dispose();
   const out: string[] = [label];
   for (const precision of ['fp32', 'int8'] as const) {
-    const est = await createEstimator({ model: files[precision] });
+    // crop 'chip': the test image is noise, which the default crop 'auto' would refuse (NoFaceError)
+    const est = await createEstimator({ model: files[precision], crop: 'chip' });
     for (let i = 0; i < 15; i++) est.estimate(img);
     const t: number[] = [];
     for (let i = 0; i < 40; i++) { const t0 = performance.now(); est.estimate(img); t.push(performance.now() - t0); }
