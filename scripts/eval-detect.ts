@@ -9,6 +9,13 @@
  *                                                         up to 25 degrees: detection rate per S, age MAE
  *                                                         (S >= 96) vs the same chips alone, ms per canvas
  *     [--sizes 32,48,..] [--min-score X] [--min-face-size PX]   options of estimateAll / detectFaces
+ *   npx tsx scripts/eval-detect.ts faceapi [--limit N] [--sizes 96,192,384]   the same canvases through
+ *                                                         estimateAll and face-api's two whole-image
+ *                                                         pipelines (tiny detector or SSD MobileNetV1,
+ *                                                         then AgeGenderNet; tfjs-backend-wasm): found
+ *                                                         per S (a box around the pasted centre, for
+ *                                                         all three), age MAE on the faces each finds
+ *                                                         and on those all three find
  *   npx tsx scripts/eval-detect.ts look [--limit N] [--sides 128,112,96,80]   the video tracker's look
  *                                                         (refineFace with the age) at each window side:
  *                                                         chips pasted at 96..320 px, rotated up to 25
@@ -140,6 +147,47 @@ if (mode === 'chips') {
   console.log(`| S | ${sizes.join(' | ')} | age MAE (S >= 96) vs chip alone | other detections | ms per canvas (estimateAll) |`);
   console.log(`|---|${sizes.map(() => '---').join('|')}|---|---|---|`);
   console.log(`| found | ${sizes.map((S) => `${((100 * (found.get(S) ?? 0)) / total.get(S)!).toFixed(1)} %`).join(' | ')} | ${mae(ageErr)} vs ${mae(chipErr)} (n ${ageErr.length}) | ${extra} on ${runs} canvases | ${(ms / runs).toFixed(1)} |`);
+} else if (mode === 'faceapi') {
+  // face-api's AgeGenderNet was trained on UTKFace among others (its TUTORIAL.md), so these test
+  // chips flatter its ages; the detection rates are fair to both
+  const { faceApiPipeline, useTfjsWasm } = await import('../bench/peers/tfjs.ts');
+  await useTfjsWasm();
+  const rows = testRows().slice(0, Number(a.limit ?? 200));
+  const sizes = a.sizes === '32,48,96,192,384,512' ? [96, 192, 384] : a.sizes!.split(',').map(Number);
+  const W = 640, H = 480;
+  const names = ['daa-wasm estimateAll', 'face-api tiny + AgeGenderNet', 'face-api SSD + AgeGenderNet'] as const;
+  const found = names.map(() => new Map<number, number>());
+  const err = names.map(() => [] as number[]);
+  const both = names.map(() => [] as number[]);
+  const rnd = makeRng(7);
+  type Box = { x: number; y: number; width: number; height: number };
+  const around = (b: Box, at: Placement) => at.cx >= b.x && at.cx <= b.x + b.width && at.cy >= b.y && at.cy <= b.y + b.height;
+  for (const [i, r] of rows.entries()) {
+    const chip = load(r.file);
+    for (const S of sizes) {
+      const { canvas, at } = pastedCanvas(chip, i, S, W, H, rnd);
+      const frame = { data: canvas, width: W, height: H };
+      const answers: Array<{ box: Box; age: number }[]> = [est.estimateAll(frame, opts)];
+      for (const d of ['tiny', 'ssd'] as const) {
+        const p = await faceApiPipeline(d, frame);
+        answers.push(await p.run());
+        p.dispose();
+      }
+      const hits = answers.map((faces) => faces.find((f) => around(f.box, at)));
+      hits.forEach((h, k) => {
+        if (!h) return;
+        found[k].set(S, (found[k].get(S) ?? 0) + 1);
+        err[k].push(Math.abs(h.age - r.age));
+        if (hits.every(Boolean)) both[k].push(Math.abs(h.age - r.age));
+      });
+    }
+    if ((i + 1) % 20 === 0) process.stderr.write(`\r${i + 1}/${rows.length} chips`);
+  }
+  const mae = (v: number[]) => (v.reduce((s, x) => s + x, 0) / Math.max(1, v.length)).toFixed(2);
+  console.log(`\n${stamp}: ${rows.length} UTKFace test chips on ${W}x${H} canvases (flat / noise / gradient), rotation up to 25 degrees; found: a box around the pasted face's centre; face-api with its default options`);
+  console.log(`| pipeline | ${sizes.map((S) => `found at ${S} px`).join(' | ')} | age MAE, faces it found | age MAE, faces all three found (n ${both[0].length}) |`);
+  console.log(`|---|${sizes.map(() => '---:').join('|')}|---:|---:|`);
+  names.forEach((n, k) => console.log(`| ${n} | ${sizes.map((S) => `${((100 * (found[k].get(S) ?? 0)) / rows.length).toFixed(1)} %`).join(' | ')} | ${mae(err[k])} (n ${err[k].length}) | ${mae(both[k])} |`));
 } else if (mode === 'look') {
   const rows = testRows().slice(0, Number(a.limit ?? 150));
   const sides = a.sides!.split(',').map(Number);
