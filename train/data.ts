@@ -692,6 +692,23 @@ const batchBuffers = new WeakMap<Dataset, BatchBuffers>();
  * before the next makeBatch on the same dataset. `augmentOn`: true = DEFAULT_AUGMENT, false = none,
  * or explicit options.
  */
+/**
+ * Distillation targets (train/teacher.ts's JSON { ages: { file: age } }): `ages` with each of
+ * `indices` replaced by (1 - weight) x its label + weight x the teacher's age; the others keep their
+ * labels. Shared by train/train.ts and train/gpu/pack.ts (`--teacher FILE --teacher-weight W`).
+ */
+export function teacherTargets(ages: Float32Array, files: readonly string[], indices: Iterable<number>, teacherFile: string, weight: number): Float32Array {
+  if (!(weight >= 0 && weight <= 1)) throw new Error(`--teacher-weight must be in 0..1, got ${weight}`);
+  const teacher = JSON.parse(fs.readFileSync(teacherFile, 'utf8')) as { ages: Record<string, number> };
+  const out = Float32Array.from(ages);
+  for (const i of indices) {
+    const t = teacher.ages[files[i]];
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new Error(`--teacher ${teacherFile}: no age for ${files[i]}`);
+    out[i] = (1 - weight) * ages[i] + weight * t;
+  }
+  return out;
+}
+
 export function makeBatch(
   ds: Dataset, indices: ArrayLike<number>, start: number, batchSize: number, rng: () => number,
   augmentOn: boolean | AugmentOptions,

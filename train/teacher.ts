@@ -5,35 +5,33 @@
  * `npm run eval -- --ensemble` mixes them) read through the WebAssembly runtime on every chip of the
  * train split, with `--flip` also on its mirror image. Written as JSON { file: age } with what made
  * it; the trainer blends it into the label of each training image and never reads it for the
- * validation part. Models and weights can be named instead: `--models A.daaw,B.daaw --weights 0.2`
- * (the first is the main model; the partners' weights as in createEstimator's `ensemble`).
+ * validation part. Another teacher: `--model FILE --ensemble FILE[,FILE...] --ensemble-weight
+ * W[,W...]`, the flags of `npm run eval` (train/ensemble-flags.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator } from '../src/index.ts';
 import { DEFAULT_DATA_DIR, decodeImage, imageDir, readLabels } from './data.ts';
+import { ensembleFromFlags } from './ensemble-flags.ts';
 
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string', default: DEFAULT_DATA_DIR },
     out: { type: 'string' },
     flip: { type: 'boolean', default: false },
-    models: { type: 'string' },
-    weights: { type: 'string' },
+    model: { type: 'string' },
+    ensemble: { type: 'string' },
+    'ensemble-weight': { type: 'string' },
     limit: { type: 'string' },
   },
 });
 if (!a.out) throw new Error('--out FILE is required');
+// default: the built-in model and partners (weights/models.json), their fp32 files
 const builtin = JSON.parse(readFileSync('weights/models.json', 'utf8')) as { default: string; ensemble: { model: string; weight: number }[] };
-const files = a.models ? a.models.split(',') : [builtin.default, ...builtin.ensemble.map((p) => p.model)].map((n) => `weights/${n}.fp32.daaw`);
-const weights = a.weights ? a.weights.split(',').map(Number) : builtin.ensemble.map((p) => p.weight);
-if (weights.length !== files.length - 1) throw new Error(`--weights: ${files.length - 1} partner weights needed, got ${weights.length}`);
-const est = await createEstimator({
-  model: readFileSync(files[0]),
-  crop: 'chip',
-  ensemble: files.length > 1 ? files.slice(1).map((f, i) => ({ model: readFileSync(f), weight: weights[i] })) : false,
-});
+const model = a.model ?? `weights/${builtin.default}.fp32.daaw`;
+const partners = a.model ? ensembleFromFlags(a.ensemble, a['ensemble-weight']) ?? [] : builtin.ensemble.map((p) => ({ model: `weights/${p.model}.fp32.daaw`, weight: p.weight }));
+const est = await createEstimator({ model, crop: 'chip', ensemble: partners.length ? partners : false });
 const rows = readLabels(a.data!).filter((r) => r.split === 'train').slice(0, a.limit ? Number(a.limit) : undefined);
 const ages: Record<string, number> = {};
 const t0 = Date.now();
@@ -44,5 +42,5 @@ for (const [i, r] of rows.entries()) {
 }
 const mae = rows.reduce((s, r) => s + Math.abs(ages[r.file] - r.age), 0) / rows.length;
 mkdirSync(dirname(a.out), { recursive: true });
-writeFileSync(a.out, JSON.stringify({ madeBy: `npx tsx train/teacher.ts ${process.argv.slice(2).join(' ')}`, models: files, weights, flip: a.flip, trainSplitMae: mae, ages }));
+writeFileSync(a.out, JSON.stringify({ madeBy: `npx tsx train/teacher.ts ${process.argv.slice(2).join(' ')}`, models: [model, ...partners.map((p) => String(p.model))], weights: partners.map((p) => p.weight), flip: a.flip, trainSplitMae: mae, ages }));
 console.error(`\n${rows.length} train-split chips; the teacher's MAE against their labels ${mae.toFixed(3)}; wrote ${a.out}`);

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/arch.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
-import { DEFAULT_AUGMENT, loadDataset, makeBatch, makeRng, shuffle, splitValidation, heldOutSplit } from './data.ts';
+import { DEFAULT_AUGMENT, loadDataset, makeBatch, makeRng, shuffle, splitValidation, heldOutSplit, teacherTargets } from './data.ts';
 import { exportWeights } from './export.ts';
 import { DaaModel, smoothL1 } from './model.ts';
 import { configFromFlags } from './config-flags.ts';
@@ -121,14 +121,7 @@ const dsTrain = ((): typeof dsAll => {
   const file = opt('teacher');
   if (!file) return dsAll;
   const w = Number(opt('teacher-weight') ?? 0.5);
-  if (!(w >= 0 && w <= 1)) throw new Error(`--teacher-weight must be in 0..1, got ${opt('teacher-weight')}`);
-  const teacher = JSON.parse(readFileSync(file, 'utf8')) as { ages: Record<string, number> };
-  const ages = Float32Array.from(dsAll.ages);
-  for (const i of trainIdx) {
-    const t = teacher.ages[dsAll.files[i]];
-    if (typeof t !== 'number' || !Number.isFinite(t)) throw new Error(`--teacher ${file}: no age for ${dsAll.files[i]}`);
-    ages[i] = (1 - w) * dsAll.ages[i] + w * t;
-  }
+  const ages = teacherTargets(dsAll.ages, dsAll.files, trainIdx, file, w);
   console.error(`targets: (1 - ${w}) x label + ${w} x the teacher's age (${file}) on ${trainIdx.length} training images`);
   return { ...dsAll, ages };
 })();

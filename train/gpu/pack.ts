@@ -14,10 +14,10 @@
  * Usage: npx tsx train/gpu/pack.ts [--size 96] [--out .gpu/utk-train-96] [--teacher FILE --teacher-weight 0.5]
  * The output is derived from UTKFace (non-commercial research use only): keep it out of git.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, loadDataset, splitValidation } from '../data.ts';
+import { DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, loadDataset, splitValidation, teacherTargets } from '../data.ts';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -38,31 +38,19 @@ const valFraction = Number(a['val-fraction']);
 const out = resolve(a.out ?? `.gpu/utk-train-${size}`);
 
 const ds = loadDataset(a.data!, { size, split: 'train' });
-const { val } = splitValidation(ds.ages.length, valFraction, seed);
+const { train, val } = splitValidation(ds.ages.length, valFraction, seed);
 // the cache file loadDataset just read or wrote (one per data folder, split and size)
 const caches = readdirSync(DEFAULT_CACHE_DIR).filter((f) => f.startsWith(`utkface-train-${size}-`) && f.endsWith('.u8'));
 if (caches.length !== 1) throw new Error(`expected one train cache at ${size}px in ${DEFAULT_CACHE_DIR}, found ${caches.length}`);
 mkdirSync(dirname(out), { recursive: true });
-let teacher: { file: string; weight: number; targets: number[] } | null = null;
-if (a.teacher) {
-  const w = Number(a['teacher-weight']);
-  if (!(w >= 0 && w <= 1)) throw new Error(`--teacher-weight must be in 0..1, got ${a['teacher-weight']}`);
-  const t = JSON.parse(readFileSync(a.teacher, 'utf8')) as { ages: Record<string, number> };
-  const isVal = new Uint8Array(ds.ages.length);
-  for (const i of val) isVal[i] = 1;
-  const targets = Array.from(ds.ages, (y, i) => {
-    if (isVal[i]) return y;
-    const ta = t.ages[ds.files[i]];
-    if (typeof ta !== 'number' || !Number.isFinite(ta)) throw new Error(`--teacher ${a.teacher}: no age for ${ds.files[i]}`);
-    return (1 - w) * y + w * ta;
-  });
-  teacher = { file: a.teacher, weight: w, targets };
-}
+// --teacher: the training images' targets (the validation images keep their labels)
+const teacherWeight = Number(a['teacher-weight']);
+const targets = a.teacher ? Array.from(teacherTargets(ds.ages, ds.files, train, a.teacher, teacherWeight)) : null;
 writeFileSync(
   `${out}.json`,
   JSON.stringify({
     size, count: ds.ages.length, seed, valFraction, pixels: join(DEFAULT_CACHE_DIR, caches[0]), ages: Array.from(ds.ages), val: Array.from(val),
-    ...(teacher ? { teacher: { file: teacher.file, weight: teacher.weight }, targets: teacher.targets } : {}),
+    ...(targets ? { teacher: { file: a.teacher, weight: teacherWeight }, targets } : {}),
   }),
 );
 console.log(`${out}.json: ${ds.ages.length} train images at ${size}px, ${val.length} in validation`);
