@@ -48,7 +48,7 @@ const { values: a, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     limit: { type: 'string' }, n: { type: 'string', default: '1000' }, data: { type: 'string', default: DEFAULT_DATA_DIR },
-    sizes: { type: 'string', default: '32,48,96,192,384,512' }, backend: { type: 'string' }, 'min-score': { type: 'string' },
+    sizes: { type: 'string' }, backend: { type: 'string' }, 'min-score': { type: 'string' },
     'min-face-size': { type: 'string' }, sides: { type: 'string', default: '128,112,96,80' },
   },
 });
@@ -65,6 +65,8 @@ const opts = {
   ...(a['min-score'] ? { minScore: Number(a['min-score']) } : {}),
   ...(a['min-face-size'] ? { minFaceSize: Number(a['min-face-size']) } : {}),
 };
+/** --sizes, or the mode's own default */
+const sizesOr = (dflt: string) => (a.sizes ?? dflt).split(',').map(Number);
 const stamp = `${new Date().toISOString()} (${est.backend} build${Object.entries(opts).map(([k, v]) => `, ${k} ${v}`).join('')})`;
 
 /** whether `f` is the face pasted at `at` */
@@ -117,7 +119,7 @@ if (mode === 'chips') {
   console.log(`crop 'detect':              MAE ${mae(err.detect)} on ${err.detect.length}, NoFaceError ${noFace.detect}`);
 } else if (mode === 'canvases') {
   const rows = testRows().slice(0, Number(a.limit ?? 200));
-  const sizes = a.sizes!.split(',').map(Number);
+  const sizes = sizesOr('32,48,96,192,384,512');
   const W = 640, H = 480;
   const found = new Map<number, number>(), total = new Map<number, number>();
   const ageErr: number[] = [], chipErr: number[] = [];
@@ -153,7 +155,7 @@ if (mode === 'chips') {
   const { faceApiPipeline, useTfjsWasm } = await import('../bench/peers/tfjs.ts');
   await useTfjsWasm();
   const rows = testRows().slice(0, Number(a.limit ?? 200));
-  const sizes = a.sizes === '32,48,96,192,384,512' ? [96, 192, 384] : a.sizes!.split(',').map(Number);
+  const sizes = sizesOr('96,192,384');
   const W = 640, H = 480;
   const names = ['daa-wasm estimateAll', 'face-api tiny + AgeGenderNet', 'face-api SSD + AgeGenderNet'] as const;
   const found = names.map(() => new Map<number, number>());
@@ -235,7 +237,7 @@ if (mode === 'chips') {
   // 640 x 480 frame each, no second look: how small a face each finds, as a fraction of its input,
   // and at what cost per pixel; the question is which finds more faces per millisecond in a large image
   const rows = testRows().slice(0, Number(a.limit ?? 40));
-  const sizes = a.sizes!.split(',').map(Number);
+  const sizes = sizesOr('32,48,96,192,384,512');
   const W = 640, H = 480;
   const dir = 'node_modules/@mediapipe/face_detection/';
   const models = [
