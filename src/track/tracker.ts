@@ -251,12 +251,10 @@ interface Track {
   offsetCount: number;
   /** processed frame of the last mixed reading */
   mixedFrame: number;
-  /** the reading being taken is the main model's alone, moved by the offset (MAIN_ONLY_VARIANCE) */
-  mainOnly: boolean;
   /** the object handed to refine and estimate on a following frame: the prediction */
   seed: { box: Box; keypoints: Point[]; score: number };
   /** a followed face's new observation, held until conflicts between tracks are settled */
-  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number; lostTo: Track | null };
+  next: FaceObservation & { box: Box; keypoints: Point[]; found: boolean; fit: number; lostTo: Track | null; mainOnly: boolean };
 }
 
 const newBox = (): Box => ({ x: 0, y: 0, width: 0, height: 0 });
@@ -303,9 +301,8 @@ function newTrack(): Track {
     mixedSpread: NaN,
     offsetCount: 0,
     mixedFrame: 0,
-    mainOnly: false,
     seed: { box: newBox(), keypoints: [], score: 0 },
-    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, models: undefined, found: false, fit: 0, lostTo: null },
+    next: { box: newBox(), keypoints: [], score: 0, age: undefined, spread: undefined, models: undefined, found: false, fit: 0, lostTo: null, mainOnly: false },
   };
 }
 
@@ -641,8 +638,13 @@ class TrackerImpl<F> implements Tracker<F> {
     }
   }
 
-  /** Track `t` is `f` in this frame: motion, box, and the age (from f, or estimated once). */
-  private seen(t: Track, f: FaceObservation, frame: F | undefined, withFrame: boolean): void {
+  /**
+   * Track `t` is `f` in this frame: motion, box, and the age (from f, or estimated once).
+   * `mainOnly`: f's age is the main model's alone (runsMainOnly), read as a mixed one: moved by the
+   * partners' offset on this face, with the mixed readings' spread (the main model's own is smaller:
+   * it would count more) and MAIN_ONLY_VARIANCE.
+   */
+  private seen(t: Track, f: FaceObservation, frame: F | undefined, withFrame: boolean, mainOnly = false): void {
     observeMotion(t.motion, f.box, f.keypoints, this.frame);
     copyBox(t.box, f.box);
     copyBox(t.last, f.box);
@@ -656,7 +658,8 @@ class TrackerImpl<F> implements Tracker<F> {
     t.missed = 0;
     t.coasted = 0;
     t.frames++;
-    let age = f.age, spread = f.spread ?? 0, models = f.models;
+    const moved = mainOnly && f.age !== undefined;
+    let age = moved ? f.age! + t.offset : f.age, spread = moved ? t.mixedSpread : f.spread ?? 0, models = moved ? undefined : f.models;
     if (age === undefined && withFrame && this.estimateFn) {
       this.stats.estimates++;
       const r = this.estimateFn(frame as F, f);
@@ -668,8 +671,7 @@ class TrackerImpl<F> implements Tracker<F> {
       }
     }
     if (age !== undefined && models && models.length > 1 && finite(models[0])) this.mixed(t, age - models[0], spread);
-    this.read(t, age, spread);
-    t.mainOnly = false;
+    this.read(t, age, spread, moved);
   }
 
   /** A mixed reading of `t` whose age is `offset` from the main model's: the partners' offset on this face, and its spread (ensembleEvery). */
@@ -686,8 +688,8 @@ class TrackerImpl<F> implements Tracker<F> {
     return this.ensembleEvery > 1 && t.offsetCount > 0 && this.frame - t.mixedFrame < this.ensembleEvery;
   }
 
-  /** One age reading for `t` (or none: age undefined). */
-  private read(t: Track, age: number | undefined, spread: number): void {
+  /** One age reading for `t` (or none: age undefined); `mainOnly`: the main model's, moved by the offset. */
+  private read(t: Track, age: number | undefined, spread: number, mainOnly = false): void {
     if (age === undefined) {
       t.ageRaw = NaN;
       t.spreadRaw = NaN;
@@ -696,7 +698,7 @@ class TrackerImpl<F> implements Tracker<F> {
     const pose = t.nk >= 3 ? poseOf(t.keypoints, this.pose) : null;
     const b = t.box;
     const inside = this.width > 0 ? intersection(b, { x: 0, y: 0, width: this.width, height: this.height }) / (b.width * b.height) : 1;
-    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside) * (t.mainOnly ? MAIN_ONLY_VARIANCE : 1);
+    const r = observationVariance(spread, t.score, faceSize(b), pose, this.noise, inside) * (mainOnly ? MAIN_ONLY_VARIANCE : 1);
     updateAge(t.age, age, r, this.time - t.ageFrame, this.noise.processNoise);
     t.ageFrame = this.time;
     t.ageRaw = age;
@@ -727,6 +729,7 @@ class TrackerImpl<F> implements Tracker<F> {
       nx.age = undefined;
       nx.spread = undefined;
       nx.models = undefined;
+      nx.mainOnly = false;
       if (this.refine) {
         this.stats.refines++;
         t.refined = this.frame;
@@ -739,12 +742,10 @@ class TrackerImpl<F> implements Tracker<F> {
             copyBox(nx.box, f.box);
             setPoints(nx.keypoints, f.keypoints, Math.min(MAX_KEYPOINTS, f.keypoints.length));
             nx.score = f.score;
-            // the main model alone: moved by the partners' offset on this face, read as a mixed age
-            // with the mixed readings' spread (the main model's own is smaller: it would count more)
-            nx.age = mainOnly && f.age !== undefined ? f.age + t.offset : f.age;
-            nx.spread = mainOnly && f.age !== undefined ? t.mixedSpread : f.spread;
-            t.mainOnly = mainOnly;
-            nx.models = mainOnly ? undefined : f.models;
+            nx.age = f.age;
+            nx.spread = f.spread;
+            nx.models = f.models;
+            nx.mainOnly = mainOnly;
             nx.fit = iou(t.predicted, f.box);
           }
         }
@@ -769,12 +770,10 @@ class TrackerImpl<F> implements Tracker<F> {
     for (const t of active) {
       if (!t.next.found) continue;
       if (this.doubtful(t, t.next.box)) this.coast(t);
-      else this.seen(t, t.next, frame, true);
+      else this.seen(t, t.next, frame, true, t.next.mainOnly);
     }
     // a face that lost a box to a track that found it doubtful (one box astride both): both coast
     for (const t of active) if (t.next.lostTo?.coastFrame === this.frame) this.coast(t);
-    // (a main-model reading not taken: the next reading, a detection's or a scan's, is mixed)
-    for (const t of active) t.mainOnly = false;
     active.length = 0;
   }
 
@@ -856,17 +855,14 @@ class TrackerImpl<F> implements Tracker<F> {
       this.stats.refines++;
       t.refined = this.frame;
       const mainOnly = this.runsMainOnly(t);
-      let f = this.refine(frame, seed, this.othersOf(t), mainOnly);
+      const f = this.refine(frame, seed, this.othersOf(t), mainOnly);
       if (!f) continue;
       checkFace(f, 'refine()', -1);
-      if (mainOnly && f.age !== undefined) f = { ...f, age: f.age + t.offset, spread: t.mixedSpread };
       if (f.score < this.minScore || this.overlapsSeen(f.box) > SAME_FACE_IOU) continue;
       const cost = pairCost(t, f, NaN, this.assoc);
       if (cost === Infinity || this.fitsCoasting(f, cost)) continue;
-      t.mainOnly = mainOnly;
-      if (!this.doubtful(t, f.box)) this.seen(t, f, frame, true);
+      if (!this.doubtful(t, f.box)) this.seen(t, f, frame, true, mainOnly);
       else if (t.missed === 0) this.coast(t);
-      t.mainOnly = false;
     }
     lost.length = 0;
   }
