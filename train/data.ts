@@ -681,17 +681,6 @@ function warpInto(src: Uint8Array, out: Float32Array, S: number, srcOffset: numb
   }
 }
 
-interface BatchBuffers { x: Float32Array; y: Float32Array; batchSize: number }
-const batchBuffers = new WeakMap<Dataset, BatchBuffers>();
-
-/**
- * Batch `indices[start .. start + batchSize)` (fewer at the end of `indices`) of `ds`: x is
- * [B, S, S, 3] NHWC f32 in [0, 1], y the ages [B]. The arrays are views of buffers kept per
- * dataset and overwritten by the next call: build the tensor from them (and, on the tfjs cpu
- * backend, which keeps a reference to the array it is given, dispose it or copy with .slice())
- * before the next makeBatch on the same dataset. `augmentOn`: true = DEFAULT_AUGMENT, false = none,
- * or explicit options.
- */
 /**
  * Distillation targets (train/teacher.ts's JSON { ages: { file: age } }): `ages` with each of
  * `indices` replaced by (1 - weight) x its label + weight x the teacher's age; the others keep their
@@ -709,6 +698,17 @@ export function teacherTargets(ages: Float32Array, files: readonly string[], ind
   return out;
 }
 
+interface BatchBuffers { x: Float32Array; y: Float32Array; batchSize: number }
+const batchBuffers = new WeakMap<Dataset, BatchBuffers>();
+
+/**
+ * Batch `indices[start .. start + batchSize)` (fewer at the end of `indices`) of `ds`: x is
+ * [B, S, S, 3] NHWC f32 in [0, 1], y the ages [B]. The arrays are views of buffers kept per
+ * dataset and overwritten by the next call: build the tensor from them (and, on the tfjs cpu
+ * backend, which keeps a reference to the array it is given, dispose it or copy with .slice())
+ * before the next makeBatch on the same dataset. `augmentOn`: true = DEFAULT_AUGMENT, false = none,
+ * or explicit options.
+ */
 export function makeBatch(
   ds: Dataset, indices: ArrayLike<number>, start: number, batchSize: number, rng: () => number,
   augmentOn: boolean | AugmentOptions,
